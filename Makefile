@@ -1,0 +1,58 @@
+# Topology: two commands do all set-up on a fresh machine.
+#   make run    start the local Neo4j, import a demo environment, print what to try
+#   make test   lint and run the whole test suite (unit, integration, e2e)
+# Everything installs into .venv/ at the repository root.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: setup run stop status test unit integration lint bench-load clean help
+
+help:
+	@echo "make run          start the local Neo4j, import the demo environment, print the Bolt URI"
+	@echo "make test         ruff + the whole test suite (starts its own Neo4j when NEO4J_URI is unset)"
+	@echo "make unit         fast tests only (no services)"
+	@echo "make stop         stop the local Neo4j"
+	@echo "make bench-load   batched-write benchmark (JSON under bench/results/)"
+
+$(STAMP): pyproject.toml scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required" or 0)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/topology neo4j start
+	$(BIN)/topology demo --environment demo
+
+stop: setup
+	$(BIN)/topology neo4j stop
+
+status: setup
+	$(BIN)/topology neo4j status
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+unit: setup
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+integration: setup
+	$(BIN)/pytest tests/integration tests/e2e $(PYTEST_ARGS)
+
+bench-load: setup
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,148 @@
+"""Calipso documents -> store records (pure: no I/O, no driver).
+
+Each function takes one document of one collection and either returns what the store
+writes or raises :class:`topology.store.RecordError` with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from topology import catalogue
+from topology.store import LinkRecord, ObjectRecord, RecordError, link_record, object_record
+from topology.store.encode import split_properties
+
+# Calipso shipped this typo in its switch_pnic clique type; it truncated that clique.
+LINK_TYPE_FIXES = {"switch_pnic-switch-pnic": "switch_pnic-switch_pnic"}
+
+_SECRET_NAMES = frozenset({
+    "pwd", "password", "passwd", "pass", "token", "admin_token", "ssh_password",
+    "rabbitmq_pass", "key", "private_key", "secret", "nfv_token", "api_key", "auth_token",
+})
+_SECRET_PATTERN = re.compile(r"(pass(word|wd)?$|pwd|secret|token|(^|_)key$|credential)",
+                             re.IGNORECASE)
+
+
+
+def is_secret_key(key: str) -> bool:
+    """Key names that hold credentials in Calipso's environments_config and alike."""
+    return key.lower() in _SECRET_NAMES or bool(_SECRET_PATTERN.search(key))
+
+
+def strip_secrets(value: Any, path: str = "") -> tuple[Any, list[str]]:
+    """A copy of ``value`` without secret keys, and the paths of what was dropped.
+
+    Only key names are reported, never values. Configuration sections are named by their
+    ``name`` field (``configuration[mysql].pwd``) so the report reads naturally.
+    """
+    dropped: list[str] = []
+    if isinstance(value, Mapping):
+        kept: dict[str, Any] = {}
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and is_secret_key(key):
+                dropped.append(where)
+                continue
+            kept[key], inner = strip_secrets(item, where)
+            dropped.extend(inner)
+        return kept, dropped
+    if isinstance(value, list):
+        items = []
+        for position, item in enumerate(value):
+            label = item.get("name") if isinstance(item, Mapping) else None
+            where = f"{path}[{label if isinstance(label, str) else position}]"
+            clean, inner = strip_secrets(item, where)
+            items.append(clean)
+            dropped.extend(inner)
+        return items, dropped
+    return value, dropped
+
+
+def _rebase_path(path: Any, source_env: str | None, environment: str) -> Any:
+    """``/<source env>/...`` -> ``/<environment>/...`` when importing under another name."""
+    if not isinstance(path, str) or not source_env or source_env == environment:
+        return path
+    prefix = f"/{source_env}"
+    if path == prefix or path.startswith(prefix + "/"):
+        return f"/{environment}{path[len(prefix):]}"
+    return path
+
+
+def inventory_object(environment: str, document: Mapping[str, Any]) -> ObjectRecord:
+    """An inventory document as an object of ``environment``."""
+    source_env = document.get("environment")
+    source_env = source_env if isinstance(source_env, str) else None
+    doc = dict(document)
+    doc["environment"] = environment
+    for key in ("id_path", "name_path"):
+        doc[key] = _rebase_path(doc.get(key), source_env, environment)
+    if source_env and doc.get("parent_id") == source_env:
+        doc["parent_id"] = environment
+    if doc.get("parent_id") == environment and not doc.get("parent_type"):
+        doc["parent_type"] = "environment"
+    return object_record(environment, doc)
+
+
+def link(environment: str, document: Mapping[str, Any]) -> LinkRecord:
+    """A links document as a link of ``environment``."""
+    return link_record(environment, document)
+
+
+def _object_id(document: Mapping[str, Any], fallback: str) -> str:
+    raw = document.get("_id", document.get("id"))
+    if isinstance(raw, str) and raw:
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)
+    return fallback
+
+
+def clique_type(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A clique_types document as a :CliqueType row, and notes about fixes applied."""
+    notes: list[str] = []
+    focal = document.get("focal_point_type")
+    if not catalogue.is_object_type(focal):
+        raise RecordError(f"unknown focal_point_type {focal!r}")
+    raw_links = document.get("link_types")
+    if not isinstance(raw_links, list) or not raw_links:
+        raise RecordError("link_types must be a non-empty list")
+    link_types: list[str] = []
+    for name in raw_links:
+        fixed = LINK_TYPE_FIXES.get(name, name) if isinstance(name, str) else name
+        if fixed != name:
+            notes.append(f"link type {name!r} corrected to {fixed!r}")
+        if not catalogue.is_link_type(fixed):
+            raise RecordError(f"unknown link type {name!r} in link_types")
+        link_types.append(fixed)
+    name = document.get("name")
+    if not isinstance(name, str) or not name:
+        raise RecordError("missing or empty 'name'")
+    environment = document.get("environment")
+    fallback = f"{environment or 'config'}:{focal}:{name}"
+    doc = {k: v for k, v in document.items() if k not in ("_id", "id")}
+    doc["link_types"] = link_types
+    props = split_properties(doc)
+    return {"id": _object_id(document, fallback), "props": props}, notes
+
+
+def clique_constraint(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A clique_constraints document as a :CliqueConstraint row."""
+    focal = document.get("focal_point_type")
+    if not catalogue.is_object_type(focal):
+        raise RecordError(f"unknown focal_point_type {focal!r}")
+    constraints = document.get("constraints")
+    if not isinstance(constraints, list) or not all(isinstance(c, str) for c in constraints):
+        raise RecordError("constraints must be a list of attribute names")
+    doc = {k: v for k, v in document.items() if k not in ("_id", "id")}
+    fallback = f"{document.get('environment') or 'any'}:{focal}"
+    return {"id": _object_id(document, fallback), "props": split_properties(doc)}
+
+
+def environment_config(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Non-secret properties of an environments_config document, and the dropped keys."""
+    clean, dropped = strip_secrets(dict(document))
+    clean.pop("name", None)
+    clean.pop("_id", None)
+    return split_properties(clean), dropped

@@ -1,0 +1,201 @@
+"""The ``topology`` command: the composition root of the service.
+
+Subcommands grow with the product; each one builds what it needs from the configuration
+and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from topology.config import Config, ConfigError, load_config
+
+log = logging.getLogger("topology")
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1  # the command ran but some input was bad or some batch failed
+EXIT_ERROR = 2  # the command could not run
+
+
+class ProgressPrinter:
+    """Progress of long work on stderr, at most every ``interval`` seconds per stage."""
+
+    def __init__(self, interval: float = 2.0) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        finished = done >= total
+        if not finished and now - self._last.get(what, 0.0) < self.interval:
+            return
+        self._last[what] = now
+        percent = 100 * done / total if total else 100
+        print(f"  {what}: {done:,}/{total:,} ({percent:.0f}%)", file=sys.stderr, flush=True)
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # The driver is chatty at INFO about routine notifications.
+    logging.getLogger("neo4j").setLevel(logging.WARNING)
+
+
+# -- neo4j --------------------------------------------------------------------------------
+
+def cmd_neo4j(config: Config, args: argparse.Namespace) -> int:
+    from topology.neo4j_local import LocalNeo4j
+
+    local = LocalNeo4j(config)
+    if args.action == "start":
+        uri = local.start()
+        print(f"Neo4j is running: {uri}  (data: {config.neo4j_home / 'data'})")
+        return EXIT_OK
+    if args.action == "stop":
+        stopped = local.stop()
+        print("Neo4j stopped." if stopped else "Neo4j was not running.")
+        return EXIT_OK
+    status = local.status()
+    state = "running" if status.running else "stopped"
+    reach = "reachable" if status.bolt_reachable else "not reachable"
+    print(f"Neo4j {status.version}: {state}"
+          + (f" (pid {status.pid})" if status.pid else "")
+          + f", Bolt {status.bolt_uri} {reach}")
+    print(f"  home: {status.home}\n  log:  {status.log_file}")
+    return EXIT_OK if status.running and status.bolt_reachable else EXIT_PARTIAL
+
+
+# -- import-calipso -----------------------------------------------------------------------
+
+def cmd_import_calipso(config: Config, args: argparse.Namespace) -> int:
+    from loaders.calipso.importer import CalipsoImporter, format_summary
+    from topology.runtime import open_store
+
+    missing = [path for path in args.paths if not Path(path).is_file()]
+    if missing:
+        print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_ERROR
+    with open_store(config) as store:
+        importer = CalipsoImporter(store, args.environment,
+                                   progress=None if args.quiet else ProgressPrinter())
+        summary = importer.run(args.paths, collection=args.collection)
+    print(format_summary(summary, max_listed=args.max_listed))
+    return EXIT_OK if summary.ok else EXIT_PARTIAL
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+def cmd_demo(config: Config, args: argparse.Namespace) -> int:
+    """Generate a demo environment in Calipso's export format and import it."""
+    from loaders.calipso.importer import CalipsoImporter, format_summary
+    from topology.demo import generate, shape_for_objects, write_export
+    from topology.runtime import open_store
+
+    shape = shape_for_objects(args.objects, environment=args.environment)
+    out = Path(args.out) if args.out else config.state_dir / "demo-export" / args.environment
+    paths = write_export(out, generate(shape))
+    print(f"demo export written to {out}")
+    with open_store(config) as store:
+        summary = CalipsoImporter(store, args.environment,
+                                  progress=ProgressPrinter()).run(paths.values())
+    print(format_summary(summary, max_listed=args.max_listed))
+    print(_try_this(config, args.environment))
+    return EXIT_OK if summary.ok else EXIT_PARTIAL
+
+
+def _try_this(config: Config, environment: str) -> str:
+    """What to do next: where Neo4j is and a query that shows an instance's path."""
+    return f"""
+Neo4j Bolt URI: {config.bolt_uri}   (user neo4j, no password on the local instance)
+Try this in Neo4j Browser or cypher-shell: one instance's path down to the physical NICs
+and networks:
+
+  MATCH p = (i:Instance {{environment: '{environment}'}})
+            -[:INSTANCE_VNIC|VNIC_VCONNECTOR|VCONNECTOR_VEDGE|VEDGE_OTEP|OTEP_HOST_PNIC
+              |HOST_PNIC_NETWORK*1..6]->()
+  WITH i, p LIMIT 25
+  RETURN p
+"""
+
+
+# -- parser -------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="topology",
+        description="Topology: OpenStack virtual networking as a live Neo4j graph.",
+    )
+    parser.add_argument("--config", metavar="FILE",
+                        help="TOML configuration file (default: $TOPOLOGY_CONFIG)")
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="logging level on stderr (default: INFO)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    neo = sub.add_parser("neo4j", help="start, stop or inspect the local Neo4j",
+                         description="Manage the local Neo4j Community (from Maven Central "
+                                     "jars, Bolt on loopback). Not used when NEO4J_URI is set.")
+    neo.add_argument("action", choices=["start", "stop", "status"])
+    neo.set_defaults(handler=cmd_neo4j)
+
+    imp = sub.add_parser("import-calipso", help="import Calipso MongoDB exports",
+                         description="Import mongoexport files of Calipso's inventory, links, "
+                                     "clique_types, clique_constraints and "
+                                     "environments_config collections. The collection is "
+                                     "recognised from the file name unless --collection is "
+                                     "given. Secrets in environments_config are never "
+                                     "written. Exit status: 0 all loaded, 1 some documents "
+                                     "were bad (the rest loaded), 2 error.")
+    imp.add_argument("paths", nargs="+", metavar="PATH", help="export files (.json, .gz)")
+    imp.add_argument("--environment", "-e", required=True,
+                     help="environment to import into")
+    imp.add_argument("--collection", help="collection of every PATH (overrides file names)")
+    imp.add_argument("--max-listed", type=int, default=50,
+                     help="problems listed per kind in the summary (default: 50)")
+    imp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    imp.set_defaults(handler=cmd_import_calipso)
+
+    demo = sub.add_parser("demo", help="generate and import a demo environment",
+                          description="Generate a synthetic OpenStack environment in "
+                                      "Calipso's export format and import it.")
+    demo.add_argument("--environment", "-e", default="demo")
+    demo.add_argument("--objects", type=int, default=150,
+                      help="approximate number of inventory objects (default: 150)")
+    demo.add_argument("--out", help="folder for the export files "
+                                    "(default: <state dir>/demo-export/<environment>)")
+    demo.add_argument("--max-listed", type=int, default=20)
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.log_level)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    from topology.errors import USER_ERRORS
+
+    try:
+        return int(args.handler(config, args))
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

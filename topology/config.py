@@ -1,0 +1,179 @@
+"""Configuration: a TOML file, overridden by environment variables.
+
+Precedence (highest first): environment variables (``NEO4J_URI``, ``NEO4J_USER``,
+``NEO4J_PASSWORD``, ``TOPOLOGY_AMQP_URL``, ``TOPOLOGY_ADMIN_TOKEN``, ``TOPOLOGY_STATE_DIR``),
+the file named by ``--config`` or ``TOPOLOGY_CONFIG``, then the defaults below.
+
+Secrets (passwords, tokens) live only here, in memory; ``repr`` never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_NEO4J_VERSION = "5.26.29"
+
+
+class ConfigError(ValueError):
+    """The configuration file or an override is not usable."""
+
+
+def _default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "topology"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "topology"
+
+
+@dataclass(frozen=True)
+class Neo4jConfig:
+    """How to reach Neo4j. An empty ``uri`` means: use the local Neo4j."""
+
+    uri: str = ""
+    user: str = "neo4j"
+    password: str = field(default="", repr=False)
+    database: str = "neo4j"
+    max_transaction_retry_time: float = 30.0
+    connection_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class LocalNeo4jConfig:
+    """The embedded default: Neo4j Community from Maven Central jars, Bolt on loopback."""
+
+    version: str = DEFAULT_NEO4J_VERSION
+    host: str = "127.0.0.1"
+    port: int = 7687
+    heap: str = "1g"
+    pagecache: str = "256m"
+    start_timeout: float = 180.0
+    java: str = "java"
+    maven: str = "mvn"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Batched writes: rows per transaction and what to do with failures."""
+
+    batch_size: int = 5000
+    cleanup_batch_size: int = 10000
+
+
+@dataclass(frozen=True)
+class Config:
+    neo4j: Neo4jConfig = field(default_factory=Neo4jConfig)
+    local_neo4j: LocalNeo4jConfig = field(default_factory=LocalNeo4jConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    state_dir: Path = field(default_factory=_default_state_dir)
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    amqp_url: str = field(default="", repr=False)
+    admin_token: str = field(default="", repr=False)
+    source: str = "defaults"
+
+    @property
+    def uses_local_neo4j(self) -> bool:
+        return not self.neo4j.uri
+
+    @property
+    def neo4j_home(self) -> Path:
+        """Where the local Neo4j keeps its data, logs, pid file and settings."""
+        return self.state_dir / "neo4j"
+
+    @property
+    def local_bolt_uri(self) -> str:
+        return f"bolt://{self.local_neo4j.host}:{self.local_neo4j.port}"
+
+    @property
+    def bolt_uri(self) -> str:
+        """The URI the service connects to: ``NEO4J_URI`` or the local Neo4j."""
+        return self.neo4j.uri or self.local_bolt_uri
+
+
+def _section(cls: type, data: dict[str, Any], name: str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        default = known[key].default
+        expected = type(default)
+        if expected is float and isinstance(value, int):
+            value = float(value)
+        if not isinstance(value, expected):
+            raise ConfigError(
+                f"[{name}] {key} must be a {expected.__name__}, got {type(value).__name__}"
+            )
+        values[key] = value
+    return cls(**values)
+
+
+def load_config(path: str | os.PathLike[str] | None = None,
+                environ: dict[str, str] | None = None) -> Config:
+    """Read the configuration; ``path`` falls back to ``TOPOLOGY_CONFIG``."""
+    env = os.environ if environ is None else environ
+    path = path or env.get("TOPOLOGY_CONFIG") or None
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path:
+        file = Path(path)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file not found: {file}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"configuration file {file} is not valid TOML: {exc}") from None
+        source = str(file)
+
+    sections = {"neo4j": Neo4jConfig, "local_neo4j": LocalNeo4jConfig, "store": StoreConfig}
+    top_level = {"state_dir", "cache_dir", "amqp_url", "admin_token"}
+    # Sections other issues add (api, tokens, amqp, sensu, environments) are read by their
+    # own modules from the same file; they are accepted here.
+    passthrough = {"api", "tokens", "amqp", "sensu", "environments", "scan"}
+    unknown = sorted(set(data) - set(sections) - top_level - passthrough)
+    if unknown:
+        raise ConfigError(f"unknown key(s) in configuration {source}: {', '.join(unknown)}")
+
+    parts = {name: _section(cls, data.get(name, {}), name) for name, cls in sections.items()}
+    config = Config(**parts, source=source)
+    if "state_dir" in data:
+        config = replace(config, state_dir=Path(data["state_dir"]).expanduser())
+    if "cache_dir" in data:
+        config = replace(config, cache_dir=Path(data["cache_dir"]).expanduser())
+    config = replace(config, amqp_url=str(data.get("amqp_url", "")),
+                     admin_token=str(data.get("admin_token", "")))
+    return apply_environment(config, env)
+
+
+def apply_environment(config: Config, env: dict[str, str] | os._Environ[str]) -> Config:
+    """Environment variables win over the file."""
+    neo4j = config.neo4j
+    if "NEO4J_URI" in env:
+        neo4j = replace(neo4j, uri=env["NEO4J_URI"])
+    if "NEO4J_USER" in env:
+        neo4j = replace(neo4j, user=env["NEO4J_USER"])
+    if "NEO4J_PASSWORD" in env:
+        neo4j = replace(neo4j, password=env["NEO4J_PASSWORD"])
+    config = replace(config, neo4j=neo4j)
+    if env.get("TOPOLOGY_STATE_DIR"):
+        config = replace(config, state_dir=Path(env["TOPOLOGY_STATE_DIR"]).expanduser())
+    if env.get("TOPOLOGY_CACHE_DIR"):
+        config = replace(config, cache_dir=Path(env["TOPOLOGY_CACHE_DIR"]).expanduser())
+    if env.get("TOPOLOGY_NEO4J_PORT"):
+        try:
+            port = int(env["TOPOLOGY_NEO4J_PORT"])
+        except ValueError:
+            raise ConfigError("TOPOLOGY_NEO4J_PORT must be a port number") from None
+        config = replace(config, local_neo4j=replace(config.local_neo4j, port=port))
+    if "TOPOLOGY_AMQP_URL" in env:
+        config = replace(config, amqp_url=env["TOPOLOGY_AMQP_URL"])
+    if "TOPOLOGY_ADMIN_TOKEN" in env:
+        config = replace(config, admin_token=env["TOPOLOGY_ADMIN_TOKEN"])
+    return config

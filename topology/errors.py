@@ -1,0 +1,15 @@
+"""Errors a person can act on: the CLI prints their message, without a traceback."""
+
+from __future__ import annotations
+
+from loaders.calipso.reader import CalipsoExportError
+from topology.config import ConfigError
+from topology.neo4j_local import Neo4jLocalError
+from topology.store import StoreUnavailableError
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    CalipsoExportError,
+    ConfigError,
+    Neo4jLocalError,
+    StoreUnavailableError,
+)

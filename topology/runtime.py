@@ -1,0 +1,33 @@
+"""Composition helpers: from a configuration to a ready graph store."""
+
+from __future__ import annotations
+
+import logging
+
+from topology.config import Config
+from topology.store import GraphStore, open_driver
+
+log = logging.getLogger(__name__)
+
+
+def ensure_neo4j(config: Config) -> str:
+    """The Bolt URI to use: ``NEO4J_URI`` if set, else the local Neo4j (started if needed)."""
+    if not config.uses_local_neo4j:
+        return config.neo4j.uri
+    from topology.neo4j_local import LocalNeo4j
+
+    return LocalNeo4j(config).start()
+
+
+def open_store(config: Config, *, apply_schema: bool = True) -> GraphStore:
+    """A graph store on the configured Neo4j, with the schema in place."""
+    uri = ensure_neo4j(config)
+    store = GraphStore(
+        open_driver(config, uri),
+        database=config.neo4j.database,
+        batch_size=config.store.batch_size,
+        cleanup_batch_size=config.store.cleanup_batch_size,
+    )
+    if apply_schema:
+        store.apply_schema()
+    return store

@@ -1,0 +1,47 @@
+"""Opening the Neo4j driver from the configuration."""
+
+from __future__ import annotations
+
+import logging
+
+import neo4j
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+from topology.config import Config
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailableError(RuntimeError):
+    """Neo4j cannot be reached or refused us; the message says what to check."""
+
+
+def open_driver(config: Config, uri: str | None = None) -> neo4j.Driver:
+    """A connected driver for ``uri`` (default: the configured one), verified once.
+
+    The password never appears in messages: only the URI and user name do.
+    """
+    target = uri or config.bolt_uri
+    auth = (config.neo4j.user, config.neo4j.password) if config.neo4j.password else None
+    driver = neo4j.GraphDatabase.driver(
+        target,
+        auth=auth,
+        max_transaction_retry_time=config.neo4j.max_transaction_retry_time,
+        connection_timeout=config.neo4j.connection_timeout,
+    )
+    try:
+        driver.verify_connectivity()
+    except AuthError:
+        driver.close()
+        raise StoreUnavailableError(
+            f"Neo4j at {target} refused the credentials of user {config.neo4j.user!r}; "
+            "check NEO4J_USER / NEO4J_PASSWORD"
+        ) from None
+    except (ServiceUnavailable, DriverError, Neo4jError, OSError) as exc:
+        driver.close()
+        raise StoreUnavailableError(
+            f"cannot reach Neo4j at {target}: {type(exc).__name__}: {exc}. "
+            "Start the local one with 'topology neo4j start', or set NEO4J_URI."
+        ) from None
+    log.debug("connected to Neo4j at %s", target)
+    return driver

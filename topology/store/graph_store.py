@@ -1,0 +1,364 @@
+"""The graph store: schema, batched and retried writes, deletes and stale cleanup.
+
+Every write goes through here. Records are grouped by type (labels and relationship types
+must be part of the query text, and they come from the catalogue), cut into batches of
+``batch_size`` rows and written with one ``UNWIND`` query per batch, each batch in its own
+managed transaction: the driver retries transient failures with backoff, and a batch that
+still fails rolls back whole and is reported in the :class:`WriteReport`, while the other
+batches go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, LiteralString, TypeVar
+
+import neo4j
+from neo4j.exceptions import DriverError, Neo4jError
+
+from topology import catalogue
+from topology.store.queries import query, statements
+from topology.store.records import LinkRecord, ObjectRecord
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchFailure:
+    """A batch that rolled back: which input rows it held and why it failed."""
+
+    what: str
+    indices: tuple[int, ...]
+    reason: str
+
+    def __str__(self) -> str:
+        first = self.indices[0] if self.indices else "-"
+        return (f"batch of {len(self.indices)} {self.what} (from input row {first}) "
+                f"rolled back: {self.reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """An input row that was not written (or not attached), by index in the input."""
+
+    index: int
+    reason: str
+
+
+@dataclass
+class WriteReport:
+    """What a batched write did. ``ok`` is False when any batch rolled back."""
+
+    written: int = 0
+    batches: int = 0
+    failed: list[BatchFailure] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.written / self.seconds if self.seconds > 0 else 0.0
+
+    def merge(self, other: WriteReport) -> None:
+        self.written += other.written
+        self.batches += other.batches
+        self.failed.extend(other.failed)
+        self.skipped.extend(other.skipped)
+        self.seconds += other.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class CleanupReport:
+    objects: int
+    links: int
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterable[tuple[int, Sequence[T]]]:
+    for start in range(0, len(items), size):
+        yield start, items[start:start + size]
+
+
+def _failure_reason(exc: Exception) -> str:
+    if isinstance(exc, Neo4jError):
+        return f"{exc.code}: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class GraphStore:
+    """Writes and reads the topology graph. One per process; thread-safe (sessions are not
+    shared: each call opens its own)."""
+
+    def __init__(self, driver: neo4j.Driver, *, database: str = "neo4j",
+                 batch_size: int = 5000, cleanup_batch_size: int = 10000) -> None:
+        if batch_size < 1 or cleanup_batch_size < 1:
+            raise ValueError("batch sizes must be positive")
+        self.driver = driver
+        self.database = database
+        self.batch_size = batch_size
+        self.cleanup_batch_size = cleanup_batch_size
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _session(self) -> neo4j.Session:
+        return self.driver.session(database=self.database)
+
+    def write(self, text: LiteralString, **params: Any) -> list[dict[str, Any]]:
+        """Run one write query in one managed (retried) transaction; return its records."""
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(text, params)]
+
+        with self._session() as session:
+            return session.execute_write(work)
+
+    def read(self, text: LiteralString, **params: Any) -> list[dict[str, Any]]:
+        """Run one read query in one managed (retried) read transaction."""
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return [record.data() for record in tx.run(text, params)]
+
+        with self._session() as session:
+            return session.execute_read(work)
+
+    def _batched(self, what: str, text: LiteralString, rows: Sequence[dict[str, Any]],
+                 indices: Sequence[int], report: WriteReport,
+                 on_result: Callable[[Sequence[dict[str, Any]], dict[str, Any]], None],
+                 progress: Progress | None, total: int, done: list[int],
+                 **params: Any) -> None:
+        for offset, chunk in _chunks(rows, self.batch_size):
+            try:
+                records = self.write(text, rows=list(chunk), **params)
+            except (Neo4jError, DriverError) as exc:
+                failure = BatchFailure(what, tuple(indices[offset:offset + len(chunk)]),
+                                       _failure_reason(exc))
+                log.error("%s", failure)
+                report.failed.append(failure)
+            else:
+                on_result(chunk, records[0] if records else {})
+            report.batches += 1
+            done[0] += len(chunk)
+            if progress:
+                progress(done[0], total)
+
+    # -- schema and clock ---------------------------------------------------------------
+
+    def apply_schema(self) -> int:
+        """Create the constraints and indexes of ``cypher/schema.cypher`` (idempotent)."""
+        count = 0
+        with self._session() as session:
+            for statement in statements("schema"):
+                session.run(statement).consume()
+                count += 1
+            session.run("CALL db.awaitIndexes(300)").consume()
+        log.debug("schema applied: %d statements", count)
+        return count
+
+    def now(self) -> dt.datetime:
+        """The database's clock, to stamp the start of a scan."""
+        value = self.read(query("now"))[0]["now"]
+        return value.to_native() if hasattr(value, "to_native") else value
+
+    # -- objects --------------------------------------------------------------------------
+
+    def upsert_objects(self, records: Sequence[ObjectRecord],
+                       progress: Progress | None = None) -> WriteReport:
+        """Create or update objects, then hang each under its parent with ``:CONTAINS``.
+
+        Objects are written first (all batches), containment second, so a parent that comes
+        later in the input is still found. An object whose parent is missing is written and
+        reported in ``skipped`` (it is not attached). Indices refer to ``records``.
+        """
+        started = time.perf_counter()
+        report = WriteReport()
+        by_type: dict[tuple[str, str], list[tuple[int, ObjectRecord]]] = defaultdict(list)
+        for index, record in enumerate(records):
+            by_type[(record.environment, record.type)].append((index, record))
+
+        total = len(records) * 2
+        done = [0]
+        failed_indices: set[int] = set()
+        for (environment, type_name), items in by_type.items():
+            labels = "".join(f":{label}" for label in
+                             catalogue.object_type(type_name).labels[1:])
+            text = query("upsert_objects", LABELS=labels)
+            rows = [{"id": r.id, "props": r.props} for _, r in items]
+            indices = [i for i, _ in items]
+
+            def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any]) -> None:
+                report.written += int(record.get("written", 0))
+
+            before = len(report.failed)
+            self._batched(f"objects of type {type_name}", text, rows, indices, report,
+                          on_written, progress, total, done, environment=environment)
+            for failure in report.failed[before:]:
+                failed_indices.update(failure.indices)
+
+        self._attach(records, failed_indices, report, progress, total, done)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _attach(self, records: Sequence[ObjectRecord], failed: set[int], report: WriteReport,
+                progress: Progress | None, total: int, done: list[int]) -> None:
+        groups: dict[tuple[str, bool], list[tuple[int, ObjectRecord]]] = defaultdict(list)
+        for index, record in enumerate(records):
+            if index in failed:
+                continue
+            if record.under_environment or record.parent_id:
+                groups[(record.environment, record.under_environment)].append((index, record))
+            else:
+                done[0] += 1
+        for (environment, top_level), items in groups.items():
+            name = "attach_to_environment" if top_level else "attach_to_parents"
+            rows = [{"id": r.id, "parent_id": r.parent_id} for _, r in items]
+            index_of = {r.id: i for i, r in items}
+            attached: set[str] = set()
+
+            def on_attached(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
+                            attached: set[str] = attached) -> None:
+                attached.update(record.get("attached", []))
+
+            self._batched("containment", query(name), rows, [i for i, _ in items], report,
+                          on_attached,
+                          progress, total, done, environment=environment)
+            for _, r in items:
+                if r.id not in attached and not top_level:
+                    report.skipped.append(SkippedRow(
+                        index_of[r.id], f"parent {r.parent_id!r} of {r.id!r} not found"))
+
+    # -- links ----------------------------------------------------------------------------
+
+    def upsert_links(self, records: Sequence[LinkRecord],
+                     progress: Progress | None = None) -> WriteReport:
+        """Create or update links; a row whose ends are missing (or not of the link type's
+        object types) is reported in ``skipped``. Indices refer to ``records``."""
+        started = time.perf_counter()
+        report = WriteReport()
+        by_type: dict[tuple[str, str], list[tuple[int, LinkRecord]]] = defaultdict(list)
+        for index, record in enumerate(records):
+            by_type[(record.environment, record.link_type)].append((index, record))
+        total = len(records)
+        done = [0]
+        for (environment, type_name), items in by_type.items():
+            link = catalogue.link_type(type_name)
+            text = query(
+                "upsert_links",
+                SOURCE_LABEL=catalogue.object_type(link.source_type).label,
+                TARGET_LABEL=catalogue.object_type(link.target_type).label,
+                REL_TYPE=link.relationship_type,
+            )
+            rows = [{"i": i, "source_id": r.source_id, "target_id": r.target_id,
+                     "props": r.props} for i, r in items]
+
+            def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
+                           link: catalogue.LinkType = link) -> None:
+                written = set(record.get("written", []))
+                report.written += len(written)
+                for row in chunk:
+                    if row["i"] not in written:
+                        report.skipped.append(SkippedRow(row["i"], (
+                            f"link {row['source_id']!r} -> {row['target_id']!r}: source "
+                            f"({link.source_type}) or target ({link.target_type}) not found")))
+
+            self._batched(f"links of type {type_name}", text, rows, [i for i, _ in items],
+                          report, on_written, progress, total, done,
+                          environment=environment, link_type=type_name,
+                          relationship_type=link.relationship_type)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def delete_links(self, environment: str, pairs: Iterable[tuple[str, str]]) -> int:
+        """Delete the links between ordered (source_id, target_id) pairs."""
+        rows = [{"source_id": s, "target_id": t} for s, t in pairs]
+        if not rows:
+            return 0
+        result = self.write(query("delete_links"), rows=rows, environment=environment)
+        return int(result[0]["deleted"])
+
+    # -- deletes and cleanup ------------------------------------------------------------
+
+    def delete_object(self, environment: str, object_id: str) -> int:
+        """Delete an object, all its descendants and all their links, in one transaction.
+
+        Returns how many objects were deleted (0 when the object does not exist).
+        """
+        result = self.write(query("delete_subtree"), environment=environment, id=object_id)
+        return int(result[0]["deleted"]) if result else 0
+
+    def remove_stale(self, environment: str, since: dt.datetime) -> CleanupReport:
+        """Delete the environment's links, then objects, last seen before ``since``.
+
+        ``since`` must come from :meth:`now` taken when the scan started: everything written
+        after that (by the scan or by events meanwhile) has ``last_seen >= since`` and
+        survives. Deletes run in chunks of ``cleanup_batch_size``, one transaction each.
+        """
+        if not environment:
+            raise ValueError("remove_stale needs an environment")
+        links = self._delete_in_chunks("delete_stale_links", environment, since)
+        objects = self._delete_in_chunks("delete_stale_objects", environment, since)
+        log.info("stale cleanup of %s: %d objects, %d links removed", environment,
+                 objects, links)
+        return CleanupReport(objects=objects, links=links)
+
+    def _delete_in_chunks(self, name: str, environment: str, since: dt.datetime) -> int:
+        total = 0
+        while True:
+            result = self.write(query(name), environment=environment, since=since,
+                                limit=self.cleanup_batch_size)
+            deleted = int(result[0]["deleted"]) if result else 0
+            total += deleted
+            if deleted < self.cleanup_batch_size:
+                return total
+
+    # -- environments and clique definitions --------------------------------------------
+
+    def upsert_environment(self, name: str, props: dict[str, Any]) -> None:
+        """Create or update an :Environment node; ``props`` must hold no secrets."""
+        self.write(query("upsert_environment"), environment=name, props=props)
+
+    def upsert_clique_types(self, rows: Sequence[dict[str, Any]]) -> WriteReport:
+        return self._simple_upsert("clique types", "upsert_clique_types", rows)
+
+    def upsert_clique_constraints(self, rows: Sequence[dict[str, Any]]) -> WriteReport:
+        return self._simple_upsert("clique constraints", "upsert_clique_constraints", rows)
+
+    def _simple_upsert(self, what: str, name: str,
+                       rows: Sequence[dict[str, Any]]) -> WriteReport:
+        started = time.perf_counter()
+        report = WriteReport()
+
+        def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any]) -> None:
+            report.written += int(record.get("written", 0))
+
+        self._batched(what, query(name), list(rows), range(len(rows)), report, on_written, None,
+                      len(rows), [0])
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- reads used by tools and tests ------------------------------------------------
+
+    def count_labels(self, environment: str) -> dict[str, int]:
+        rows = self.read(query("count_objects_by_label"), environment=environment)
+        return {row["label"]: row["count"] for row in rows}
+
+    def count_relationships(self, environment: str) -> dict[str, int]:
+        rows = self.read(query("count_relationships_by_type"), environment=environment)
+        return {row["type"]: row["count"] for row in rows}
