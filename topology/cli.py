@@ -126,6 +126,27 @@ and networks:
 """
 
 
+# -- check --------------------------------------------------------------------------------
+
+def cmd_check(config: Config, args: argparse.Namespace) -> int:
+    """Is the graph reachable? Print the server, the schema and the environments."""
+    from topology.runtime import open_store
+
+    with open_store(config) as store:
+        server = store.read("CALL dbms.components() YIELD name, versions, edition "
+                            "RETURN versions[0] AS version, edition")[0]
+        environments = store.read(
+            "MATCH (e:Environment) OPTIONAL MATCH (n:Object {environment: e.name}) "
+            "RETURN e.name AS name, count(n) AS objects ORDER BY name")
+    print(f"Neo4j {server['version']} ({server['edition']}) at {config.bolt_uri}: reachable, "
+          "schema applied")
+    for env in environments:
+        print(f"  environment {env['name']}: {env['objects']:,} objects")
+    if not environments:
+        print("  no environments yet: try 'topology demo' or 'topology import-calipso'")
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="problems listed per kind in the summary (default: 50)")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     imp.set_defaults(handler=cmd_import_calipso)
+
+    check = sub.add_parser("check", help="check that the graph is reachable",
+                           description="Connect to Neo4j (starting the local one when "
+                                       "NEO4J_URI is unset), apply the schema and list the "
+                                       "environments. Exit status 0 when healthy.")
+    check.set_defaults(handler=cmd_check)
 
     demo = sub.add_parser("demo", help="generate and import a demo environment",
                           description="Generate a synthetic OpenStack environment in "

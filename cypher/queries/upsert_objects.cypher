@@ -1,10 +1,21 @@
-// Upsert one batch of objects of a single type. __LABELS__ comes from the type catalogue
-// (e.g. ":Instance" or ":Folder:VnicsFolder"); every value is a parameter.
+// Upsert one batch of objects and hang each under its parent object in the same
+// transaction. row.labels are the type's labels from the catalogue (e.g. ["Instance"] or
+// ["Folder", "VnicsFolder"]), computed by the store, never taken from input.
+// Rows whose parent is not (yet) in the graph come back as orphans, for a second pass.
 UNWIND $rows AS row
 MERGE (n:Object {environment: $environment, id: row.id})
   ON CREATE SET n.first_seen = datetime.transaction()
 SET n += row.props,
     n.environment = $environment,
     n.last_seen = datetime.transaction()
-SET n__LABELS__
-RETURN count(n) AS written
+SET n:$(row.labels)
+WITH n, row
+OPTIONAL MATCH (p:Object {environment: $environment, id: row.parent_id})
+CALL (n, p) {
+  WITH n, p WHERE p IS NOT NULL
+  OPTIONAL MATCH (old)-[c:CONTAINS]->(n) WHERE old <> p
+  DELETE c
+  MERGE (p)-[:CONTAINS]->(n)
+}
+RETURN count(*) AS written,
+       collect(CASE WHEN p IS NULL AND row.parent_id IS NOT NULL THEN row.id END) AS orphans

@@ -20,7 +20,8 @@ def test_relationship_types_outside_the_catalogue_are_refused(bad):
 
 def test_labels_outside_the_catalogue_are_refused():
     with pytest.raises(ValueError):
-        query("upsert_objects", LABELS=":Instance:Admin")
+        query("upsert_links", SOURCE_LABEL="Instance:Admin", TARGET_LABEL="Vnic",
+              REL_TYPE="INSTANCE_VNIC")
 
 
 def test_missing_or_extra_placeholders_are_refused():

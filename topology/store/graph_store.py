@@ -181,68 +181,68 @@ class GraphStore:
 
     def upsert_objects(self, records: Sequence[ObjectRecord],
                        progress: Progress | None = None) -> WriteReport:
-        """Create or update objects, then hang each under its parent with ``:CONTAINS``.
+        """Create or update objects and hang each under its parent with ``:CONTAINS``.
 
-        Objects are written first (all batches), containment second, so a parent that comes
-        later in the input is still found. An object whose parent is missing is written and
-        reported in ``skipped`` (it is not attached). Indices refer to ``records``.
+        Each batch writes its objects and their containment in one transaction. An object
+        whose parent comes later in the input is attached in a second pass; one whose
+        parent is missing altogether is written and reported in ``skipped``. Top-level
+        objects hang under their :Environment node. Indices refer to ``records``.
         """
         started = time.perf_counter()
         report = WriteReport()
-        by_type: dict[tuple[str, str], list[tuple[int, ObjectRecord]]] = defaultdict(list)
+        by_environment: dict[str, list[int]] = defaultdict(list)
         for index, record in enumerate(records):
-            by_type[(record.environment, record.type)].append((index, record))
+            by_environment[record.environment].append(index)
 
-        total = len(records) * 2
         done = [0]
-        failed_indices: set[int] = set()
-        for (environment, type_name), items in by_type.items():
-            labels = "".join(f":{label}" for label in
-                             catalogue.object_type(type_name).labels[1:])
-            text = query("upsert_objects", LABELS=labels)
-            rows = [{"id": r.id, "props": r.props} for _, r in items]
-            indices = [i for i, _ in items]
+        text = query("upsert_objects")
+        for environment, indices in by_environment.items():
+            rows = [self._object_row(records[i]) for i in indices]
+            orphans: list[str] = []
 
-            def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any]) -> None:
-                report.written += int(record.get("written", 0))
+            def on_written(chunk: Sequence[dict[str, Any]], result: dict[str, Any],
+                           orphans: list[str] = orphans) -> None:
+                report.written += int(result.get("written", 0))
+                orphans.extend(result.get("orphans", []))
 
-            before = len(report.failed)
-            self._batched(f"objects of type {type_name}", text, rows, indices, report,
-                          on_written, progress, total, done, environment=environment)
-            for failure in report.failed[before:]:
-                failed_indices.update(failure.indices)
-
-        self._attach(records, failed_indices, report, progress, total, done)
+            self._batched("objects", text, rows, indices, report, on_written, progress,
+                          len(records), done, environment=environment)
+            failed = {i for failure in report.failed for i in failure.indices}
+            top_level = [i for i in indices
+                         if records[i].under_environment and i not in failed]
+            self._attach(environment, "attach_to_environment", records, top_level, report)
+            index_of = {records[i].id: i for i in indices}
+            second = self._attach(environment, "attach_to_parents", records,
+                                  [index_of[o] for o in orphans], report)
+            for i in second:
+                report.skipped.append(SkippedRow(
+                    i, f"parent {records[i].parent_id!r} of {records[i].id!r} not found"))
         report.seconds = time.perf_counter() - started
         return report
 
-    def _attach(self, records: Sequence[ObjectRecord], failed: set[int], report: WriteReport,
-                progress: Progress | None, total: int, done: list[int]) -> None:
-        groups: dict[tuple[str, bool], list[tuple[int, ObjectRecord]]] = defaultdict(list)
-        for index, record in enumerate(records):
-            if index in failed:
-                continue
-            if record.under_environment or record.parent_id:
-                groups[(record.environment, record.under_environment)].append((index, record))
-            else:
-                done[0] += 1
-        for (environment, top_level), items in groups.items():
-            name = "attach_to_environment" if top_level else "attach_to_parents"
-            rows = [{"id": r.id, "parent_id": r.parent_id} for _, r in items]
-            index_of = {r.id: i for i, r in items}
-            attached: set[str] = set()
+    @staticmethod
+    def _object_row(record: ObjectRecord) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "labels": list(catalogue.object_type(record.type).labels[1:]),
+            "props": record.props,
+            "parent_id": None if record.under_environment else record.parent_id,
+        }
 
-            def on_attached(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
-                            attached: set[str] = attached) -> None:
-                attached.update(record.get("attached", []))
+    def _attach(self, environment: str, name: str, records: Sequence[ObjectRecord],
+                indices: Sequence[int], report: WriteReport) -> list[int]:
+        """Attach objects to their parents; return the indices that found none."""
+        if not indices:
+            return []
+        rows = [{"id": records[i].id, "parent_id": records[i].parent_id} for i in indices]
+        attached: set[str] = set()
 
-            self._batched("containment", query(name), rows, [i for i, _ in items], report,
-                          on_attached,
-                          progress, total, done, environment=environment)
-            for _, r in items:
-                if r.id not in attached and not top_level:
-                    report.skipped.append(SkippedRow(
-                        index_of[r.id], f"parent {r.parent_id!r} of {r.id!r} not found"))
+        def on_attached(chunk: Sequence[dict[str, Any]], result: dict[str, Any]) -> None:
+            attached.update(result.get("attached", []))
+
+        self._batched("containment", query(name), rows, indices, report, on_attached, None,
+                      0, [0], environment=environment)
+        return [i for i in indices if records[i].id not in attached]
 
     # -- links ----------------------------------------------------------------------------
 

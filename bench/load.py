@@ -1,0 +1,145 @@
+"""Benchmark: batched writes through the graph store vs one row per transaction.
+
+    python -m bench.load [--objects 200000] [--baseline-rows 2000] [--batch-size 5000]
+
+Generates a synthetic environment (the demo generator, Calipso's shapes) of about
+``--objects`` inventory objects plus their links, writes it through ``GraphStore`` in
+``UNWIND`` batches (first as new data, then again as updates), and, in the same run,
+writes a sample of the same rows one row per transaction as the baseline. Results go to
+``bench/results/load-<timestamp>.json`` and ``bench/results/load-latest.json``.
+
+Uses ``NEO4J_URI`` when set, else the local Neo4j (started if needed). It writes into
+environments named ``bench-load*`` and deletes them before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from loaders.calipso import transform
+from topology.config import load_config
+from topology.demo import generate, shape_for_objects
+from topology.runtime import open_store
+from topology.store import GraphStore, LinkRecord, ObjectRecord
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ENVIRONMENT = "bench-load"
+BASELINE_ENVIRONMENT = "bench-load-baseline"
+
+
+def _records(environment: str, objects: int) -> tuple[list[ObjectRecord], list[LinkRecord]]:
+    collections = generate(shape_for_objects(objects, environment=environment))
+    return ([transform.inventory_object(environment, d) for d in collections["inventory"]],
+            [transform.link(environment, d) for d in collections["links"]])
+
+
+def _wipe(store: GraphStore, environment: str) -> None:
+    """Delete an environment's objects in chunks (the store's stale cleanup, from the future)."""
+    far_future = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+    store.remove_stale(environment, far_future)
+
+
+def _timed_write(store: GraphStore, objects: list[ObjectRecord],
+                 links: list[LinkRecord]) -> dict[str, Any]:
+    started = time.perf_counter()
+    object_report = store.upsert_objects(objects)
+    link_report = store.upsert_links(links)
+    seconds = time.perf_counter() - started
+    if not (object_report.ok and link_report.ok) or link_report.skipped:
+        raise SystemExit(f"benchmark write failed: {object_report.failed + link_report.failed}"
+                         f" skipped={len(link_report.skipped)}")
+    rows = len(objects) + len(links)
+    return {
+        "objects": len(objects), "links": len(links), "rows": rows,
+        "seconds": round(seconds, 3), "rows_per_second": round(rows / seconds, 1),
+        "object_seconds": round(object_report.seconds, 3),
+        "link_seconds": round(link_report.seconds, 3),
+        "transactions": object_report.batches + link_report.batches,
+    }
+
+
+def run(objects: int, baseline_rows: int, batch_size: int) -> dict[str, Any]:
+    config = load_config()
+    with open_store(config) as store:
+        store.batch_size = batch_size
+        object_records, link_records = _records(ENVIRONMENT, objects)
+        print(f"generated {len(object_records):,} objects and {len(link_records):,} links",
+              file=sys.stderr)
+        _wipe(store, ENVIRONMENT)
+        _wipe(store, BASELINE_ENVIRONMENT)
+
+        created = _timed_write(store, object_records, link_records)
+        print(f"batched create: {created['rows_per_second']:,.0f} rows/s", file=sys.stderr)
+        updated = _timed_write(store, object_records, link_records)
+        print(f"batched update: {updated['rows_per_second']:,.0f} rows/s", file=sys.stderr)
+
+        # Baseline: the same kind of rows, one row per transaction, on a sample.
+        sample_objects, sample_links = _records(BASELINE_ENVIRONMENT,
+                                                max(baseline_rows // 2, 50))
+        store.batch_size = 1
+        baseline = _timed_write(store, sample_objects,
+                                sample_links[:max(baseline_rows - len(sample_objects), 0)])
+        store.batch_size = batch_size
+        print(f"one row per transaction: {baseline['rows_per_second']:,.0f} rows/s",
+              file=sys.stderr)
+
+        labels = store.count_labels(ENVIRONMENT)
+        _wipe(store, ENVIRONMENT)
+        _wipe(store, BASELINE_ENVIRONMENT)
+
+    return {
+        "benchmark": "load",
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": _cpus(),
+                    "platform": platform.platform()},
+        "neo4j": config.bolt_uri,
+        "batch_size": batch_size,
+        "batched_create": created,
+        "batched_update": updated,
+        "one_row_per_transaction": baseline,
+        "speedup_create_vs_one_row": round(created["rows_per_second"]
+                                           / baseline["rows_per_second"], 1),
+        "speedup_update_vs_one_row": round(updated["rows_per_second"]
+                                           / baseline["rows_per_second"], 1),
+        "objects_by_label": labels,
+    }
+
+
+def _cpus() -> int:
+    return os.cpu_count() or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--objects", type=int, default=200_000,
+                        help="approximate inventory objects to write (default: 200000)")
+    parser.add_argument("--baseline-rows", type=int, default=2000,
+                        help="rows written one per transaction for the baseline (default: 2000)")
+    parser.add_argument("--batch-size", type=int, default=5000,
+                        help="rows per UNWIND transaction (default: 5000)")
+    parser.add_argument("--output", type=Path, help="JSON result file "
+                        "(default: bench/results/load-<timestamp>.json)")
+    args = parser.parse_args(argv)
+    result = run(args.objects, args.baseline_rows, args.batch_size)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = result["timestamp"].replace(":", "").replace("-", "")
+    output = args.output or RESULTS / f"load-{stamp}.json"
+    text = json.dumps(result, indent=2, sort_keys=True)
+    output.write_text(text + "\n", encoding="utf-8")
+    (RESULTS / "load-latest.json").write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print(f"written to {output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

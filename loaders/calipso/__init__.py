@@ -1,0 +1,1 @@
+"""Importing OPNFV Calipso's MongoDB collections (from mongoexport files) into Topology."""

@@ -1,0 +1,221 @@
+"""The graph store against a real Neo4j: upserts, links, deletes, stale cleanup, rollback."""
+
+from __future__ import annotations
+
+import pytest
+
+from topology.store import GraphStore, ObjectRecord, link_record, object_record
+
+
+def _tree(environment: str) -> list[ObjectRecord]:
+    """env -> regions folder -> host -> instances folder -> instance -> vnics folder -> vnic."""
+    docs = [
+        {"id": f"{environment}-regions", "type": "regions_folder",
+         "parent_id": environment, "parent_type": "environment",
+         "id_path": f"/{environment}/{environment}-regions"},
+        {"id": "node-1", "type": "host", "parent_id": f"{environment}-regions",
+         "id_path": f"/{environment}/{environment}-regions/node-1", "host_type": ["Compute"]},
+        {"id": "node-1-instances", "type": "instances_folder", "parent_id": "node-1",
+         "id_path": f"/{environment}/{environment}-regions/node-1/node-1-instances"},
+        {"id": "vm-1", "type": "instance", "parent_id": "node-1-instances",
+         "id_path": f"/{environment}/{environment}-regions/node-1/node-1-instances/vm-1",
+         "network": ["net-a"], "network_info": [{"devname": "tap1"}]},
+        {"id": "vm-1-vnics", "type": "vnics_folder", "parent_id": "vm-1",
+         "id_path": f"/{environment}/{environment}-regions/node-1/node-1-instances/vm-1"
+                    "/vm-1-vnics"},
+        {"id": "node-1-tap1", "type": "vnic", "parent_id": "vm-1-vnics",
+         "id_path": f"/{environment}/{environment}-regions/node-1/node-1-instances/vm-1"
+                    "/vm-1-vnics/node-1-tap1", "mac_address": "fa:16:3e:00:00:01"},
+        {"id": "net-a", "type": "network", "parent_id": f"{environment}-regions",
+         "id_path": f"/{environment}/{environment}-regions/net-a", "network": "net-a"},
+    ]
+    return [object_record(environment, d) for d in docs]
+
+
+def _links(environment: str):
+    return [
+        link_record(environment, {"source_id": "vm-1", "target_id": "node-1-tap1",
+                                  "link_type": "instance-vnic", "state": "up",
+                                  "attributes": {"network": "net-a"}}),
+    ]
+
+
+def _one(store: GraphStore, text, **params):
+    rows = store.read(text, **params)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_objects_get_labels_properties_and_containment(graph_store, environment):
+    report = graph_store.upsert_objects(_tree(environment))
+    assert report.ok and report.written == 7 and not report.skipped
+    assert graph_store.count_labels(environment) == {
+        "Object": 7, "Folder": 3, "RegionsFolder": 1, "InstancesFolder": 1,
+        "VnicsFolder": 1, "Host": 1, "Instance": 1, "Vnic": 1, "Network": 1}
+    vm = _one(graph_store, "MATCH (p:Host)-[:CONTAINS]->(:InstancesFolder)-[:CONTAINS]->"
+                           "(i:Instance {environment: $e, id: 'vm-1'}) "
+                           "RETURN properties(i) AS p", e=environment)["p"]
+    assert vm["network"] == ["net-a"]
+    assert vm["type"] == "instance" and vm["name"] == "vm-1"
+    assert '"devname": "tap1"' in vm["attributes"]
+    assert vm["first_seen"] == vm["last_seen"]
+    top = _one(graph_store, "MATCH (:Environment {name: $e})-[:CONTAINS]->(f) "
+                            "RETURN f.id AS id", e=environment)
+    assert top["id"] == f"{environment}-regions"
+
+
+def test_upserting_again_changes_nothing_but_last_seen(graph_store, environment):
+    graph_store.upsert_objects(_tree(environment))
+    graph_store.upsert_links(_links(environment))
+    snapshot = "MATCH (n:Object {environment: $e}) RETURN n.id AS id, n.first_seen AS f, " \
+               "n.last_seen AS l ORDER BY id"
+    before = graph_store.read(snapshot, e=environment)
+    graph_store.upsert_objects(_tree(environment))
+    graph_store.upsert_links(_links(environment))
+    after = graph_store.read(snapshot, e=environment)
+    assert [r["f"] for r in before] == [r["f"] for r in after]
+    assert all(a["l"] > b["l"] for a, b in zip(after, before, strict=True))
+    assert graph_store.count_relationships(environment) == {"CONTAINS": 6, "INSTANCE_VNIC": 1}
+
+
+def test_moving_an_object_keeps_one_parent(graph_store, environment):
+    graph_store.upsert_objects(_tree(environment))
+    moved = object_record(environment, {"id": "net-a", "type": "network",
+                                        "parent_id": "node-1"})
+    graph_store.upsert_objects([moved])
+    parents = graph_store.read("MATCH (p)-[:CONTAINS]->(:Network {environment: $e}) "
+                               "RETURN p.id AS id", e=environment)
+    assert parents == [{"id": "node-1"}]
+
+
+def test_missing_parent_is_reported_not_fatal(graph_store, environment):
+    orphan = object_record(environment, {"id": "x", "type": "vnic", "parent_id": "nowhere"})
+    report = graph_store.upsert_objects([orphan])
+    assert report.ok and report.written == 1
+    assert [s.index for s in report.skipped] == [0]
+    assert "parent 'nowhere'" in report.skipped[0].reason
+
+
+def test_links_are_typed_relationships_one_per_ordered_pair(graph_store, environment):
+    graph_store.upsert_objects(_tree(environment))
+    report = graph_store.upsert_links(_links(environment))
+    assert report.ok and report.written == 1
+    link = _one(graph_store, "MATCH (:Instance {environment: $e})-[r:INSTANCE_VNIC]->(:Vnic) "
+                             "RETURN properties(r) AS p", e=environment)["p"]
+    assert link["link_type"] == "instance-vnic"
+    assert link["network"] == "net-a" and link["state"] == "up"
+    assert link["implicit"] is False
+
+    # A link of another type between the same ordered pair replaces it (Calipso's key).
+    implicit = link_record(environment, {"source_id": "vm-1", "target_id": "node-1-tap1",
+                                         "link_type": "instance-vnic", "implicit": True})
+    graph_store.upsert_links([implicit])
+    assert graph_store.count_relationships(environment)["INSTANCE_VNIC"] == 1
+
+
+def test_link_between_same_pair_of_another_type_is_replaced(graph_store, environment):
+    graph_store.upsert_objects([
+        object_record(environment, {"id": "v", "type": "vnic"}),
+        object_record(environment, {"id": "b", "type": "vconnector"}),
+    ])
+    graph_store.upsert_links([link_record(environment, {
+        "source_id": "v", "target_id": "b", "link_type": "vnic-vconnector"})])
+    # vnic-vconnector and an implicit derived type cannot both join v -> b.
+    graph_store.upsert_links([link_record(environment, {
+        "source_id": "v", "target_id": "b", "link_type": "vnic-vconnector",
+        "link_name": "again"})])
+    rels = graph_store.count_relationships(environment)
+    assert rels == {"VNIC_VCONNECTOR": 1}
+
+
+def test_links_with_missing_or_mistyped_ends_are_skipped(graph_store, environment):
+    graph_store.upsert_objects(_tree(environment))
+    records = [
+        link_record(environment, {"source_id": "vm-1", "target_id": "ghost",
+                                  "link_type": "instance-vnic"}),
+        link_record(environment, {"source_id": "net-a", "target_id": "node-1-tap1",
+                                  "link_type": "instance-vnic"}),  # net-a is no instance
+        *_links(environment),
+    ]
+    report = graph_store.upsert_links(records)
+    assert report.written == 1
+    assert sorted(s.index for s in report.skipped) == [0, 1]
+
+
+def test_a_failed_batch_rolls_back_whole_and_the_others_commit(graph_store, environment):
+    rows = [object_record(environment, {"id": f"v{i:04d}", "type": "vnic"})
+            for i in range(1200)]
+    # A value Neo4j refuses (a map property), hidden in the middle of the second batch.
+    poisoned = ObjectRecord(environment, "v0700", "vnic", None, None,
+                            {"id": "v0700", "type": "vnic", "bad": {"nested": 1}})
+    rows[700] = poisoned
+    report = graph_store.upsert_objects(rows)  # the session store writes 500 rows a batch
+    assert not report.ok
+    assert len(report.failed) == 1
+    assert report.failed[0].indices == tuple(range(500, 1000))
+    ids = {r["id"] for r in graph_store.read(
+        "MATCH (n:Vnic {environment: $e}) RETURN n.id AS id", e=environment)}
+    assert len(ids) == 700
+    assert "v0499" in ids and "v1000" in ids
+    assert not any(f"v{i:04d}" in ids for i in range(500, 1000))
+
+
+def test_delete_object_removes_descendants_and_all_their_links(graph_store, environment):
+    graph_store.upsert_objects(_tree(environment))
+    graph_store.upsert_links(_links(environment))
+    # A descendant known only by id_path (no CONTAINS) goes too.
+    stray = object_record(environment, {
+        "id": "stray", "type": "vnic", "parent_id": "elsewhere",
+        "id_path": f"/{environment}/{environment}-regions/node-1/node-1-instances/x"})
+    graph_store.upsert_objects([stray])
+    deleted = graph_store.delete_object(environment, "node-1-instances")
+    assert deleted == 5  # folder, vm-1, vnics folder, vnic, stray
+    left = {r["id"] for r in graph_store.read(
+        "MATCH (n:Object {environment: $e}) RETURN n.id AS id", e=environment)}
+    assert left == {f"{environment}-regions", "node-1", "net-a"}
+    assert graph_store.count_relationships(environment) == {"CONTAINS": 2}
+    assert graph_store.delete_object(environment, "no-such-object") == 0
+
+
+def test_stale_cleanup_keeps_what_was_written_after_the_scan_started(graph_store, environment):
+    graph_store.upsert_objects(_tree(environment))
+    graph_store.upsert_links(_links(environment))
+    scan_started = graph_store.now()
+    # The scan sees only part of the tree again...
+    seen_again = [r for r in _tree(environment) if r.id in {f"{environment}-regions", "node-1",
+                                                             "net-a"}]
+    graph_store.upsert_objects(seen_again)
+    # ...and meanwhile an event adds a new object, after the scan's start.
+    event_object = object_record(environment, {"id": "vm-2", "type": "instance",
+                                               "parent_id": "node-1"})
+    graph_store.upsert_objects([event_object])
+
+    report = graph_store.remove_stale(environment, scan_started)
+    assert report.links == 1
+    assert report.objects == 4
+    left = {r["id"] for r in graph_store.read(
+        "MATCH (n:Object {environment: $e}) RETURN n.id AS id", e=environment)}
+    assert left == {f"{environment}-regions", "node-1", "net-a", "vm-2"}
+
+
+def test_stale_cleanup_touches_no_other_environment(graph_store, environment,
+                                                    make_environment):
+    other = make_environment()
+    graph_store.upsert_objects(_tree(other))
+    graph_store.upsert_objects(_tree(environment))
+    report = graph_store.remove_stale(environment, graph_store.now())
+    assert report.objects == 7
+    assert graph_store.count_labels(other)["Object"] == 7
+
+
+def test_stale_cleanup_deletes_in_chunks(graph_store, environment):
+    rows = [object_record(environment, {"id": f"p{i}", "type": "port"}) for i in range(2500)]
+    graph_store.upsert_objects(rows)
+    report = graph_store.remove_stale(environment, graph_store.now())
+    assert report.objects == 2500  # three chunks of at most 1000
+    assert graph_store.count_labels(environment) == {}
+
+
+def test_remove_stale_refuses_an_empty_environment(graph_store):
+    with pytest.raises(ValueError):
+        graph_store.remove_stale("", graph_store.now())

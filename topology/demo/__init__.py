@@ -1,0 +1,25 @@
+"""Synthetic Calipso exports: a demo OpenStack environment for ``make run``, tests and benches."""
+
+from topology.demo.generator import (
+    COLLECTIONS,
+    EXPORT_STYLES,
+    FAKE_SECRETS,
+    DemoShape,
+    count_objects,
+    encode_keys,
+    generate,
+    shape_for_objects,
+    write_export,
+)
+
+__all__ = [
+    "COLLECTIONS",
+    "EXPORT_STYLES",
+    "FAKE_SECRETS",
+    "DemoShape",
+    "count_objects",
+    "encode_keys",
+    "generate",
+    "shape_for_objects",
+    "write_export",
+]

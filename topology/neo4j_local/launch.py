@@ -1,0 +1,149 @@
+"""What the local Neo4j runs with: the ``neo4j.conf`` text and the ``java`` command line."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+
+from topology.config import Config
+from topology.neo4j_local.cache import LAUNCHER_CLASS, Runtime
+from topology.neo4j_local.errors import Neo4jLocalError
+
+CONF_FILE = "neo4j.conf"
+MAX_INITIAL_HEAP = 256 * 1024**2
+
+# The same JDK module openings Neo4j's own launcher passes (Netty, the page cache).
+ADD_OPENS = (
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+)
+JVM_FLAGS = (
+    "-XX:+UseG1GC",
+    # A JVM that ran out of memory is better dead (the caller notices) than half-working.
+    "-XX:+ExitOnOutOfMemoryError",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-Dfile.encoding=UTF-8",
+    "-Djava.awt.headless=true",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dlog4j2.disable.jmx=true",
+)
+
+_SIZE = re.compile(r"^(\d+)([kmgt]?)$")
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str, setting: str) -> int:
+    """``"1g"`` -> bytes; the JVM's ``-Xmx`` syntax, which Neo4j's settings also accept."""
+    match = _SIZE.match(text.strip().lower())
+    if match is None or int(match.group(1)) == 0:
+        raise Neo4jLocalError(
+            f"[local_neo4j] {setting} must be a size like 512m or 2g, got {text!r}"
+        )
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def jvm_size(size: int) -> str:
+    """Bytes -> the shortest exact ``-Xmx`` spelling (``268435456`` -> ``256m``)."""
+    for unit in ("t", "g", "m", "k"):
+        if size % _UNITS[unit] == 0:
+            return f"{size // _UNITS[unit]}{unit}"
+    return str(size)
+
+
+def check_loopback(host: str) -> None:
+    """Refuse anything but loopback: the local Neo4j runs with authentication disabled."""
+    if host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise Neo4jLocalError(
+            f"[local_neo4j] host is {host!r}, but the local Neo4j has authentication disabled "
+            f"and only listens on loopback (127.0.0.1, ::1 or localhost). To serve other "
+            f"machines run a real Neo4j server with authentication and set NEO4J_URI."
+        )
+
+
+def socket_address(host: str, port: int) -> str:
+    """``host:port`` as Neo4j parses it; IPv6 literals go in brackets."""
+    if ":" in host:
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
+
+
+def render_conf(config: Config) -> str:
+    """The ``neo4j.conf`` for the local Neo4j; rewritten on every start."""
+    local = config.local_neo4j
+    check_loopback(local.host)
+    if not 0 < local.port < 65536:
+        raise Neo4jLocalError(f"[local_neo4j] port must be 1-65535, got {local.port}")
+    pagecache = jvm_size(parse_size(local.pagecache, "pagecache"))
+    address = socket_address(local.host, local.port)
+    settings = {
+        "server.bolt.enabled": "true",
+        "server.bolt.listen_address": address,
+        "server.bolt.advertised_address": address,
+        "server.bolt.tls_level": "DISABLED",
+        "server.http.enabled": "false",
+        "server.https.enabled": "false",
+        "dbms.security.auth_enabled": "false",
+        "server.memory.pagecache.size": pagecache,
+        # Keep only the transaction logs recovery needs: bulk loads would fill the disk.
+        "db.tx_log.rotation.retention_policy": "false",
+        "db.tx_log.rotation.size": "25m",
+        "dbms.usage_report.enabled": "false",
+        # The default logs every query; keep only the slow ones.
+        "db.logs.query.enabled": "INFO",
+        "db.logs.query.threshold": "2s",
+        # On shutdown Bolt waits 5 s + 5 s for its idle event loops, after the databases are
+        # already checkpointed and closed. 1 s each makes `stop` take ~2 s instead of ~10 s;
+        # the price is two harmless "Termination of ... event loop group has exceeded" WARN
+        # lines in debug.log per stop.
+        "internal.server.bolt.thread_pool_shutdown_wait_time": "1s",
+        "internal.server.bolt.connection_shutdown_wait_time": "1s",
+    }
+    lines = [
+        "# Written by Topology (topology.neo4j_local) on every start: edits here are lost.",
+        "# Change the [local_neo4j] section of the Topology config file instead.",
+    ]
+    lines += [f"{key}={value}" for key, value in settings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def read_conf(path: Path) -> dict[str, str]:
+    """The settings of a ``neo4j.conf`` written by :func:`render_conf` ({} if missing)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    settings = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+def heap_flags(heap: str) -> list[str]:
+    """``-Xms`` = min(256m, heap) so a small instance starts small; ``-Xmx`` = heap."""
+    maximum = parse_size(heap, "heap")
+    return [f"-Xms{jvm_size(min(MAX_INITIAL_HEAP, maximum))}", f"-Xmx{jvm_size(maximum)}"]
+
+
+def java_command(config: Config, runtime: Runtime, home: Path) -> list[str]:
+    """The full command line; ``home`` must be absolute (it identifies the process later)."""
+    return [
+        runtime.java,
+        *heap_flags(config.local_neo4j.heap),
+        *JVM_FLAGS,
+        *ADD_OPENS,
+        "-cp", runtime.classpath,
+        LAUNCHER_CLASS,
+        str(home),
+        str(home / CONF_FILE),
+    ]
