@@ -33,6 +33,7 @@ from topology.store import GraphStore, LinkRecord, ObjectRecord
 RESULTS = Path(__file__).resolve().parent / "results"
 ENVIRONMENT = "bench-load"
 BASELINE_ENVIRONMENT = "bench-load-baseline"
+WARMUP_ENVIRONMENT = "bench-load-warmup"
 
 
 def _records(environment: str, objects: int) -> tuple[list[ObjectRecord], list[LinkRecord]]:
@@ -66,15 +67,21 @@ def _timed_write(store: GraphStore, objects: list[ObjectRecord],
     }
 
 
-def run(objects: int, baseline_rows: int, batch_size: int) -> dict[str, Any]:
+def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int) -> dict[str, Any]:
     config = load_config()
     with open_store(config) as store:
         store.batch_size = batch_size
+        store.write_concurrency = concurrency
         object_records, link_records = _records(ENVIRONMENT, objects)
         print(f"generated {len(object_records):,} objects and {len(link_records):,} links",
               file=sys.stderr)
         _wipe(store, ENVIRONMENT)
         _wipe(store, BASELINE_ENVIRONMENT)
+        # Warm the JVM's JIT with the same queries, so the first measurement is not a
+        # measurement of class loading.
+        warm_objects, warm_links = _records(WARMUP_ENVIRONMENT, 10_000)
+        _timed_write(store, warm_objects, warm_links)
+        _wipe(store, WARMUP_ENVIRONMENT)
 
         created = _timed_write(store, object_records, link_records)
         print(f"batched create: {created['rows_per_second']:,.0f} rows/s", file=sys.stderr)
@@ -84,10 +91,10 @@ def run(objects: int, baseline_rows: int, batch_size: int) -> dict[str, Any]:
         # Baseline: the same kind of rows, one row per transaction, on a sample.
         sample_objects, sample_links = _records(BASELINE_ENVIRONMENT,
                                                 max(baseline_rows // 2, 50))
-        store.batch_size = 1
+        store.batch_size, store.write_concurrency = 1, 1
         baseline = _timed_write(store, sample_objects,
                                 sample_links[:max(baseline_rows - len(sample_objects), 0)])
-        store.batch_size = batch_size
+        store.batch_size, store.write_concurrency = batch_size, concurrency
         print(f"one row per transaction: {baseline['rows_per_second']:,.0f} rows/s",
               file=sys.stderr)
 
@@ -102,6 +109,7 @@ def run(objects: int, baseline_rows: int, batch_size: int) -> dict[str, Any]:
                     "platform": platform.platform()},
         "neo4j": config.bolt_uri,
         "batch_size": batch_size,
+        "write_concurrency": concurrency,
         "batched_create": created,
         "batched_update": updated,
         "one_row_per_transaction": baseline,
@@ -124,12 +132,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="approximate inventory objects to write (default: 200000)")
     parser.add_argument("--baseline-rows", type=int, default=2000,
                         help="rows written one per transaction for the baseline (default: 2000)")
-    parser.add_argument("--batch-size", type=int, default=5000,
-                        help="rows per UNWIND transaction (default: 5000)")
+    defaults = load_config().store
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                        help="rows per UNWIND transaction (default: the configured "
+                             f"{defaults.batch_size})")
+    parser.add_argument("--concurrency", type=int, default=defaults.write_concurrency,
+                        help="concurrent write transactions (default: the configured "
+                             f"{defaults.write_concurrency})")
     parser.add_argument("--output", type=Path, help="JSON result file "
                         "(default: bench/results/load-<timestamp>.json)")
     args = parser.parse_args(argv)
-    result = run(args.objects, args.baseline_rows, args.batch_size)
+    result = run(args.objects, args.baseline_rows, args.batch_size, args.concurrency)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = result["timestamp"].replace(":", "").replace("-", "")
     output = args.output or RESULTS / f"load-{stamp}.json"

@@ -62,8 +62,9 @@ class LocalNeo4jConfig:
 class StoreConfig:
     """Batched writes: rows per transaction and what to do with failures."""
 
-    batch_size: int = 5000
+    batch_size: int = 2000
     cleanup_batch_size: int = 10000
+    write_concurrency: int = 2
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ def open_store(config: Config, *, apply_schema: bool = True) -> GraphStore:
         database=config.neo4j.database,
         batch_size=config.store.batch_size,
         cleanup_batch_size=config.store.cleanup_batch_size,
+        write_concurrency=config.store.write_concurrency,
     )
     if apply_schema:
         store.apply_schema()

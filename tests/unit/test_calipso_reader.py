@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from loaders.calipso.reader import (
     COLLECTIONS,
@@ -583,3 +585,40 @@ def test_recovery_when_documents_indentation_is_not_known_yet(tmp_path):
     assert datas(export) == [{"b": 2}, {"c": 3}]
     assert lines_of(export) == [2, 3]
     assert [bad.ref.index for bad in export.bad] == [0]
+
+
+def test_deeply_nested_document_is_bad_not_fatal(tmp_path):
+    content = '{"a": ' + "[" * 100_000 + '\n{"b": 1}\n'
+    export = read_export(write(tmp_path, "inventory.json", content))
+    assert datas(export) == [{"b": 1}]
+    assert bad_summary(export) == [(1, 0, "document is nested too deeply")]
+
+
+_SAMPLES = [
+    json.dumps([{"_id": {"$oid": "a"}, "k[dot]y": [1, {"q": None}]}, {"b": "s"}, {"c": 3}]),
+    json.dumps([{"a": {"l": [{"x": 1}, {"y": 2}]}}, {"b": 2}, {"c": 3}], indent="\t"),
+    '{"a": 1}\n{"b": [1, 2]}\n{"c": {"$numberLong": "5"}}\n',
+    '{\n\t"a": 1\n}\n{\n\t"b": {\n\t\t"c": 1\n\t}\n}\n{\n\t"d": 4\n}\n',
+]
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sample=st.sampled_from(_SAMPLES),
+    # Overwrite a character with a JSON-significant one, or delete it ("").
+    edits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["", *'{}[],:"\n x'])),
+                   min_size=1, max_size=4),
+)
+def test_damaged_files_never_raise_and_references_point_at_documents(tmp_path, sample, edits):
+    text = sample
+    for where, char in edits:
+        at = int(where * len(text))
+        text = text[:at] + char + text[at + 1 :]
+    export = read_export(write(tmp_path, "inventory.json", text))
+    indexes = sorted([d.ref.index for d in export.documents] + [b.ref.index for b in export.bad])
+    assert indexes == list(range(len(indexes)))
+    lines = text.split("\n")
+    for doc in export.documents:
+        assert type(doc.data) is dict
+        assert lines[doc.ref.line - 1][doc.ref.column - 1] == "{"

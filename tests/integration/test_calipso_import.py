@@ -1,0 +1,169 @@
+"""Calipso exports import into a real Neo4j: counts match, re-import changes nothing,
+broken documents are named and the rest loads, secrets never reach the graph."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from loaders.calipso.importer import CalipsoImporter, format_summary
+from topology import catalogue
+from topology.demo import FAKE_SECRETS, generate, shape_for_objects, write_export
+
+
+@pytest.fixture(scope="module")
+def big_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, Path]]:
+    """A demo environment of 10,000+ objects, written as mongoexport JSON lines."""
+    collections = generate(shape_for_objects(10_000, environment="calipso-source"))
+    paths = write_export(tmp_path_factory.mktemp("export"), collections)
+    return collections, paths
+
+
+def _expected_labels(inventory: list[dict]) -> Counter:
+    expected: Counter = Counter()
+    for doc in inventory:
+        expected.update(catalogue.object_type(doc["type"]).labels)
+    return expected
+
+
+def _expected_relationships(collections: dict) -> Counter:
+    expected = Counter(catalogue.link_type(d["link_type"]).relationship_type
+                       for d in collections["links"])
+    # Every object hangs under its parent object, except top-level ones (under :Environment).
+    expected["CONTAINS"] = sum(1 for d in collections["inventory"]
+                               if d["parent_type"] != "environment")
+    return expected
+
+
+def _snapshot(store, environment: str) -> list[tuple]:
+    """Every object and relationship of the environment with its properties, less last_seen."""
+    def clean(props: dict) -> str:
+        return json.dumps({k: v for k, v in props.items() if k != "last_seen"},
+                          default=str, sort_keys=True)
+
+    rows = store.read("MATCH (n:Object {environment: $e}) "
+                      "RETURN n.id AS id, labels(n) AS labels, properties(n) AS p ORDER BY id",
+                      e=environment)
+    links = store.read("MATCH (s:Object {environment: $e})-[r]->(t) "
+                       "RETURN s.id AS s, type(r) AS type, t.id AS t, properties(r) AS p "
+                       "ORDER BY s, type, t", e=environment)
+    return ([(r["id"], sorted(r["labels"]), clean(r["p"])) for r in rows]
+            + [(r["s"], r["type"], r["t"], clean(r["p"])) for r in links])
+
+
+def test_a_10000_object_export_imports_exactly(graph_store, environment, big_export):
+    collections, paths = big_export
+    assert len(collections["inventory"]) >= 10_000
+
+    summary = CalipsoImporter(graph_store, environment).run(paths.values())
+
+    assert summary.ok, format_summary(summary)
+    assert summary.of("inventory").loaded == len(collections["inventory"])
+    assert summary.of("links").loaded == len(collections["links"])
+    assert graph_store.count_labels(environment) == dict(
+        _expected_labels(collections["inventory"]))
+    assert graph_store.count_relationships(environment) == dict(
+        _expected_relationships(collections))
+
+    # Re-importing the same export changes nothing (only last_seen moves).
+    before = _snapshot(graph_store, environment)
+    again = CalipsoImporter(graph_store, environment).run(paths.values())
+    assert again.ok
+    assert _snapshot(graph_store, environment) == before
+
+
+def test_imported_objects_keep_calipso_fields_and_paths(graph_store, environment, big_export):
+    _, paths = big_export
+    CalipsoImporter(graph_store, environment).run([paths["inventory"], paths["links"]])
+    instance = graph_store.read(
+        "MATCH (e:Environment {name: $e})-[:CONTAINS*]->(i:Instance) "
+        "RETURN i LIMIT 1", e=environment)[0]["i"]
+    assert instance["id_path"].startswith(f"/{environment}/")  # rebased from calipso-source
+    assert instance["name_path"].startswith(f"/{environment}/")
+    assert isinstance(instance["network"], list)
+    assert "network_info" in json.loads(instance["attributes"])
+    link = graph_store.read(
+        "MATCH (:Instance {environment: $e})-[r:INSTANCE_VNIC]->(:Vnic) "
+        "RETURN properties(r) AS r LIMIT 1", e=environment)[0]["r"]
+    assert link["link_type"] == "instance-vnic"
+    assert link["network"]
+    assert link["implicit"] is False
+
+
+def test_secrets_never_reach_the_graph(graph_store, environment, big_export):
+    _, paths = big_export
+    summary = CalipsoImporter(graph_store, environment).run([paths["environments_config"]])
+    assert summary.secrets_dropped
+    env = graph_store.read("MATCH (e:Environment {name: $e}) RETURN properties(e) AS p",
+                           e=environment)[0]["p"]
+    assert env["distribution"] == "Mirantis"
+    text = json.dumps(env, default=str)
+    for secret in FAKE_SECRETS:
+        assert secret not in text
+    assert secret not in format_summary(summary)
+
+
+def test_clique_definitions_import_with_the_typo_fixed(graph_store, environment, big_export):
+    _, paths = big_export
+    summary = CalipsoImporter(graph_store, environment).run(
+        [paths["clique_types"], paths["clique_constraints"]])
+    assert summary.ok
+    assert summary.of("clique_types").loaded == 12
+    types = graph_store.read("MATCH (c:CliqueType) WHERE c.focal_point_type = 'switch_pnic' "
+                             "RETURN c.link_types AS links")
+    assert types and all("switch_pnic-switch-pnic" not in t["links"] for t in types)
+    assert any("switch_pnic-switch_pnic" in t["links"] for t in types)
+    constraints = graph_store.read("MATCH (c:CliqueConstraint) RETURN c.focal_point_type AS f, "
+                                   "c.constraints AS c")
+    assert {"f": "instance", "c": ["network"]} in constraints
+
+
+def test_broken_documents_are_named_and_the_rest_loads(graph_store, environment, tmp_path):
+    good = [
+        {"_id": {"$oid": "5a0000000000000000000001"}, "id": f"{environment}-regions",
+         "type": "regions_folder", "environment": environment, "parent_id": environment,
+         "parent_type": "environment", "name": "Regions"},
+        {"id": "node-1", "type": "host", "environment": environment,
+         "parent_id": f"{environment}-regions", "parent_type": "regions_folder",
+         "last_scanned": {"$date": "2017-06-14T13:42:32.000Z"}},
+    ]
+    lines = [json.dumps(good[0]),
+             '{"id": "broken", "type": "host", ',                # line 2: invalid JSON
+             json.dumps({"id": "x", "type": "no_such_type"}),    # line 3: unknown type
+             json.dumps(good[1]),                                # line 4: good
+             json.dumps([1, 2]),                                 # line 5: not an object
+             json.dumps({"type": "host"})]                       # line 6: no id
+    inventory = tmp_path / "inventory.json.gz"
+    with gzip.open(inventory, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    links = tmp_path / "links.json"
+    links.write_text("\n".join([
+        json.dumps({"source_id": "node-1", "target_id": "ghost", "link_type": "instance-vnic"}),
+        json.dumps({"source_id": "a", "target_id": "b", "link_type": "bogus-type"}),
+    ]) + "\n")
+
+    summary = CalipsoImporter(graph_store, environment).run([inventory, links])
+
+    assert not summary.ok
+    part = summary.of("inventory")
+    assert (part.read, part.loaded, len(part.bad)) == (6, 2, 4)
+    bad_lines = {bad.ref.line: bad.reason for bad in part.bad}
+    assert set(bad_lines) == {2, 3, 5, 6}
+    assert "unknown object type 'no_such_type'" in bad_lines[3]
+    assert "missing or empty 'id'" in bad_lines[6]
+    link_part = summary.of("links")
+    assert (link_part.loaded, len(link_part.bad)) == (0, 2)
+    assert {bad.ref.line for bad in link_part.bad} == {1, 2}
+    assert any("not found" in bad.reason for bad in link_part.bad)
+    report = format_summary(summary)
+    assert f"{inventory}:3" in report and f"{links}:1" in report
+    ids = {r["id"] for r in graph_store.read(
+        "MATCH (n:Object {environment: $e}) RETURN n.id AS id", e=environment)}
+    assert ids == {f"{environment}-regions", "node-1"}
+    host = graph_store.read("MATCH (h:Host {environment: $e}) RETURN h.last_scanned AS t",
+                            e=environment)[0]["t"]
+    assert host.year == 2017  # $date became a real datetime
