@@ -19,9 +19,10 @@ help:
 	@echo "make stop         stop the local Neo4j"
 	@echo "make bench-load   batched-write benchmark (JSON under bench/results/)"
 
-$(STAMP): pyproject.toml scripts/install-system-deps.sh
-	bash scripts/install-system-deps.sh
-	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required" or 0)'
+$(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh
+	@# Java and Maven are only needed for the local Neo4j (not when NEO4J_URI is set).
+	@if [ -z "$$NEO4J_URI" ]; then bash scripts/install-system-deps.sh; fi
+	bash scripts/ensure-python-venv.sh $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
