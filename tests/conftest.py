@@ -77,7 +77,8 @@ def neo4j_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jTarg
     from topology.neo4j_local import LocalNeo4j
 
     state = tmp_path_factory.mktemp("neo4j-state")
-    local = dataclasses.replace(base.local_neo4j, port=free_port(), heap="1g")
+    local = dataclasses.replace(base.local_neo4j, port=free_port(), http_port=free_port(),
+                                heap="1g")
     config = dataclasses.replace(base, state_dir=state, local_neo4j=local)
     server = LocalNeo4j(config)
     server.start()

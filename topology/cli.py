@@ -58,6 +58,8 @@ def cmd_neo4j(config: Config, args: argparse.Namespace) -> int:
     if args.action == "start":
         uri = local.start()
         print(f"Neo4j is running: {uri}  (data: {config.neo4j_home / 'data'})")
+        if config.browser_url:
+            print(f"Neo4j Browser: {config.browser_url}")
         return EXIT_OK
     if args.action == "stop":
         stopped = local.stop()
@@ -70,6 +72,8 @@ def cmd_neo4j(config: Config, args: argparse.Namespace) -> int:
           + (f" (pid {status.pid})" if status.pid else "")
           + f", Bolt {status.bolt_uri} {reach}")
     print(f"  home: {status.home}\n  log:  {status.log_file}")
+    if status.running and config.browser_url:
+        print(f"  Neo4j Browser: {config.browser_url}")
     return EXIT_OK if status.running and status.bolt_reachable else EXIT_PARTIAL
 
 
@@ -113,9 +117,12 @@ def cmd_demo(config: Config, args: argparse.Namespace) -> int:
 
 def _try_this(config: Config, environment: str) -> str:
     """What to do next: where Neo4j is and a query that shows an instance's path."""
+    browser = (f"Neo4j Browser:  {config.browser_url}\n" if config.browser_url else "")
+    auth = ("(no password on the local instance)" if config.uses_local_neo4j
+            else f"(user {config.neo4j.user})")
     return f"""
-Neo4j Bolt URI: {config.bolt_uri}   (user neo4j, no password on the local instance)
-Try this in Neo4j Browser or cypher-shell: one instance's path down to the physical NICs
+Neo4j Bolt URI: {config.bolt_uri}   {auth}
+{browser}Try this in Neo4j Browser or cypher-shell: one instance's path down to the physical NICs
 and networks:
 
   MATCH p = (i:Instance {{environment: '{environment}'}})

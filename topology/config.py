@@ -51,6 +51,7 @@ class LocalNeo4jConfig:
     version: str = DEFAULT_NEO4J_VERSION
     host: str = "127.0.0.1"
     port: int = 7687
+    http_port: int = 7474  # Neo4j Browser at http://host:http_port/browser/; 0 = off
     heap: str = "1g"
     pagecache: str = "256m"
     start_timeout: float = 180.0
@@ -90,6 +91,15 @@ class Config:
     @property
     def local_bolt_uri(self) -> str:
         return f"bolt://{self.local_neo4j.host}:{self.local_neo4j.port}"
+
+    @property
+    def browser_url(self) -> str | None:
+        """Neo4j Browser of the local Neo4j, preset to connect without auth (None if off)."""
+        if not self.uses_local_neo4j or not self.local_neo4j.http_port:
+            return None
+        local = self.local_neo4j
+        return (f"http://{local.host}:{local.http_port}/browser/"
+                f"?dbms={self.local_bolt_uri}&preselectAuthMethod=NO_AUTH")
 
     @property
     def bolt_uri(self) -> str:

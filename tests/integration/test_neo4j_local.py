@@ -31,7 +31,7 @@ def free_port() -> int:
 def config(tmp_path: Path) -> Config:
     base = load_config(environ={})
     cache_dir = load_config().cache_dir  # honours TOPOLOGY_CACHE_DIR: the machine's cache
-    local = replace(base.local_neo4j, port=free_port(), heap="512m", pagecache="64m")
+    local = replace(base.local_neo4j, port=free_port(), http_port=0, heap="512m", pagecache="64m")
     return replace(base, state_dir=tmp_path / "state", cache_dir=cache_dir, local_neo4j=local)
 
 

@@ -100,10 +100,27 @@ def test_conf_has_loopback_bolt_no_auth_and_sizes(tmp_path: Path) -> None:
     assert settings["server.bolt.listen_address"] == "127.0.0.1:17999"
     assert settings["server.bolt.advertised_address"] == "127.0.0.1:17999"
     assert settings["server.bolt.enabled"] == "true"
-    assert settings["server.http.enabled"] == "false"
+    assert settings["server.http.enabled"] == "true"  # Neo4j Browser, loopback only
+    assert settings["server.http.listen_address"] == "127.0.0.1:7474"
     assert settings["dbms.security.auth_enabled"] == "false"
     assert settings["server.memory.pagecache.size"] == "512m"
     assert settings["dbms.usage_report.enabled"] == "false"
+
+
+def test_http_port_zero_turns_browser_and_http_off(tmp_path: Path) -> None:
+    conf = launch.render_conf(make_config(tmp_path, port=17999, http_port=0))
+    assert "server.http.enabled=false" in conf
+    assert "server.http.listen_address" not in conf
+    assert make_config(tmp_path, http_port=0).browser_url is None
+
+
+def test_taken_http_port_is_refused_with_a_way_out(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        config = make_config(tmp_path, port=free_port(), http_port=busy.getsockname()[1])
+        with pytest.raises(Neo4jLocalError, match="http_port"):
+            LocalNeo4j(config).start()
 
 
 def test_conf_reads_back(tmp_path: Path) -> None:

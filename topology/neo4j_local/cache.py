@@ -2,8 +2,8 @@
 
 Layout, one directory per Neo4j version (``<cache_dir>/neo4j-<version>/``)::
 
-    pom.xml                 generated; its only dependency is org.neo4j:neo4j:<version>
-    lib/*.jar               copied there by Maven (~210 jars, ~120 MB)
+    pom.xml                 generated: org.neo4j:neo4j:<version> and the Neo4j Browser jar
+    lib/*.jar               copied there by Maven (~210 jars, ~135 MB)
     .jars-complete          written only after Maven succeeded (so a broken download is redone)
     src/TopologyNeo4j.java  the launcher, copied from this package
     classes/                the compiled launcher, with the source's SHA-256 in .source-sha256
@@ -25,6 +25,9 @@ from topology.neo4j_local.errors import Neo4jLocalError
 LAUNCHER_CLASS = "TopologyNeo4j"
 LAUNCHER_SOURCE = f"{LAUNCHER_CLASS}.java"
 DEPENDENCY_PLUGIN_VERSION = "3.8.1"
+# Neo4j Browser ships on Maven Central as a jar of static files (browser/ on the classpath,
+# served by Neo4j's HTTP connector at /browser/); 5.24.0 is the newest one published there.
+BROWSER_VERSION = "5.24.0"
 JARS_MARKER = ".jars-complete"
 SOURCE_HASH = ".source-sha256"
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
@@ -97,6 +100,11 @@ def render_pom(version: str) -> str:
       <groupId>org.neo4j</groupId>
       <artifactId>neo4j</artifactId>
       <version>{version}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.neo4j.client</groupId>
+      <artifactId>neo4j-browser</artifactId>
+      <version>{BROWSER_VERSION}</version>
     </dependency>
   </dependencies>
   <build>

@@ -76,6 +76,18 @@ def socket_address(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
+def _http_settings(host: str, http_port: int) -> dict[str, str]:
+    """HTTP on loopback serves Neo4j Browser (from the browser jar) and the HTTP API."""
+    if http_port == 0:
+        return {"server.http.enabled": "false"}
+    if not 0 < http_port < 65536:
+        raise Neo4jLocalError(f"[local_neo4j] http_port must be 0 (off) or 1-65535, "
+                              f"got {http_port}")
+    return {"server.http.enabled": "true",
+            "server.http.listen_address": socket_address(host, http_port),
+            "server.http.advertised_address": socket_address(host, http_port)}
+
+
 def render_conf(config: Config) -> str:
     """The ``neo4j.conf`` for the local Neo4j; rewritten on every start."""
     local = config.local_neo4j
@@ -89,7 +101,7 @@ def render_conf(config: Config) -> str:
         "server.bolt.listen_address": address,
         "server.bolt.advertised_address": address,
         "server.bolt.tls_level": "DISABLED",
-        "server.http.enabled": "false",
+        **_http_settings(local.host, local.http_port),
         "server.https.enabled": "false",
         "dbms.security.auth_enabled": "false",
         "server.memory.pagecache.size": pagecache,

@@ -191,6 +191,12 @@ class LocalNeo4j:
 
     def _refuse_taken_port(self) -> None:
         local = self.config.local_neo4j
+        if local.http_port and port_open(local.host, local.http_port):
+            raise Neo4jLocalError(
+                f"HTTP port {local.http_port} (Neo4j Browser) on {local.host} is already in "
+                f"use by another program. Set `http_port` in the [local_neo4j] section of the "
+                f"config file to a free port, or to 0 to run without Neo4j Browser."
+            )
         if port_open(local.host, local.port):
             other = local.port + 1
             raise Neo4jLocalError(
