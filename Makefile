@@ -52,8 +52,12 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration tests/e2e $(PYTEST_ARGS)
 
+# The benchmark runs on its own local Neo4j (bench/neo4j.toml), stopped afterwards;
+# with NEO4J_URI set it uses that Neo4j instead.
 bench-load: setup
-	$(BIN)/python -m bench.load $(BENCH_ARGS)
+	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.load $(BENCH_ARGS); \
+	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

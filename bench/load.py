@@ -8,8 +8,9 @@ Generates a synthetic environment (the demo generator, Calipso's shapes) of abou
 writes a sample of the same rows one row per transaction as the baseline. Results go to
 ``bench/results/load-<timestamp>.json`` and ``bench/results/load-latest.json``.
 
-Uses ``NEO4J_URI`` when set, else the local Neo4j (started if needed). It writes into
-environments named ``bench-load*`` and deletes them before and after.
+Uses ``NEO4J_URI`` when set, else the configured local Neo4j (started if needed);
+``make bench-load`` points it at the benchmark's own instance (``bench/neo4j.toml``). It
+writes into environments named ``bench-load*`` and deletes them before and after.
 """
 
 from __future__ import annotations
@@ -99,6 +100,12 @@ def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int) -> 
               file=sys.stderr)
 
         labels = store.count_labels(ENVIRONMENT)
+        settings = {row["name"]: row["value"] for row in store.read(
+            "SHOW SETTINGS YIELD name, value "
+            "WHERE name IN ['server.memory.pagecache.size', 'server.memory.heap.max_size'] "
+            "RETURN name, value")}
+        server = store.read("CALL dbms.components() YIELD versions, edition "
+                            "RETURN versions[0] AS version, edition")[0]
         _wipe(store, ENVIRONMENT)
         _wipe(store, BASELINE_ENVIRONMENT)
 
@@ -107,7 +114,8 @@ def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int) -> 
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": _cpus(),
                     "platform": platform.platform()},
-        "neo4j": config.bolt_uri,
+        "neo4j": {"uri": config.bolt_uri, **server, "settings": settings,
+                  "local_heap": None if config.neo4j.uri else config.local_neo4j.heap},
         "batch_size": batch_size,
         "write_concurrency": concurrency,
         "batched_create": created,

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from loaders.calipso.reader import COLLECTIONS
 from topology import catalogue
 from topology.demo import (
-    COLLECTIONS,
     FAKE_SECRETS,
     DemoShape,
     count_objects,

@@ -54,7 +54,8 @@ def make_config(tmp_path: Path, **local: object) -> Config:
     return Config(
         state_dir=tmp_path / "state",
         cache_dir=tmp_path / "cache",
-        local_neo4j=replace(LocalNeo4jConfig(port=free_port()), **local),  # type: ignore[arg-type]
+        # http_port 0: the Browser port of a running `make run` must not disturb the tests.
+        local_neo4j=replace(LocalNeo4jConfig(port=free_port(), http_port=0), **local),  # type: ignore[arg-type]
     )
 
 
@@ -94,7 +95,7 @@ def fake_maven_ok(directory: Path) -> Path:
 
 
 def test_conf_has_loopback_bolt_no_auth_and_sizes(tmp_path: Path) -> None:
-    config = make_config(tmp_path, port=17999, pagecache="512M")
+    config = make_config(tmp_path, port=17999, http_port=7474, pagecache="512M")
     conf = launch.render_conf(config)
     settings = dict(line.split("=", 1) for line in conf.splitlines() if not line.startswith("#"))
     assert settings["server.bolt.listen_address"] == "127.0.0.1:17999"

@@ -1,7 +1,6 @@
 """Synthetic Calipso exports: a demo OpenStack environment for ``make run``, tests and benches."""
 
 from topology.demo.generator import (
-    COLLECTIONS,
     EXPORT_STYLES,
     FAKE_SECRETS,
     DemoShape,
@@ -13,7 +12,6 @@ from topology.demo.generator import (
 )
 
 __all__ = [
-    "COLLECTIONS",
     "EXPORT_STYLES",
     "FAKE_SECRETS",
     "DemoShape",

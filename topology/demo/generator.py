@@ -37,13 +37,6 @@ from typing import Any
 
 Doc = dict[str, Any]
 
-COLLECTIONS: tuple[str, ...] = (
-    "environments_config",
-    "inventory",
-    "links",
-    "clique_types",
-    "clique_constraints",
-)
 EXPORT_STYLES: tuple[str, ...] = ("jsonl", "array")
 
 SCAN_TIME = "2026-11-24T12:00:00.000Z"
