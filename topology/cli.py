@@ -133,6 +133,40 @@ and networks:
 """
 
 
+# -- clique -------------------------------------------------------------------------------
+
+def cmd_clique(config: Config, args: argparse.Namespace) -> int:
+    """A focal point's clique, or (with --explain) the Cypher that computes it."""
+    from topology.cliques.service import CliqueService
+    from topology.runtime import open_store
+
+    with open_store(config) as store:
+        service = CliqueService(store)
+        if args.focal_points:
+            for focal_type, ids in service.focal_points(args.environment).items():
+                print(f"{focal_type}: {len(ids)} focal point(s) with a clique")
+                for focal in ids[:args.limit]:
+                    print(f"  {focal}")
+            return EXIT_OK
+        if not args.focal_point:
+            print("error: give --focal-point ID (or --focal-points)", file=sys.stderr)
+            return EXIT_ERROR
+        if args.explain:
+            print(service.explain(args.environment, args.focal_point))
+            return EXIT_OK
+        started = time.perf_counter()
+        clique = service.clique(args.environment, args.focal_point)
+        elapsed = (time.perf_counter() - started) * 1000
+    print(f"clique of {args.focal_point} ({clique.focal_point.get('type')}) by clique type "
+          f"{clique.clique_type.name!r} ({clique.clique_type.id}): {len(clique.nodes)} nodes, "
+          f"{len(clique.links)} links, {elapsed:.1f} ms")
+    for link in clique.links:
+        network = f"  network={link['network']}" if link.get("network") else ""
+        print(f"  {link['source_id']} -[{link['link_type']}]-> {link['target_id']}"
+              f"  state={link.get('state')}{network}")
+    return EXIT_OK if not clique.empty else EXIT_PARTIAL
+
+
 # -- check --------------------------------------------------------------------------------
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
@@ -196,6 +230,22 @@ def build_parser() -> argparse.ArgumentParser:
                                        "NEO4J_URI is unset), apply the schema and list the "
                                        "environments. Exit status 0 when healthy.")
     check.set_defaults(handler=cmd_check)
+
+    clique = sub.add_parser("clique", help="show a focal point's clique (or its Cypher)",
+                            description="Compute a focal point's clique from the live graph "
+                                        "with the clique type chosen for its environment. "
+                                        "--explain prints the Cypher (with :param lines) to "
+                                        "paste into Neo4j Browser. Exit status 1 when the "
+                                        "focal point has no clique.")
+    clique.add_argument("--environment", "--env", "-e", required=True)
+    clique.add_argument("--focal-point", "-f", metavar="ID", help="object id of the focal point")
+    clique.add_argument("--explain", action="store_true",
+                        help="print the Cypher query instead of running it")
+    clique.add_argument("--focal-points", action="store_true",
+                        help="list the objects whose clique is not empty")
+    clique.add_argument("--limit", type=int, default=20,
+                        help="ids listed per type with --focal-points (default: 20)")
+    clique.set_defaults(handler=cmd_clique)
 
     demo = sub.add_parser("demo", help="generate and import a demo environment",
                           description="Generate a synthetic OpenStack environment in "

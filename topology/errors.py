@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from loaders.calipso.reader import CalipsoExportError
+from topology.cliques.definitions import CliqueDefinitionError
+from topology.cliques.service import CliqueLookupError
 from topology.config import ConfigError
 from topology.neo4j_local import Neo4jLocalError
 from topology.store import StoreUnavailableError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     CalipsoExportError,
+    CliqueDefinitionError,
+    CliqueLookupError,
     ConfigError,
     Neo4jLocalError,
     StoreUnavailableError,

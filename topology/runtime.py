@@ -31,4 +31,7 @@ def open_store(config: Config, *, apply_schema: bool = True) -> GraphStore:
     )
     if apply_schema:
         store.apply_schema()
+        from topology.cliques.service import CliqueService
+
+        CliqueService(store).seed()  # shipped clique types, once
     return store

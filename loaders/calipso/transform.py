@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from topology import catalogue
+from topology.cliques.definitions import (
+    CliqueDefinitionError,
+    CliqueType,
+    check_shape,
+    fix_link_types,
+)
 from topology.store import LinkRecord, ObjectRecord, RecordError, link_record, object_record
 from topology.store.encode import split_properties
-
-# Calipso shipped this typo in its switch_pnic clique type; it truncated that clique.
-LINK_TYPE_FIXES = {"switch_pnic-switch-pnic": "switch_pnic-switch_pnic"}
 
 _SECRET_NAMES = frozenset({
     "pwd", "password", "passwd", "pass", "token", "admin_token", "ssh_password",
@@ -101,30 +105,19 @@ def _object_id(document: Mapping[str, Any], fallback: str) -> str:
 
 def clique_type(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """A clique_types document as a :CliqueType row, and notes about fixes applied."""
-    notes: list[str] = []
-    focal = document.get("focal_point_type")
-    if not catalogue.is_object_type(focal):
-        raise RecordError(f"unknown focal_point_type {focal!r}")
     raw_links = document.get("link_types")
-    if not isinstance(raw_links, list) or not raw_links:
-        raise RecordError("link_types must be a non-empty list")
-    link_types: list[str] = []
-    for name in raw_links:
-        fixed = LINK_TYPE_FIXES.get(name, name) if isinstance(name, str) else name
-        if fixed != name:
-            notes.append(f"link type {name!r} corrected to {fixed!r}")
-        if not catalogue.is_link_type(fixed):
-            raise RecordError(f"unknown link type {name!r} in link_types")
-        link_types.append(fixed)
-    name = document.get("name")
-    if not isinstance(name, str) or not name:
-        raise RecordError("missing or empty 'name'")
-    environment = document.get("environment")
-    fallback = f"{environment or 'config'}:{focal}:{name}"
-    doc = {k: v for k, v in document.items() if k not in ("_id", "id")}
-    doc["link_types"] = link_types
-    props = split_properties(doc)
-    return {"id": _object_id(document, fallback), "props": props}, notes
+    if not isinstance(raw_links, list) or not all(isinstance(t, str) for t in raw_links):
+        raise RecordError("link_types must be a list of link type names")
+    link_types, notes = fix_link_types(raw_links)
+    fallback = (f"{document.get('environment') or 'config'}:"
+                f"{document.get('focal_point_type')}:{document.get('name')}")
+    definition = replace(CliqueType.from_mapping(document),
+                         id=_object_id(document, fallback), link_types=link_types)
+    try:
+        check_shape(definition)
+    except CliqueDefinitionError as exc:
+        raise RecordError(str(exc)) from None
+    return {"id": definition.id, "props": definition.properties()}, notes
 
 
 def clique_constraint(document: Mapping[str, Any]) -> dict[str, Any]:

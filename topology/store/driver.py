@@ -28,6 +28,9 @@ def open_driver(config: Config, uri: str | None = None) -> neo4j.Driver:
         auth=auth,
         max_transaction_retry_time=config.neo4j.max_transaction_retry_time,
         connection_timeout=config.neo4j.connection_timeout,
+        # Hints such as "relationship type does not exist" are normal here (a clique
+        # stage checks for link types an environment may not have): keep logs for problems.
+        notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF,
     )
     try:
         driver.verify_connectivity()

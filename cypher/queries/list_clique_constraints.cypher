@@ -1,0 +1,3 @@
+MATCH (c:CliqueConstraint)
+RETURN properties(c) AS props
+ORDER BY c.id

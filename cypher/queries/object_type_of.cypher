@@ -1,0 +1,2 @@
+MATCH (n:Object {environment: $environment, id: $id})
+RETURN n.type AS type

@@ -1,0 +1,230 @@
+"""Cliques on demand: pick the clique type, compile it once, run it per focal point.
+
+Nothing is precomputed or stored: a clique is one query against the live graph. What is
+cached (briefly, ``ttl`` seconds) is only what decides the query's *text*: the clique types
+and constraints, the environment's profile, and which reversed link types exist in the
+environment. Call :meth:`CliqueService.invalidate` after a scan or an import to see changes
+at once; otherwise they show within ``ttl``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, LiteralString, TypeVar
+
+from topology import catalogue
+from topology.cliques.compiler import Output, compile_clique, compile_focal_points
+from topology.cliques.definitions import (
+    SHIPPED_CLIQUE_CONSTRAINTS,
+    SHIPPED_CLIQUE_TYPES,
+    CliqueConstraint,
+    CliqueType,
+)
+from topology.cliques.selection import EnvironmentProfile, select
+from topology.store import GraphStore
+from topology.store.queries import query
+
+T = TypeVar("T")
+
+
+class CliqueLookupError(LookupError):
+    """No clique can be computed; the message says why (unknown object, no clique type)."""
+
+
+class NoSuchObjectError(CliqueLookupError):
+    pass
+
+
+class NoSuchEnvironmentError(CliqueLookupError):
+    pass
+
+
+class NoCliqueTypeError(CliqueLookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Clique:
+    """A focal point's clique: its nodes and links, as small maps with status fields."""
+
+    environment: str
+    clique_type: CliqueType
+    focal_point: dict[str, Any]
+    nodes: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+
+    @property
+    def empty(self) -> bool:
+        return not self.links
+
+
+@dataclass
+class _Cache:
+    ttl: float
+    values: dict[Any, tuple[float, Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: Any, compute: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self.lock:
+            hit = self.values.get(key)
+            if hit and now - hit[0] < self.ttl:
+                return hit[1]
+        value = compute()
+        with self.lock:
+            self.values[key] = (now, value)
+        return value
+
+    def clear(self, predicate: Callable[[Any], bool] | None = None) -> None:
+        with self.lock:
+            if predicate is None:
+                self.values.clear()
+            else:
+                for key in [k for k in self.values if predicate(k)]:
+                    del self.values[key]
+
+
+class CliqueService:
+    """Clique types, their selection per environment and the cliques themselves."""
+
+    def __init__(self, store: GraphStore, ttl: float = 30.0) -> None:
+        self.store = store
+        self._cache = _Cache(ttl)
+
+    # -- definitions ----------------------------------------------------------------------
+
+    def seed(self) -> None:
+        """Create the shipped clique types and constraints that do not exist yet."""
+        self.store.write(query("seed_clique_types"), rows=[
+            {"id": c.id, "props": c.properties()} for c in SHIPPED_CLIQUE_TYPES])
+        self.store.write(query("seed_clique_constraints"), rows=[
+            {"id": c.id, "props": c.properties()} for c in SHIPPED_CLIQUE_CONSTRAINTS])
+        self.invalidate()
+
+    def clique_types(self) -> list[CliqueType]:
+        return self._cache.get("clique_types", lambda: [
+            CliqueType.from_mapping(row["props"])
+            for row in self.store.read(query("list_clique_types"))])
+
+    def clique_constraints(self) -> list[CliqueConstraint]:
+        return self._cache.get("clique_constraints", lambda: [
+            CliqueConstraint.from_mapping(row["props"])
+            for row in self.store.read(query("list_clique_constraints"))])
+
+    def constraints_for(self, focal_point_type: str) -> tuple[str, ...]:
+        """Constraint attribute names for a focal point type (none without a document)."""
+        names: list[str] = []
+        for constraint in self.clique_constraints():
+            if constraint.focal_point_type == focal_point_type:
+                names.extend(constraint.constraints)
+        return tuple(dict.fromkeys(names))
+
+    def environment(self, environment: str) -> EnvironmentProfile:
+        def load() -> EnvironmentProfile:
+            rows = self.store.read(query("environment"), environment=environment)
+            if not rows:
+                raise NoSuchEnvironmentError(f"no environment {environment!r}")
+            return EnvironmentProfile.from_properties(environment, rows[0]["props"])
+
+        return self._cache.get(("environment", environment), load)
+
+    def clique_type_for(self, environment: str, focal_point_type: str) -> CliqueType:
+        chosen = select(self.clique_types(), focal_point_type, self.environment(environment))
+        if chosen is None:
+            raise NoCliqueTypeError(f"no clique type for focal point type "
+                                    f"{focal_point_type!r} in environment {environment!r}")
+        return chosen
+
+    def invalidate(self, environment: str | None = None) -> None:
+        """Forget cached definitions and directions (of one environment, or all)."""
+        if environment is None:
+            self._cache.clear()
+        else:
+            self._cache.clear(lambda key: isinstance(key, tuple) and environment in key)
+            self._cache.clear(lambda key: key in ("clique_types", "clique_constraints"))
+
+    # -- compiled queries -------------------------------------------------------------------
+
+    def directions(self, environment: str, clique_type: CliqueType) -> tuple[bool, ...]:
+        """Per stage: does the environment hold links of the reversed type?"""
+        def load() -> tuple[bool, ...]:
+            found = []
+            for name in clique_type.link_types:
+                reverse = catalogue.link_type(catalogue.link_type(name).reverse_name)
+                rows = self.store.read(
+                    query("link_type_exists", REL_TYPE=reverse.relationship_type),
+                    environment=environment,
+                    use_implicit_links=clique_type.use_implicit_links)
+                found.append(bool(rows[0]["present"]))
+            return tuple(found)
+
+        return self._cache.get(("directions", environment, clique_type), load)
+
+    def compiled(self, environment: str, clique_type: CliqueType,
+                 output: Output = "api") -> LiteralString:
+        constraints = self.constraints_for(clique_type.focal_point_type)
+        reverse = self.directions(environment, clique_type)
+        return self._cache.get(
+            ("compiled", clique_type, constraints, reverse, output),
+            lambda: compile_clique(clique_type, constraints, reverse, output))
+
+    def _focal_type(self, environment: str, focal_point: str) -> str:
+        rows = self.store.read(query("object_type_of"), environment=environment,
+                               id=focal_point)
+        if not rows:
+            self.environment(environment)  # an unknown environment says so first
+            raise NoSuchObjectError(
+                f"no object {focal_point!r} in environment {environment!r}")
+        return str(rows[0]["type"])
+
+    # -- cliques --------------------------------------------------------------------------
+
+    def clique(self, environment: str, focal_point: str) -> Clique:
+        """The clique of a focal point (``empty`` when it takes no link)."""
+        focal_type = self._focal_type(environment, focal_point)
+        clique_type = self.clique_type_for(environment, focal_type)
+        rows = self.store.read(self.compiled(environment, clique_type),
+                               environment=environment, focal_point=focal_point)
+        if not rows:
+            return Clique(environment, clique_type, {"id": focal_point, "type": focal_type},
+                          [], [])
+        row = rows[0]
+        return Clique(environment, clique_type, row["focal_point"], row["nodes"],
+                      row["links"])
+
+    def explain(self, environment: str, focal_point: str) -> str:
+        """The query for a focal point, ready to paste into Neo4j Browser."""
+        focal_type = self._focal_type(environment, focal_point)
+        clique_type = self.clique_type_for(environment, focal_point_type=focal_type)
+        text = self.compiled(environment, clique_type, output="graph")
+        params = (f":param environment => {_cypher_string(environment)};\n"
+                  f":param focal_point => {_cypher_string(focal_point)};\n")
+        return params + "\n" + text + ";"
+
+    def focal_points(self, environment: str,
+                     focal_point_types: Sequence[str] | None = None) -> dict[str, list[str]]:
+        """Per focal point type, the ids of objects whose clique is not empty."""
+        profile = self.environment(environment)
+        types = focal_point_types or list(dict.fromkeys(
+            c.focal_point_type for c in self.clique_types()))
+        found: dict[str, list[str]] = {}
+        for focal_type in types:
+            clique_type = select(self.clique_types(), focal_type, profile)
+            if clique_type is None:
+                continue
+            constraints = self.constraints_for(focal_type)
+            reverse = self.directions(environment, clique_type)
+            text = self._cache.get(
+                ("focal", clique_type, constraints, reverse),
+                lambda ct=clique_type, c=constraints, r=reverse: compile_focal_points(ct, c, r))
+            found[focal_type] = [row["id"] for row in
+                                 self.store.read(text, environment=environment)]
+        return found
+
+
+def _cypher_string(value: str) -> str:
+    """A Cypher string literal, for the ``:param`` lines printed by ``--explain``."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
