@@ -71,7 +71,8 @@ def test_clique_type_typo_is_fixed_and_reported():
      "unknown focal_point_type"),
     ({"focal_point_type": "instance", "link_types": ["instance-foo"], "name": "x"},
      "unknown link type"),
-    ({"focal_point_type": "instance", "link_types": [], "name": "x"}, "non-empty list"),
+    ({"focal_point_type": "instance", "link_types": [], "name": "x"},
+     "at least one link type"),
     ({"focal_point_type": "instance", "link_types": ["instance-vnic"]}, "name"),
 ])
 def test_bad_clique_types_are_refused(doc, reason):
