@@ -95,6 +95,9 @@ def graph_store(neo4j_target: Neo4jTarget) -> Iterator[GraphStore]:
     store = GraphStore(open_driver(config), database=config.neo4j.database,
                        batch_size=500, cleanup_batch_size=1000)
     store.apply_schema()
+    from topology.cliques.service import CliqueService
+
+    CliqueService(store).seed()
     yield store
     store.close()
 

@@ -21,7 +21,10 @@ Choices where DESIGN.md leaves room (the Calipso code decides them the same way)
   by the stage itself are not walked from again in the same stage. This only matters for
   self-typed link types (``switch_pnic-switch_pnic`` follows one hop, not a chain).
 - A link taken by an earlier stage is not taken again and does not count as taken by the
-  later stage (so a stage that only meets such links ends the clique).
+  later stage (so a stage that only meets such links ends the clique). A new link whose
+  far end is already known does count: the stage goes on.
+- Clique links are reported as stored: a stage that walks ``B-A`` links backwards reports
+  them as ``(source, "B-A", target)``.
 - The only constraint attribute a ``Link`` carries is ``network``; any other constraint
   name is absent on every link, so it never rejects a link.
 """
@@ -123,7 +126,9 @@ def clique(topology: Topology, clique_type: CliqueType, focal_id: str,
         # Rule 2: choose the stored type to follow and the direction.
         stored_type, backwards = stage_direction(link_type, links)
 
-        # Rule 4: "known nodes of type A" are those known when the stage starts.
+        # Rule 2: "known nodes of type A" are those known when the stage starts. (On a
+        # sound topology the type test is implied by the stored link type; it is kept
+        # because it is what the rule says.)
         starts = {node for node in known if topology.objects[node].type == from_type}
 
         taken_here: list[Link] = []

@@ -116,11 +116,10 @@ class _Builder:
         self.objects[object_id] = Obj(object_id, type_name, props)
         return object_id
 
-    def link(self, source_id: str, target_id: str, network: str | None = None,
-             *, keep: bool = False) -> None:
+    def link(self, source_id: str, target_id: str, network: str | None = None) -> None:
         """A discovered link (type from its ends); it may be dropped (a chain that stops
         early) and its ``network`` may be disturbed."""
-        if not keep and self.drop_rate and chance(self.draw, self.drop_rate):
+        if self.drop_rate and chance(self.draw, self.drop_rate):
             return
         link_type = f"{self.objects[source_id].type}-{self.objects[target_id].type}"
         if self.network_noise:

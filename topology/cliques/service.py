@@ -29,6 +29,8 @@ from topology.store.queries import query
 
 T = TypeVar("T")
 
+DEFAULT_CONSTRAINTS = ("network",)
+
 
 class CliqueLookupError(LookupError):
     """No clique can be computed; the message says why (unknown object, no clique type)."""
@@ -115,12 +117,17 @@ class CliqueService:
             for row in self.store.read(query("list_clique_constraints"))])
 
     def constraints_for(self, focal_point_type: str) -> tuple[str, ...]:
-        """Constraint attribute names for a focal point type (none without a document)."""
+        """Constraint attribute names for a focal point type.
+
+        Without a constraint document for the type, ``network`` applies (DESIGN.md §4:
+        "default network"; Calipso applied none there).
+        """
         names: list[str] = []
-        for constraint in self.clique_constraints():
-            if constraint.focal_point_type == focal_point_type:
-                names.extend(constraint.constraints)
-        return tuple(dict.fromkeys(names))
+        documents = [c for c in self.clique_constraints()
+                     if c.focal_point_type == focal_point_type]
+        for constraint in documents:
+            names.extend(constraint.constraints)
+        return tuple(dict.fromkeys(names)) if documents else DEFAULT_CONSTRAINTS
 
     def environment(self, environment: str) -> EnvironmentProfile:
         def load() -> EnvironmentProfile:
