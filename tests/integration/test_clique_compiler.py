@@ -64,11 +64,12 @@ def _compiled_cliques(store: GraphStore, service: CliqueService, environment: st
     found: dict[str, OracleClique | None] = {}
     for obj in topology.of_type(definition.focal_point_type):
         rows = store.read(text, environment=environment, focal_point=obj.id)
-        if not rows:
-            found[obj.id] = None
-            continue
+        assert len(rows) == 1  # one row whenever the object exists
         row = rows[0]
         assert row["focal_point"]["id"] == obj.id
+        if not row["links"]:
+            found[obj.id] = None
+            continue
         found[obj.id] = OracleClique(
             focal_point=obj.id,
             nodes=frozenset(n["id"] for n in row["nodes"]),

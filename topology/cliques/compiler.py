@@ -98,7 +98,9 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
 
     ``output="api"`` returns small maps (``focal_point``, ``nodes``, ``links`` with
     ``source_id``/``target_id``); ``output="graph"`` returns the nodes and relationships
-    themselves, for Neo4j Browser. No row comes back when there is no clique.
+    themselves, for Neo4j Browser. One row comes back whenever the object exists, whatever
+    its type: ``focal_point.type`` tells the caller which clique type it really needed, and
+    ``links`` is empty when there is no clique (or the type was not the focal point type).
     """
     stages = plan(clique_type, reverse)
     focal_type = catalogue.object_type(clique_type.focal_point_type)
@@ -112,10 +114,9 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
         f"{focal_type.name}",
         f"// link types: {', '.join(clique_type.link_types)}",
         "MATCH (f:Object {environment: $environment, id: $focal_point})",
-        f"WHERE f:{focal_type.label}",
         "WITH f, " + ", ".join(
             f"{'[f]' if t == focal_type.name else '[]'} AS {_var(t)}" for t in types)
-        + ", [] AS links, true AS going",
+        + f", [] AS links, f:{focal_type.label} AS going",
     ]
     seen_relationships: set[str] = set()
     for number, stage in enumerate(stages, start=1):
@@ -154,7 +155,7 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
         ]
     everything = " + ".join(_var(t) for t in types)
     lines += [
-        f"WITH f, links, {everything} AS found WHERE size(links) > 0",
+        f"WITH f, links, {everything} AS found",
         "CALL (found) {",
         "  UNWIND found AS x",
         "  RETURN collect(DISTINCT x) AS nodes",

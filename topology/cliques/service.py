@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, LiteralString, TypeVar
@@ -89,12 +90,41 @@ class _Cache:
                     del self.values[key]
 
 
+class _Lru:
+    """A small thread-safe LRU map (object types of focal points seen recently)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.values: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+            return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.values[key] = value
+            self.values.move_to_end(key)
+            while len(self.values) > self.size:
+                self.values.popitem(last=False)
+
+    def pop(self, key: Any) -> None:
+        with self.lock:
+            self.values.pop(key, None)
+
+
 class CliqueService:
     """Clique types, their selection per environment and the cliques themselves."""
 
-    def __init__(self, store: GraphStore, ttl: float = 30.0) -> None:
+    def __init__(self, store: GraphStore, ttl: float = 30.0,
+                 known_types: int = 100_000) -> None:
         self.store = store
         self._cache = _Cache(ttl)
+        self._types = _Lru(known_types)  # (environment, id) -> object type
 
     # -- definitions ----------------------------------------------------------------------
 
@@ -190,17 +220,33 @@ class CliqueService:
     # -- cliques --------------------------------------------------------------------------
 
     def clique(self, environment: str, focal_point: str) -> Clique:
-        """The clique of a focal point (``empty`` when it takes no link)."""
-        focal_type = self._focal_type(environment, focal_point)
-        clique_type = self.clique_type_for(environment, focal_type)
-        rows = self.store.read(self.compiled(environment, clique_type),
-                               environment=environment, focal_point=focal_point)
-        if not rows:
-            return Clique(environment, clique_type, {"id": focal_point, "type": focal_type},
-                          [], [])
-        row = rows[0]
-        return Clique(environment, clique_type, row["focal_point"], row["nodes"],
-                      row["links"])
+        """The clique of a focal point (``empty`` when it takes no link).
+
+        One round trip when the focal point's type is known from an earlier call: the
+        compiled query reports the object's real type, and a wrong guess (an id reused
+        by another type) is corrected with one more query.
+        """
+        key = (environment, focal_point)
+        focal_type = self._types.get(key) or self._focal_type(environment, focal_point)
+        for _attempt in range(2):
+            clique_type = self.clique_type_for(environment, focal_type)
+            rows = self.store.read(self.compiled(environment, clique_type),
+                                   environment=environment, focal_point=focal_point)
+            if not rows:  # the object is gone
+                self._types.pop(key)
+                focal_type = self._focal_type(environment, focal_point)
+                continue
+            row = rows[0]
+            actual = row["focal_point"]["type"]
+            if actual != focal_type:
+                focal_type = actual
+                continue
+            self._types.put(key, focal_type)
+            if not row["links"]:
+                return Clique(environment, clique_type, row["focal_point"], [], [])
+            return Clique(environment, clique_type, row["focal_point"], row["nodes"],
+                          row["links"])
+        raise NoSuchObjectError(f"no object {focal_point!r} in environment {environment!r}")
 
     def explain(self, environment: str, focal_point: str) -> str:
         """The query for a focal point, ready to paste into Neo4j Browser."""
