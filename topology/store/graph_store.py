@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j.exceptions import (
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from topology import catalogue
 from topology.store.queries import query, statements
@@ -31,6 +37,8 @@ from topology.store.records import LinkRecord, ObjectRecord
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+_READ_RETRY_DELAYS = (0.05, 0.25, 1.0)
 Progress = Callable[[int, int], None]
 
 
@@ -137,12 +145,23 @@ class GraphStore:
             return session.execute_write(work)
 
     def read(self, text: LiteralString, **params: Any) -> list[dict[str, Any]]:
-        """Run one read query in one managed (retried) read transaction."""
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return [record.data() for record in tx.run(text, params)]
+        """Run one read query as an auto-commit read: one network round trip.
 
-        with self._session() as session:
-            return session.execute_read(work)
+        A managed transaction would add BEGIN and COMMIT round trips (measured: ~1.7 ms vs
+        ~0.6 ms for a point lookup); reads are idempotent, so transient failures are simply
+        retried here, and the session is a read session so a cluster routes it to a reader.
+        """
+        for delay in (*_READ_RETRY_DELAYS, None):
+            try:
+                with self.driver.session(database=self.database,
+                                         default_access_mode=neo4j.READ_ACCESS) as session:
+                    return [record.data() for record in session.run(text, params)]
+            except (ServiceUnavailable, SessionExpired, TransientError):
+                if delay is None:
+                    raise
+                log.warning("read failed transiently; retrying in %.2f s", delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
 
     def _batched(self, what: str, text: LiteralString, rows: Sequence[dict[str, Any]],
                  indices: Sequence[int], report: WriteReport,
