@@ -167,6 +167,27 @@ def cmd_clique(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK if not clique.empty else EXIT_PARTIAL
 
 
+# -- implicit-links -----------------------------------------------------------------------
+
+def cmd_implicit_links(config: Config, args: argparse.Namespace) -> int:
+    """Recompute an environment's implicit links (Calipso's transitive closure)."""
+    from topology.cliques.implicit import derive_implicit_links
+    from topology.cliques.service import CliqueService
+    from topology.runtime import open_store
+
+    with open_store(config) as store:
+        service = CliqueService(store)
+        service.environment(args.environment)  # an unknown environment is an error
+        names = sorted({name for c in service.clique_constraints() for name in c.constraints}
+                       or {"network"})
+        started = time.perf_counter()
+        report = derive_implicit_links(store, args.environment, names)
+    print(f"implicit links of {args.environment}: {report.created:,} derived in "
+          f"{report.passes} pass(es), {report.removed:,} old ones replaced "
+          f"({time.perf_counter() - started:.1f} s; constraints: {', '.join(names)})")
+    return EXIT_OK
+
+
 # -- check --------------------------------------------------------------------------------
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
@@ -224,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="problems listed per kind in the summary (default: 50)")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     imp.set_defaults(handler=cmd_import_calipso)
+
+    implicit = sub.add_parser("implicit-links", help="recompute implicit (derived) links",
+                              description="Derive an environment's implicit links from its "
+                                          "discovered links, as Calipso's transitive closure "
+                                          "does; previous implicit links are replaced.")
+    implicit.add_argument("--environment", "--env", "-e", required=True)
+    implicit.set_defaults(handler=cmd_implicit_links)
 
     check = sub.add_parser("check", help="check that the graph is reachable",
                            description="Connect to Neo4j (starting the local one when "
