@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from topology import catalogue
 from topology.cliques.definitions import (
+    CliqueConstraint,
     CliqueDefinitionError,
     CliqueType,
     check_shape,
     fix_link_types,
+    validate_constraint,
 )
 from topology.store import LinkRecord, ObjectRecord, RecordError, link_record, object_record
 from topology.store.encode import split_properties
@@ -122,15 +123,17 @@ def clique_type(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]
 
 def clique_constraint(document: Mapping[str, Any]) -> dict[str, Any]:
     """A clique_constraints document as a :CliqueConstraint row."""
-    focal = document.get("focal_point_type")
-    if not catalogue.is_object_type(focal):
-        raise RecordError(f"unknown focal_point_type {focal!r}")
     constraints = document.get("constraints")
     if not isinstance(constraints, list) or not all(isinstance(c, str) for c in constraints):
         raise RecordError("constraints must be a list of attribute names")
-    doc = {k: v for k, v in document.items() if k not in ("_id", "id")}
-    fallback = f"{document.get('environment') or 'any'}:{focal}"
-    return {"id": _object_id(document, fallback), "props": split_properties(doc)}
+    fallback = f"{document.get('environment') or 'any'}:{document.get('focal_point_type')}"
+    definition = replace(CliqueConstraint.from_mapping(document),
+                         id=_object_id(document, fallback))
+    try:
+        validate_constraint(definition)
+    except CliqueDefinitionError as exc:
+        raise RecordError(str(exc)) from None
+    return {"id": definition.id, "props": definition.properties()}
 
 
 def environment_config(document: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -55,6 +55,13 @@ def test_inventory_object_is_rebased_into_the_target_environment():
     assert record.props["name_path"] == "/demo/Regions"
 
 
+def test_clique_type_keeps_its_environment():
+    row, _ = transform.clique_type({"_id": "t", "environment": "ANY", "name": "i",
+                                    "focal_point_type": "instance",
+                                    "link_types": ["instance-vnic"]})
+    assert row["props"]["environment"] == "ANY"
+
+
 def test_clique_type_typo_is_fixed_and_reported():
     row, notes = transform.clique_type({
         "_id": "5a0b", "environment": "ANY", "focal_point_type": "switch_pnic",
@@ -84,6 +91,6 @@ def test_clique_constraint_rows():
     row = transform.clique_constraint({"_id": "c1", "focal_point_type": "instance",
                                        "constraints": ["network"]})
     assert row == {"id": "c1", "props": {"focal_point_type": "instance",
-                                         "constraints": ["network"], "attributes": None}}
+                                         "constraints": ["network"]}}
     with pytest.raises(RecordError):
         transform.clique_constraint({"focal_point_type": "instance", "constraints": "network"})

@@ -176,7 +176,11 @@ def _first_criterion(clique_type: CliqueType) -> tuple[str, Any] | None:
 def validate_new(clique_type: CliqueType, existing: Iterable[CliqueType],
                  environments: Iterable[str]) -> None:
     """Calipso's rules for creating a clique type through the API; raise on the first
-    violation with a message that says what to change."""
+    violation with a message that says what to change.
+
+    When ``clique_type`` replaces one of ``existing`` (same id) and keeps its environment,
+    that environment is accepted as it is (so shipped ``ANY`` types stay editable).
+    """
     check_shape(clique_type)
     if clique_type.distribution_version and not clique_type.distribution:
         raise CliqueDefinitionError("distribution_version needs a distribution")
@@ -189,13 +193,17 @@ def validate_new(clique_type: CliqueType, existing: Iterable[CliqueType],
         raise CliqueDefinitionError(
             "give an environment or a configuration (distribution and version, "
             "mechanism_drivers or type_drivers)")
+    existing = list(existing)
     others = [c for c in existing if c.id != clique_type.id]
-    if environment:
+    previous = next((c for c in existing if c.id == clique_type.id), None)
+    keeps_environment = previous is not None and previous.environment == environment
+    if environment and not keeps_environment:
         if environment.upper() == ANY_ENVIRONMENT:
             raise CliqueDefinitionError(
                 f"environment {environment!r} is reserved for the shipped defaults")
         if environment not in set(environments):
             raise CliqueDefinitionError(f"unknown environment {environment!r}")
+    if environment:
         for other in others:
             if (other.environment == environment
                     and other.focal_point_type == clique_type.focal_point_type):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, LiteralString, TypeVar
 
 from topology import catalogue
@@ -22,7 +23,11 @@ from topology.cliques.definitions import (
     SHIPPED_CLIQUE_CONSTRAINTS,
     SHIPPED_CLIQUE_TYPES,
     CliqueConstraint,
+    CliqueDefinitionError,
     CliqueType,
+    fix_link_types,
+    validate_constraint,
+    validate_new,
 )
 from topology.cliques.selection import EnvironmentProfile, select
 from topology.store import GraphStore
@@ -174,6 +179,50 @@ class CliqueService:
             raise NoCliqueTypeError(f"no clique type for focal point type "
                                     f"{focal_point_type!r} in environment {environment!r}")
         return chosen
+
+    def save_clique_type(self, clique_type: CliqueType) -> CliqueType:
+        """Create or replace a clique type, after Calipso's validation rules.
+
+        A new clique type without an id gets one. Raises CliqueDefinitionError.
+        """
+        if not clique_type.id:
+            clique_type = replace(clique_type, id=f"ct-{uuid.uuid4().hex[:16]}")
+        fixed, _notes = fix_link_types(clique_type.link_types)
+        clique_type = replace(clique_type, link_types=fixed)
+        environments = [row["name"] for row in
+                        self.store.read(query("list_environment_names"))]
+        self._cache.clear(lambda key: key == "clique_types")
+        validate_new(clique_type, self.clique_types(), environments)
+        self.store.upsert_clique_types([{"id": clique_type.id,
+                                         "props": clique_type.properties()}])
+        self._cache.clear(lambda key: key == "clique_types")
+        return clique_type
+
+    def delete_clique_type(self, clique_type_id: str) -> bool:
+        rows = self.store.write(query("delete_clique_type"), id=clique_type_id)
+        self._cache.clear(lambda key: key == "clique_types")
+        return bool(rows and rows[0]["deleted"])
+
+    def save_clique_constraint(self, constraint: CliqueConstraint) -> CliqueConstraint:
+        """Create or replace a clique constraint document (one per focal point type)."""
+        validate_constraint(constraint)
+        if not constraint.id:
+            constraint = replace(constraint, id=f"cc-{uuid.uuid4().hex[:16]}")
+        others = [c for c in self.clique_constraints()
+                  if c.focal_point_type == constraint.focal_point_type and c.id != constraint.id]
+        if others:
+            raise CliqueDefinitionError(
+                f"focal point type {constraint.focal_point_type!r} already has a clique "
+                f"constraint (id {others[0].id}); update that one instead")
+        self.store.upsert_clique_constraints([{"id": constraint.id,
+                                               "props": constraint.properties()}])
+        self._cache.clear(lambda key: key == "clique_constraints")
+        return constraint
+
+    def delete_clique_constraint(self, constraint_id: str) -> bool:
+        rows = self.store.write(query("delete_clique_constraint"), id=constraint_id)
+        self._cache.clear(lambda key: key == "clique_constraints")
+        return bool(rows and rows[0]["deleted"])
 
     def invalidate(self, environment: str | None = None) -> None:
         """Forget cached definitions and directions (of one environment, or all)."""

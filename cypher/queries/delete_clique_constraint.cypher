@@ -1,0 +1,3 @@
+MATCH (c:CliqueConstraint {id: $id})
+DELETE c
+RETURN count(*) AS deleted

@@ -1,0 +1,3 @@
+MATCH (c:CliqueType {id: $id})
+DELETE c
+RETURN count(*) AS deleted

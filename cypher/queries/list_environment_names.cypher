@@ -1,0 +1,3 @@
+MATCH (e:Environment)
+RETURN e.name AS name
+ORDER BY name
