@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
-import platform
 import random
 import statistics
 import sys
@@ -28,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import machine, timestamp, write_result
 from loaders.calipso import transform
 from topology import catalogue
 from topology.cliques.definitions import CliqueType
@@ -37,7 +35,6 @@ from topology.demo import generate, shape_for_objects
 from topology.runtime import open_store
 from topology.store import GraphStore
 
-RESULTS = Path(__file__).resolve().parent / "results"
 ENVIRONMENT = "bench-cliques"
 FOCAL_TYPES = ("instance", "vservice", "network")
 
@@ -185,9 +182,8 @@ def run(objects: int, samples: int, calipso_samples: int, seed: int) -> dict[str
                   file=sys.stderr)
     return {
         "benchmark": "cliques",
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
+        "timestamp": timestamp(),
+        "machine": machine(),
         "neo4j": config.bolt_uri,
         "objects": loaded,
         "results": result,
@@ -206,13 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     result = run(args.objects, args.samples, args.calipso_samples, args.seed)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = result["timestamp"].replace(":", "").replace("-", "")
-    output = args.output or RESULTS / f"cliques-{stamp}.json"
-    text = json.dumps(result, indent=2, sort_keys=True)
-    output.write_text(text + "\n", encoding="utf-8")
-    (RESULTS / "cliques-latest.json").write_text(text + "\n", encoding="utf-8")
-    print(text)
+    write_result("cliques", result, args.output)
     return 0
 
 

@@ -17,21 +17,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import machine, timestamp, write_result
 from loaders.calipso import transform
 from topology.config import load_config
 from topology.demo import generate, shape_for_objects
 from topology.runtime import open_store
 from topology.store import GraphStore, LinkRecord, ObjectRecord
 
-RESULTS = Path(__file__).resolve().parent / "results"
 ENVIRONMENT = "bench-load"
 BASELINE_ENVIRONMENT = "bench-load-baseline"
 WARMUP_ENVIRONMENT = "bench-load-warmup"
@@ -111,9 +108,8 @@ def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int) -> 
 
     return {
         "benchmark": "load",
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": _cpus(),
-                    "platform": platform.platform()},
+        "timestamp": timestamp(),
+        "machine": machine(),
         "neo4j": {"uri": config.bolt_uri, **server, "settings": settings,
                   "local_heap": None if config.neo4j.uri else config.local_neo4j.heap},
         "batch_size": batch_size,
@@ -127,10 +123,6 @@ def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int) -> 
                                            / baseline["rows_per_second"], 1),
         "objects_by_label": labels,
     }
-
-
-def _cpus() -> int:
-    return os.cpu_count() or 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,14 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: bench/results/load-<timestamp>.json)")
     args = parser.parse_args(argv)
     result = run(args.objects, args.baseline_rows, args.batch_size, args.concurrency)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = result["timestamp"].replace(":", "").replace("-", "")
-    output = args.output or RESULTS / f"load-{stamp}.json"
-    text = json.dumps(result, indent=2, sort_keys=True)
-    output.write_text(text + "\n", encoding="utf-8")
-    (RESULTS / "load-latest.json").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"written to {output}", file=sys.stderr)
+    write_result("load", result, args.output)
     return 0
 
 
