@@ -65,7 +65,8 @@ def _timed_write(store: GraphStore, objects: list[ObjectRecord],
     }
 
 
-def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int) -> dict[str, Any]:
+def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int,
+        warmup_objects: int = 10_000) -> dict[str, Any]:
     config = load_config()
     with open_store(config) as store:
         store.batch_size = batch_size
@@ -77,7 +78,7 @@ def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int) -> 
         _wipe(store, BASELINE_ENVIRONMENT)
         # Warm the JVM's JIT with the same queries, so the first measurement is not a
         # measurement of class loading.
-        warm_objects, warm_links = _records(WARMUP_ENVIRONMENT, 10_000)
+        warm_objects, warm_links = _records(WARMUP_ENVIRONMENT, warmup_objects)
         _timed_write(store, warm_objects, warm_links)
         _wipe(store, WARMUP_ENVIRONMENT)
 

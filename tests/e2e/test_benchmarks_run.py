@@ -1,0 +1,35 @@
+"""The benchmarks still run (tiny sizes; this checks they work, it times nothing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import cliques, load
+from tests.conftest import drop_environment
+
+
+@pytest.fixture
+def bench_env(neo4j_target, monkeypatch):
+    config = neo4j_target.config
+    monkeypatch.setenv("NEO4J_URI", config.bolt_uri)
+    monkeypatch.setenv("NEO4J_USER", config.neo4j.user)
+    monkeypatch.setenv("NEO4J_PASSWORD", config.neo4j.password)
+
+
+def test_bench_load_runs_and_compares_with_one_row_per_transaction(bench_env):
+    result = load.run(objects=200, baseline_rows=40, batch_size=50, concurrency=2,
+                      warmup_objects=100)
+    assert result["batched_create"]["objects"] >= 200
+    assert result["one_row_per_transaction"]["transactions"] >= 40
+    assert result["speedup_create_vs_one_row"] > 0
+
+
+def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store):
+    try:
+        result = cliques.run(objects=400, samples=5, calipso_samples=2, seed=1)
+    finally:
+        drop_environment(graph_store, cliques.ENVIRONMENT)
+    for focal_type in cliques.FOCAL_TYPES:
+        entry = result["results"][focal_type]
+        assert entry["compiled_ms"]["samples"] == 5
+        assert entry["compiled_db_hits"] > 0
