@@ -174,7 +174,10 @@ class CliqueService:
         return self._cache.get(("environment", environment), load)
 
     def clique_type_for(self, environment: str, focal_point_type: str) -> CliqueType:
-        chosen = select(self.clique_types(), focal_point_type, self.environment(environment))
+        chosen = self._cache.get(
+            ("chosen", environment, focal_point_type),
+            lambda: select(self.clique_types(), focal_point_type,
+                           self.environment(environment)))
         if chosen is None:
             raise NoCliqueTypeError(f"no clique type for focal point type "
                                     f"{focal_point_type!r} in environment {environment!r}")
@@ -191,16 +194,16 @@ class CliqueService:
         clique_type = replace(clique_type, link_types=fixed)
         environments = [row["name"] for row in
                         self.store.read(query("list_environment_names"))]
-        self._cache.clear(lambda key: key == "clique_types")
+        self._forget_definitions()
         validate_new(clique_type, self.clique_types(), environments)
         self.store.upsert_clique_types([{"id": clique_type.id,
                                          "props": clique_type.properties()}])
-        self._cache.clear(lambda key: key == "clique_types")
+        self._forget_definitions()
         return clique_type
 
     def delete_clique_type(self, clique_type_id: str) -> bool:
         rows = self.store.write(query("delete_clique_type"), id=clique_type_id)
-        self._cache.clear(lambda key: key == "clique_types")
+        self._forget_definitions()
         return bool(rows and rows[0]["deleted"])
 
     def save_clique_constraint(self, constraint: CliqueConstraint) -> CliqueConstraint:
@@ -216,13 +219,18 @@ class CliqueService:
                 f"constraint (id {others[0].id}); update that one instead")
         self.store.upsert_clique_constraints([{"id": constraint.id,
                                                "props": constraint.properties()}])
-        self._cache.clear(lambda key: key == "clique_constraints")
+        self._forget_definitions()
         return constraint
 
     def delete_clique_constraint(self, constraint_id: str) -> bool:
         rows = self.store.write(query("delete_clique_constraint"), id=constraint_id)
-        self._cache.clear(lambda key: key == "clique_constraints")
+        self._forget_definitions()
         return bool(rows and rows[0]["deleted"])
+
+    def _forget_definitions(self) -> None:
+        """Clique types or constraints changed: forget them and every choice made."""
+        self._cache.clear(lambda key: key in ("clique_types", "clique_constraints")
+                          or (isinstance(key, tuple) and key[0] == "chosen"))
 
     def invalidate(self, environment: str | None = None) -> None:
         """Forget cached definitions and directions (of one environment, or all)."""
@@ -230,7 +238,7 @@ class CliqueService:
             self._cache.clear()
         else:
             self._cache.clear(lambda key: isinstance(key, tuple) and environment in key)
-            self._cache.clear(lambda key: key in ("clique_types", "clique_constraints"))
+            self._forget_definitions()
 
     # -- compiled queries -------------------------------------------------------------------
 
