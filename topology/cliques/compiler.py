@@ -119,6 +119,7 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
         + f", [] AS links, f:{focal_type.label} AS going",
     ]
     seen_relationships: set[str] = set()
+    filled = {focal_type.name}  # types whose known list may already hold nodes
     for number, stage in enumerate(stages, start=1):
         stored = stage.stored_type
         a_label = catalogue.object_type(stage.from_type).label
@@ -143,24 +144,25 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
             f"  MATCH {arrow}{where_text}",
             "  RETURN collect(DISTINCT r) AS taken, collect(DISTINCT b) AS reached",
             "}",
-            f"CALL ({known_b}, reached) {{",
-            f"  UNWIND {known_b} + reached AS x",
-            f"  RETURN collect(DISTINCT x) AS merged_{stage.to_type}",
-            "}",
-            "WITH " + ", ".join(
-                f"merged_{stage.to_type} AS {c}" if c == known_b
-                else "links + taken AS links" if c == "links"
-                else "going AND size(taken) > 0 AS going" if c == "going"
-                else c for c in carried),
         ]
+        merged = "reached"  # the first nodes of this type: nothing to merge with
+        if stage.to_type in filled:
+            merged = f"merged_{stage.to_type}"
+            lines += [
+                f"CALL ({known_b}, reached) {{",
+                f"  UNWIND {known_b} + reached AS x",
+                f"  RETURN collect(DISTINCT x) AS {merged}",
+                "}",
+            ]
+        filled.add(stage.to_type)
+        lines.append("WITH " + ", ".join(
+            f"{merged} AS {c}" if c == known_b
+            else "links + taken AS links" if c == "links"
+            else "going AND size(taken) > 0 AS going" if c == "going"
+            else c for c in carried))
+    # Each list holds distinct nodes of one type, so together they are distinct too.
     everything = " + ".join(_var(t) for t in types)
-    lines += [
-        f"WITH f, links, {everything} AS found",
-        "CALL (found) {",
-        "  UNWIND found AS x",
-        "  RETURN collect(DISTINCT x) AS nodes",
-        "}",
-    ]
+    lines.append(f"WITH f, links, {everything} AS nodes")
     if output == "graph":
         lines.append("RETURN f AS focal_point, nodes, links")
     else:
