@@ -130,6 +130,11 @@ and networks:
               |HOST_PNIC_NETWORK*1..6]->()
   WITH i, p LIMIT 25
   RETURN p
+
+Cliques, computed live from the graph:
+
+  .venv/bin/topology clique -e {environment} --focal-points
+  .venv/bin/topology clique -e {environment} -f <instance id> [--explain]
 """
 
 

@@ -46,9 +46,10 @@ def test_demo_imports_and_its_hint_query_returns_paths(run_cli, graph_store, env
         assert secret not in result.stdout + result.stderr
 
     hint = result.stdout.split("Try this", 1)[1]
-    query = hint[hint.index("MATCH"):].strip()
+    query = hint[hint.index("MATCH"):hint.index("RETURN p") + len("RETURN p")]
     paths = graph_store.read(query)  # the query exactly as printed
     assert paths, "the suggested query must show something on the demo data"
+    assert f"topology clique -e {environment} --focal-points" in result.stdout
 
 
 def test_import_reports_broken_documents_and_exits_1(run_cli, graph_store, environment,
