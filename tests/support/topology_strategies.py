@@ -30,49 +30,20 @@ from typing import Any
 from hypothesis import strategies as st
 
 from topology import catalogue
+from topology.cliques import definitions
 
 from .topology_model import CliqueType, Link, Obj, Topology
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 
-def _shipped(focal: str, links: str, implicit: bool = False) -> CliqueType:
-    return CliqueType(focal, tuple(links.split()), implicit)
+# The shipped data (calipso-behaviour.md §3.1, typo fixed) has one home: the definitions.
+SHIPPED_CLIQUE_TYPES: tuple[CliqueType, ...] = tuple(
+    CliqueType.of(shipped) for shipped in definitions.SHIPPED_CLIQUE_TYPES)
 
-
-# calipso-behaviour.md §3.1, in shipped order, with switch_pnic-switch-pnic fixed.
-SHIPPED_CLIQUE_TYPES: tuple[CliqueType, ...] = (
-    _shipped("instance", "instance-vnic vnic-vconnector vconnector-vedge vedge-otep "
-             "otep-vconnector vconnector-host_pnic host_pnic-network"),
-    _shipped("vservice", "vservice-vnic vnic-vedge vedge-otep otep-vconnector "
-             "vconnector-host_pnic host_pnic-network"),
-    _shipped("vservice", "vservice-vnic vnic-vedge vedge-otep otep-vconnector "
-             "vconnector-host_pnic host_pnic-network"),
-    _shipped("network", "network-host_pnic host_pnic-vconnector vconnector-otep otep-vedge "
-             "vedge-vconnector vedge-vnic vconnector-vnic vnic-instance vnic-vservice"),
-    _shipped("switch_pnic", "switch_pnic-switch_pnic switch_pnic-host_pnic "
-             "host_pnic-vconnector vconnector-otep otep-vedge vedge-vconnector vedge-vnic "
-             "vconnector-vnic vnic-instance vnic-vservice"),
-    _shipped("instance", "instance-vnic vnic-vconnector vconnector-vedge vedge-otep "
-             "otep-host_pnic host_pnic-network"),
-    _shipped("vservice", "vservice-vnic vnic-vedge vedge-otep otep-host_pnic "
-             "host_pnic-network"),
-    _shipped("network", "network-host_pnic host_pnic-otep otep-vedge vedge-vconnector "
-             "vedge-vnic vconnector-vnic vnic-instance vnic-vservice"),
-    _shipped("instance", "instance-vnic vnic-vconnector vconnector-vedge vedge-host_pnic "
-             "host_pnic-network"),
-    _shipped("vservice", "vservice-vnic vnic-vedge vedge-host_pnic host_pnic-network"),
-    _shipped("network", "network-host_pnic host_pnic-vedge vedge-vconnector vedge-vnic "
-             "vconnector-vnic vnic-instance vnic-vservice"),
-    _shipped("instance", "instance-network", implicit=True),
-)
-
-# calipso-behaviour.md §3.1: the shipped clique constraints. Other focal types: none.
+# The shipped clique constraints. Other focal types have no document.
 SHIPPED_CONSTRAINTS: dict[str, list[str]] = {
-    "instance": ["network"],
-    "vservice": ["network"],
-    "network": ["network"],
-}
+    c.focal_point_type: list(c.constraints) for c in definitions.SHIPPED_CLIQUE_CONSTRAINTS}
 
 LINKABLE_TYPES: tuple[str, ...] = tuple(t.name for t in catalogue.object_types() if t.linkable)
 

@@ -40,9 +40,8 @@ def _read(relative: str) -> str:
 
 
 def _check_token_value(placeholder: str, value: str) -> None:
-    if placeholder.endswith("LABEL__") or placeholder == "__LABELS__":
-        names = [part for part in value.split(":") if part]
-        if not names or any(name not in catalogue.all_labels() for name in names):
+    if placeholder.endswith("LABEL__"):
+        if value not in catalogue.all_labels():
             raise ValueError(f"{value!r} is not a catalogue label")
     elif placeholder == "__REL_TYPE__":
         if value not in catalogue.relationship_types():
