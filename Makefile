@@ -34,6 +34,7 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/topology neo4j start
 	$(BIN)/topology demo --environment demo
+	$(BIN)/topology serve --generate-token
 
 stop: setup
 	$(BIN)/topology neo4j stop

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -214,6 +215,98 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- serve ----------------------------------------------------------------------------
+
+def _port_taken(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _local_admin_token(config: Config) -> str:
+    """The admin token kept in the state directory (created once, mode 0600)."""
+    from topology.api.auth import new_token
+
+    path = config.state_dir / "api-admin-token"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = new_token()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token + "\n")
+    return token
+
+
+def cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    """Serve the GraphQL API with uvicorn."""
+    import dataclasses
+
+    import uvicorn
+
+    from topology.api.auth import load_tokens
+
+    api = dataclasses.replace(config.api, **{k: v for k, v in {
+        "host": args.host, "port": args.port, "workers": args.workers}.items() if v})
+    if args.generate_token and not config.admin_token:
+        config = dataclasses.replace(config, admin_token=_local_admin_token(config))
+        os.environ["TOPOLOGY_ADMIN_TOKEN"] = config.admin_token  # for the workers
+        print(f"API token (admin): {config.admin_token}")
+    tokens = load_tokens(config.admin_token, config.tokens)
+    if not tokens.by_hash:
+        print("error: no API token configured: set TOPOLOGY_ADMIN_TOKEN (or admin_token / "
+              "[[tokens]] in the config file)", file=sys.stderr)
+        return EXIT_ERROR
+    if _port_taken(api.host, api.port):
+        print(f"error: port {api.port} on {api.host} is taken: choose another with --port "
+              "or [api] port in the config", file=sys.stderr)
+        return EXIT_ERROR
+    from topology.runtime import open_store
+
+    if config.source != "defaults":
+        os.environ["TOPOLOGY_CONFIG"] = config.source  # the workers read the same file
+    open_store(config).close()  # Neo4j up (local one started), schema and seeds in place
+    base = f"http://{api.host}:{api.port}"
+    print(f"GraphQL API: {base}/graphql   health: {base}/healthz   metrics: {base}/metrics",
+          flush=True)
+    if args.generate_token:
+        print("Try:  curl -s -H 'Authorization: Bearer '\"$TOKEN\" -H 'Content-Type: "
+              f"application/json' -d '{{\"query\": \"{{ environments {{ name objectCount }} "
+              f"}}\"}}' {base}/graphql", flush=True)
+    uvicorn.run("topology.api.server:app", factory=True, host=api.host, port=api.port,
+                workers=api.workers, log_level=args.log_level.lower(),
+                access_log=args.access_log)
+    return EXIT_OK
+
+
+def cmd_export_schema(config: Config, args: argparse.Namespace) -> int:
+    from topology.api.app import build_schema
+
+    text = build_schema(config.api).as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def cmd_token(config: Config, args: argparse.Namespace) -> int:
+    from topology.api.auth import hash_token, new_token
+
+    token = args.hash or new_token()
+    if not args.hash:
+        print(f"token:  {token}")
+    print(f"sha256: {hash_token(token)}")
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,6 +372,33 @@ def build_parser() -> argparse.ArgumentParser:
     clique.add_argument("--limit", type=int, default=20,
                         help="ids listed per type with --focal-points (default: 20)")
     clique.set_defaults(handler=cmd_clique)
+
+    serve = sub.add_parser("serve", help="serve the GraphQL API",
+                           description="Serve GraphQL at /graphql (GraphiQL in a browser), "
+                                       "GET /healthz and GET /metrics (Prometheus). Every "
+                                       "route but /healthz needs a bearer token: "
+                                       "TOPOLOGY_ADMIN_TOKEN or [[tokens]] in the config.")
+    serve.add_argument("--host", help="address to listen on (default: [api] host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: [api] port, 8080)")
+    serve.add_argument("--workers", type=int, help="uvicorn worker processes (default: 1)")
+    serve.add_argument("--generate-token", action="store_true",
+                       help="without a configured admin token, use (and print) one kept in "
+                            "the state directory; for local use (make run)")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(handler=cmd_serve)
+
+    export = sub.add_parser("export-schema", help="print the GraphQL SDL",
+                            description="Write the GraphQL schema (SDL) of the API; the copy "
+                                        "in graphql/schema.graphql is checked by a test.")
+    export.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
+    export.set_defaults(handler=cmd_export_schema)
+
+    token = sub.add_parser("token", help="make an API token and its hash",
+                           description="Print a new random token and the SHA-256 to put in a "
+                                       "[[tokens]] entry, or with --hash the SHA-256 of a "
+                                       "token you have.")
+    token.add_argument("--hash", metavar="TOKEN", help="hash this token instead")
+    token.set_defaults(handler=cmd_token)
 
     demo = sub.add_parser("demo", help="generate and import a demo environment",
                           description="Generate a synthetic OpenStack environment in "

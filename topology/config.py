@@ -69,10 +69,25 @@ class StoreConfig:
 
 
 @dataclass(frozen=True)
+class ApiConfig:
+    """The GraphQL API (``topology serve``) and its limits."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_page_size: int = 500
+    default_page_size: int = 100
+
+
+@dataclass(frozen=True)
 class Config:
     neo4j: Neo4jConfig = field(default_factory=Neo4jConfig)
     local_neo4j: LocalNeo4jConfig = field(default_factory=LocalNeo4jConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
+    tokens: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     state_dir: Path = field(default_factory=_default_state_dir)
     cache_dir: Path = field(default_factory=_default_cache_dir)
     amqp_url: str = field(default="", repr=False)
@@ -143,11 +158,12 @@ def load_config(path: str | os.PathLike[str] | None = None,
             raise ConfigError(f"configuration file {file} is not valid TOML: {exc}") from None
         source = str(file)
 
-    sections = {"neo4j": Neo4jConfig, "local_neo4j": LocalNeo4jConfig, "store": StoreConfig}
-    top_level = {"state_dir", "cache_dir", "amqp_url", "admin_token"}
+    sections = {"neo4j": Neo4jConfig, "local_neo4j": LocalNeo4jConfig, "store": StoreConfig,
+                "api": ApiConfig}
+    top_level = {"state_dir", "cache_dir", "amqp_url", "admin_token", "tokens"}
     # Sections other issues add (api, tokens, amqp, sensu, environments) are read by their
     # own modules from the same file; they are accepted here.
-    passthrough = {"api", "tokens", "amqp", "sensu", "environments", "scan"}
+    passthrough = {"amqp", "sensu", "environments", "scan"}
     unknown = sorted(set(data) - set(sections) - top_level - passthrough)
     if unknown:
         raise ConfigError(f"unknown key(s) in configuration {source}: {', '.join(unknown)}")
@@ -158,6 +174,10 @@ def load_config(path: str | os.PathLike[str] | None = None,
         config = replace(config, state_dir=Path(data["state_dir"]).expanduser())
     if "cache_dir" in data:
         config = replace(config, cache_dir=Path(data["cache_dir"]).expanduser())
+    tokens = data.get("tokens", [])
+    if not isinstance(tokens, list) or not all(isinstance(t, dict) for t in tokens):
+        raise ConfigError("tokens must be an array of tables ([[tokens]] entries)")
+    config = replace(config, tokens=tuple(tokens))
     config = replace(config, amqp_url=str(data.get("amqp_url", "")),
                      admin_token=str(data.get("admin_token", "")))
     return apply_environment(config, env)

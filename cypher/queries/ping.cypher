@@ -1,0 +1,2 @@
+// Liveness of the graph: a trivial round trip.
+RETURN 1 AS ok

@@ -1,0 +1,134 @@
+"""The HTTP application: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/metrics``.
+
+Every route but ``/healthz`` needs ``Authorization: Bearer <token>``; a missing or wrong
+token is HTTP 401. The GraphiQL page itself (GET with ``Accept: text/html``) carries no
+data and loads without a token; its queries need one (GraphiQL's Headers pane).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry import Schema
+from strawberry.asgi import GraphQL
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+
+from topology.api.auth import TokenTable
+from topology.api.context import ApiContext
+from topology.api.metrics import Metrics
+from topology.api.schema import PUBLIC_ERRORS, Mutation, Query
+from topology.cliques.service import CliqueService
+from topology.config import ApiConfig
+from topology.store import GraphStore
+from topology.store.queries import query
+
+log = logging.getLogger(__name__)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None:  # syntax, validation and limit errors: about the request itself
+        return False
+    return not isinstance(original, PUBLIC_ERRORS)
+
+
+def build_schema(limits: ApiConfig | None = None) -> Schema:
+    limits = limits or ApiConfig()
+    return Schema(query=Query, mutation=Mutation, extensions=[
+        QueryDepthLimiter(max_depth=limits.max_depth),
+        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        MaskErrors(should_mask_error=_should_mask, error_message="internal error"),
+    ])
+
+
+class _GraphQLApp(GraphQL):
+    def __init__(self, schema: Schema, store: GraphStore, cliques: CliqueService,
+                 limits: ApiConfig) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self.store, self.cliques, self.limits = store, cliques, limits
+
+    async def get_context(self, request: Any, response: Any) -> ApiContext:  # type: ignore[override]
+        return ApiContext(store=self.store, cliques=self.cliques,
+                          principal=request.scope["topology.principal"], limits=self.limits)
+
+
+def _wants_ide(scope: Scope) -> bool:
+    if scope["method"] != "GET" or scope.get("query_string"):
+        return False
+    accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+    return "text/html" in accept
+
+
+class _Guard:
+    """Authenticates each HTTP request, times it and counts it."""
+
+    def __init__(self, app: ASGIApp, tokens: TokenTable, metrics: Metrics) -> None:
+        self.app, self.tokens, self.metrics = app, tokens, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"].rstrip("/") or "/"
+        route = path if path in ("/graphql", "/healthz", "/metrics") else "other"
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def counting_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            if route not in ("/healthz", "other") and not (
+                    route == "/graphql" and _wants_ide(scope)):
+                headers = dict(scope["headers"])
+                authorization = headers.get(b"authorization", b"").decode("latin-1")
+                principal = self.tokens.authenticate(authorization)
+                if principal is None:
+                    response = JSONResponse(
+                        {"errors": [{"message": "unauthorized: send Authorization: "
+                                                "Bearer <token>"}]},
+                        status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                    await response(scope, receive, counting_send)
+                    return
+                scope["topology.principal"] = principal
+            await self.app(scope, receive, counting_send)
+        finally:
+            self.metrics.observe(route, scope["method"], status["code"],
+                                 time.perf_counter() - started)
+
+
+def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
+               cliques: CliqueService | None = None) -> ASGIApp:
+    cliques = cliques or CliqueService(store)
+    metrics = Metrics()
+    graphql_app = _GraphQLApp(build_schema(limits), store, cliques, limits)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            store.read(query("ping"))
+        except Exception as exc:  # any failure means: not healthy; say which kind only
+            log.warning("health check: Neo4j unreachable (%s)", type(exc).__name__)
+            return JSONResponse({"status": "unavailable", "neo4j": "unreachable"},
+                                status_code=503)
+        return JSONResponse({"status": "ok", "neo4j": "reachable"})
+
+    async def prometheus(request: Request) -> Response:
+        return PlainTextResponse(metrics.render(),
+                                 media_type="text/plain; version=0.0.4")
+
+    app = Starlette(routes=[
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", prometheus, methods=["GET"]),
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+    ])
+    return _Guard(app, tokens, metrics)
