@@ -43,9 +43,9 @@ def _should_mask(error: GraphQLError) -> bool:
 def build_schema(limits: ApiConfig | None = None) -> Schema:
     limits = limits or ApiConfig()
     return Schema(query=Query, mutation=Mutation, extensions=[
-        QueryDepthLimiter(max_depth=limits.max_depth),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        MaskErrors(should_mask_error=_should_mask, error_message="internal error"),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: MaskErrors(should_mask_error=_should_mask, error_message="internal error"),
     ])
 
 

@@ -93,7 +93,7 @@ def _view(info: Info, environment: str) -> None:
 
 def _page_size(info: Info, first: int | None) -> int:
     limits = info.context.limits
-    size = limits.default_page_size if first is None else first
+    size = min(limits.default_page_size, limits.max_page_size) if first is None else first
     if not 1 <= size <= limits.max_page_size:
         raise ApiInputError(f"first must be between 1 and {limits.max_page_size}")
     return size

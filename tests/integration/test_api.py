@@ -1,0 +1,248 @@
+"""The GraphQL API over HTTP (starlette's test client) against a real Neo4j."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from loaders.calipso.importer import CalipsoImporter
+from topology.api.app import create_app
+from topology.api.auth import hash_token, load_tokens
+from topology.cliques.service import CliqueService
+from topology.config import ApiConfig
+from topology.demo import generate, shape_for_objects, write_export
+
+ADMIN = {"Authorization": "Bearer admin-token"}
+LIMITS = ApiConfig(max_depth=8, max_aliases=5, max_page_size=50)
+
+
+@pytest.fixture(scope="module")
+def demo_env(graph_store, tmp_path_factory) -> Iterator[str]:
+    from tests.conftest import drop_environment
+
+    name = "api-test-demo"
+    drop_environment(graph_store, name)
+    paths = write_export(tmp_path_factory.mktemp("demo"),
+                         generate(shape_for_objects(150, environment=name)))
+    CalipsoImporter(graph_store, name).run(paths.values())
+    graph_store.write("MATCH (n:Instance {environment: $e}) WITH n ORDER BY n.id LIMIT 1 "
+                      "SET n.status = 'Error', n.status_value = 2", e=name)
+    yield name
+    drop_environment(graph_store, name)
+
+
+@pytest.fixture(scope="module")
+def client(graph_store, demo_env) -> Iterator[TestClient]:
+    tokens = load_tokens("admin-token", [
+        {"name": "viewer", "sha256": hash_token("viewer-token"),
+         "roles": {demo_env: ["view"]}},
+        {"name": "other", "sha256": hash_token("other-token"),
+         "roles": {"some-other-env": ["view", "edit"]}},
+    ])
+    app = create_app(graph_store, LIMITS, tokens, CliqueService(graph_store, ttl=0))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def gql(client, text, headers=ADMIN, **variables):
+    response = client.post("/graphql", json={"query": text, "variables": variables},
+                           headers=headers)
+    return response.status_code, response.json()
+
+
+def first_instance(client, env):
+    _, body = gql(client, "query($e: String!) { objects(environment: $e, type: \"instance\", "
+                          "first: 1) { items { id } } }", e=env)
+    return body["data"]["objects"]["items"][0]["id"]
+
+
+def test_health_is_open_and_says_neo4j_is_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "neo4j": "reachable"}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"},
+                                     {"Authorization": "admin-token"}])
+def test_no_token_or_a_wrong_one_is_401(client, headers):
+    status, body = gql(client, "{ environments { name } }", headers=headers)
+    assert status == 401
+    assert "unauthorized" in body["errors"][0]["message"]
+    assert client.get("/metrics", headers=headers).status_code == 401
+
+
+def test_environments_with_counts(client, demo_env):
+    _, body = gql(client, "{ environments { name objectCount objectCounts { type count } } }")
+    env = next(e for e in body["data"]["environments"] if e["name"] == demo_env)
+    counts = {c["type"]: c["count"] for c in env["objectCounts"]}
+    assert counts["instance"] > 0 and env["objectCount"] == sum(counts.values())
+
+
+def test_object_with_parent_children_links_and_clique(client, demo_env):
+    instance = first_instance(client, demo_env)
+    _, body = gql(client, """query($e: String!, $id: String!) {
+      object(environment: $e, id: $id) { id type name status statusValue attributes
+        parent { id } children { id type } links { linkType sourceId targetId }
+        clique { status nodes { id type } links { linkType sourceId targetId network } } } }""",
+                  e=demo_env, id=instance)
+    obj = body["data"]["object"]
+    assert obj["type"] == "instance" and obj["status"] == "Error" and obj["statusValue"] == 2
+    assert obj["parent"]["id"]
+    assert any(link["linkType"] == "instance-vnic" for link in obj["links"])
+    assert obj["clique"]["status"] == "Error"
+    assert obj["clique"]["nodes"][0]["id"] == instance
+
+
+def test_clique_matches_the_service(client, graph_store, demo_env):
+    instance = first_instance(client, demo_env)
+    _, body = gql(client, """query($e: String!, $f: String!) { clique(environment: $e,
+      focalPoint: $f) { focalPoint { id type } nodes { id } links { linkType sourceId targetId
+      state status network } cliqueType { id } } }""", e=demo_env, f=instance)
+    clique = body["data"]["clique"]
+    expected = CliqueService(graph_store, ttl=0).clique(demo_env, instance)
+    assert {(link["sourceId"], link["targetId"]) for link in clique["links"]} == {
+        (link["source_id"], link["target_id"]) for link in expected.links}
+    assert clique["cliqueType"]["id"] == expected.clique_type.id
+
+
+def test_clique_of_a_missing_object_is_a_readable_error(client, demo_env):
+    _, body = gql(client, "{ clique(environment: \"%s\", focalPoint: \"nope\") { status } }"
+                  % demo_env)
+    assert body["errors"][0]["message"] == f"no object 'nope' in environment '{demo_env}'"
+
+
+def test_objects_paginate_with_cursors_and_filters(client, demo_env):
+    seen, after = [], None
+    while True:
+        _, body = gql(client, """query($e: String!, $after: String) { objects(environment: $e,
+          type: "port", first: 7, after: $after) { totalCount items { id }
+          pageInfo { endCursor hasNextPage } } }""", e=demo_env, after=after)
+        page = body["data"]["objects"]
+        seen += [o["id"] for o in page["items"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == page["totalCount"] > 7
+    _, body = gql(client, "query($e: String!) { objects(environment: $e, status: ERROR) "
+                          "{ totalCount } }", e=demo_env)
+    assert body["data"]["objects"]["totalCount"] == 1
+
+
+def test_links_filter_and_paginate(client, demo_env):
+    _, body = gql(client, """query($e: String!) { links(environment: $e,
+      linkType: "instance-vnic", first: 3) { totalCount items { linkType sourceId }
+      pageInfo { endCursor hasNextPage } } }""", e=demo_env)
+    links = body["data"]["links"]
+    assert links["totalCount"] > 3 and len(links["items"]) == 3
+    assert {link["linkType"] for link in links["items"]} == {"instance-vnic"}
+    _, body = gql(client, """query($e: String!, $a: String) { links(environment: $e,
+      linkType: "instance-vnic", first: 50, after: $a) { items { sourceId } } }""",
+                  e=demo_env, a=links["pageInfo"]["endCursor"])
+    assert len(body["data"]["links"]["items"]) == links["totalCount"] - 3
+
+
+def test_status_summary_focal_points_search_and_definitions(client, demo_env):
+    _, body = gql(client, """query($e: String!) { statusSummary(environment: $e) {
+      objects { type status count } objectTotals { status count } linkTotals { count } }
+      focalPoints(environment: $e, type: "instance") { type ids }
+      cliqueTypes(environment: $e) { id focalPointType linkTypes }
+      cliqueConstraints { focalPointType constraints }
+      search(nameContains: "vm-") { environment } }""", e=demo_env)
+    data = body["data"]
+    assert {"type": "instance", "status": "Error", "count": 1} in data["statusSummary"]["objects"]
+    assert data["focalPoints"][0]["ids"]
+    assert any(t["focalPointType"] == "instance" for t in data["cliqueTypes"])
+    assert any(c["focalPointType"] == "instance" for c in data["cliqueConstraints"])
+    assert {o["environment"] for o in data["search"]} >= {demo_env}
+
+
+def test_clique_type_mutations_validate_and_return_typed_errors(client, demo_env):
+    create = """mutation($input: CliqueTypeInput!) { createCliqueType(input: $input) {
+      __typename ... on CliqueTypeNode { id linkTypes } ... on DefinitionError { message } } }"""
+    _, body = gql(client, create, input={"name": "bad", "focalPointType": "instance",
+                                         "linkTypes": ["instance-nope"],
+                                         "environment": demo_env})
+    assert body["data"]["createCliqueType"]["__typename"] == "DefinitionError"
+    assert "instance-nope" in body["data"]["createCliqueType"]["message"]
+    _, body = gql(client, create, input={"name": "short", "focalPointType": "vnic",
+                                         "linkTypes": ["vnic-vconnector"],
+                                         "environment": demo_env})
+    created = body["data"]["createCliqueType"]
+    assert created["__typename"] == "CliqueTypeNode"
+    _, body = gql(client, """mutation($id: String!, $input: CliqueTypeInput!) {
+      updateCliqueType(id: $id, input: $input) { ... on CliqueTypeNode { linkTypes } } }""",
+                  id=created["id"], input={"name": "short", "focalPointType": "vnic",
+                                           "linkTypes": ["vnic-vedge"],
+                                           "environment": demo_env})
+    assert body["data"]["updateCliqueType"]["linkTypes"] == ["vnic-vedge"]
+    _, body = gql(client, "mutation($id: String!) { deleteCliqueType(id: $id) { "
+                          "... on Deleted { deleted } } }", id=created["id"])
+    assert body["data"]["deleteCliqueType"]["deleted"] is True
+    _, body = gql(client, "mutation { deleteCliqueType(id: \"gone\") { "
+                          "... on DefinitionError { message } } }")
+    assert body["data"]["deleteCliqueType"]["message"] == "no clique type 'gone'"
+
+
+def test_clique_constraint_mutations(client):
+    _, body = gql(client, """mutation { createCliqueConstraint(input: {focalPointType:
+      "otep", constraints: ["network"]}) { ... on CliqueConstraintNode { id }
+      ... on DefinitionError { message } } }""")
+    made = body["data"]["createCliqueConstraint"]["id"]
+    _, body = gql(client, """mutation($id: String!) { updateCliqueConstraint(id: $id, input:
+      {focalPointType: "otep", constraints: ["Bad Name"]}) { ... on DefinitionError {
+      message } } }""", id=made)
+    assert "constraints must list" in body["data"]["updateCliqueConstraint"]["message"]
+    _, body = gql(client, "mutation($id: String!) { deleteCliqueConstraint(id: $id) "
+                          "{ ... on Deleted { deleted } } }", id=made)
+    assert body["data"]["deleteCliqueConstraint"]["deleted"] is True
+
+
+def test_view_only_token_cannot_mutate_and_other_environment_is_forbidden(client, demo_env):
+    viewer = {"Authorization": "Bearer viewer-token"}
+    other = {"Authorization": "Bearer other-token"}
+    status, body = gql(client, "query($e: String!) { object(environment: $e, id: \"x\") "
+                               "{ id } }", headers=viewer, e=demo_env)
+    assert status == 200 and body["data"]["object"] is None
+    _, body = gql(client, """mutation($e: String) { createCliqueType(input: {name: "v",
+      focalPointType: "vnic", linkTypes: ["vnic-vedge"], environment: $e}) { __typename } }""",
+                  headers=viewer, e=demo_env)
+    assert body["errors"][0]["message"] == "forbidden"
+    _, body = gql(client, "query($e: String!) { statusSummary(environment: $e) "
+                          "{ environment } }", headers=other, e=demo_env)
+    assert body["errors"][0]["message"] == "forbidden" and body["data"] is None
+    _, body = gql(client, "{ environments { name } }", headers=other)
+    assert demo_env not in {e["name"] for e in body["data"]["environments"]}
+    _, body = gql(client, "{ search(nameContains: \"vm-\") { environment } }", headers=other)
+    assert body["data"]["search"] == []
+
+
+def test_limits_depth_aliases_and_page_size(client, demo_env):
+    deep = "{ object(environment: \"%s\", id: \"x\") { %s id %s } }" % (
+        demo_env, "parent { " * 9, "}" * 9)
+    _, body = gql(client, deep)
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+    aliases = "{ " + " ".join(f"a{i}: environments {{ name }}" for i in range(6)) + " }"
+    _, body = gql(client, aliases)
+    assert "aliases" in body["errors"][0]["message"]
+    _, body = gql(client, "query($e: String!) { objects(environment: $e, first: 51) "
+                          "{ totalCount } }", e=demo_env)
+    assert body["errors"][0]["message"] == "first must be between 1 and 50"
+
+
+def test_errors_never_show_cypher_or_traces(client, demo_env):
+    _, body = gql(client, "query($e: String!) { objects(environment: $e, after: \"zz\") "
+                          "{ totalCount } }", e=demo_env)
+    assert body["errors"][0]["message"] == "after: not a cursor returned by this API"
+    _, body = gql(client, "query($e: String!) { objects(environment: $e, type: \"x) "
+                          "RETURN 1 //\") { totalCount } }", e=demo_env)
+    message = body["errors"][0]["message"]
+    assert message.startswith("unknown object type") and "extensions" not in body["errors"][0]
+
+
+def test_metrics_count_requests(client):
+    gql(client, "{ environments { name } }")
+    text = client.get("/metrics", headers=ADMIN).text
+    assert 'topology_http_requests_total{route="/graphql",method="POST",status="200"}' in text
+    assert "topology_http_request_duration_seconds_bucket" in text
