@@ -108,8 +108,8 @@ def test_clique_matches_the_service(client, graph_store, demo_env):
 
 
 def test_clique_of_a_missing_object_is_a_readable_error(client, demo_env):
-    _, body = gql(client, "{ clique(environment: \"%s\", focalPoint: \"nope\") { status } }"
-                  % demo_env)
+    _, body = gql(client, "query($e: String!) { clique(environment: $e, focalPoint: "
+                          "\"nope\") { status } }", e=demo_env)
     assert body["errors"][0]["message"] == f"no object 'nope' in environment '{demo_env}'"
 
 
@@ -219,9 +219,9 @@ def test_view_only_token_cannot_mutate_and_other_environment_is_forbidden(client
 
 
 def test_limits_depth_aliases_and_page_size(client, demo_env):
-    deep = "{ object(environment: \"%s\", id: \"x\") { %s id %s } }" % (
-        demo_env, "parent { " * 9, "}" * 9)
-    _, body = gql(client, deep)
+    deep = ("query($e: String!) { object(environment: $e, id: \"x\") { "
+            + "parent { " * 9 + " id " + "}" * 9 + " } }")
+    _, body = gql(client, deep, e=demo_env)
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
     aliases = "{ " + " ".join(f"a{i}: environments {{ name }}" for i in range(6)) + " }"
     _, body = gql(client, aliases)

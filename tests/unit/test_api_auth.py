@@ -31,7 +31,7 @@ def test_roles_per_environment_and_edit_implies_view():
     assert viewer.can("prod", "view") and not viewer.can("prod", "edit")
     assert not viewer.can("lab", "view")
     assert editor.can("lab", "view") and editor.can("lab", "edit")
-    with pytest.raises(ForbiddenError, match="^forbidden$"):
+    with pytest.raises(ForbiddenError, match=r"^forbidden$"):
         viewer.require("lab", "view")
 
 

@@ -21,7 +21,7 @@ from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 
-from topology.api.auth import TokenTable
+from topology.api.auth import Principal, TokenTable
 from topology.api.context import ApiContext
 from topology.api.metrics import Metrics
 from topology.api.schema import PUBLIC_ERRORS, Mutation, Query
@@ -31,6 +31,9 @@ from topology.store import GraphStore
 from topology.store.queries import query
 
 log = logging.getLogger(__name__)
+
+# The caller of the token-less GraphiQL page: no roles at all.
+_NOBODY = Principal(name="anonymous")
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -57,7 +60,8 @@ class _GraphQLApp(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:  # type: ignore[override]
         return ApiContext(store=self.store, cliques=self.cliques,
-                          principal=request.scope["topology.principal"], limits=self.limits)
+                          principal=request.scope.get("topology.principal", _NOBODY),
+                          limits=self.limits)
 
 
 def _wants_ide(scope: Scope) -> bool:

@@ -1,0 +1,66 @@
+"""``topology serve`` end to end: uvicorn on a free port, real HTTP, the test Neo4j."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+
+@pytest.fixture
+def server(neo4j_target, tmp_path):
+    config = neo4j_target.config
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TOPOLOGY_"))}
+    env.update({"NEO4J_URI": config.bolt_uri, "NEO4J_USER": config.neo4j.user,
+                "NEO4J_PASSWORD": config.neo4j.password,
+                "TOPOLOGY_STATE_DIR": str(tmp_path / "state"),
+                "TOPOLOGY_ADMIN_TOKEN": "e2e-admin"})
+    process = subprocess.Popen([sys.executable, "-m", "topology.cli", "serve", "--port",
+                                str(port)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"server did not start: {process.communicate()[0]}")
+    yield base, port, env
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_served_graphql_answers_with_a_token_and_401_without(server, graph_store, environment):
+    base, _port, _env = server
+    graph_store.upsert_environment(environment, {"distribution": "Devstack"})
+    query = {"query": "{ environments { name metadata } }"}
+    assert httpx.post(f"{base}/graphql", json=query).status_code == 401
+    response = httpx.post(f"{base}/graphql", json=query,
+                          headers={"Authorization": "Bearer e2e-admin"})
+    assert response.status_code == 200
+    found = {e["name"]: e for e in response.json()["data"]["environments"]}
+    assert found[environment]["metadata"]["distribution"] == "Devstack"
+    ide = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"})
+    assert ide.status_code == 200 and "graphiql" in ide.text.lower()
+    metrics = httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer e2e-admin"})
+    assert "topology_http_requests_total" in metrics.text
+
+
+def test_a_taken_port_is_reported_clearly(server):
+    _base, port, env = server
+    result = subprocess.run([sys.executable, "-m", "topology.cli", "serve", "--port",
+                             str(port)], env=env, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is taken" in result.stderr
