@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop status test unit integration lint bench-load bench-cliques clean help
+.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api clean help
 
 help:
 	@echo "make run          start the local Neo4j, import the demo environment, print the Bolt URI"
@@ -19,6 +19,7 @@ help:
 	@echo "make stop         stop the local Neo4j"
 	@echo "make bench-load   batched-write benchmark (JSON under bench/results/)"
 	@echo "make bench-cliques clique latency: compiled Cypher vs Calipso's strategy"
+	@echo "make bench-api    instance clique over HTTP at concurrency 1 and 16"
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh
 	@# Java and Maven are only needed for the local Neo4j (not when NEO4J_URI is set).
@@ -63,6 +64,11 @@ bench-load: setup
 
 bench-cliques: setup
 	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.cliques $(BENCH_ARGS); \
+	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
+	exit $$status
+
+bench-api: setup
+	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.api $(BENCH_ARGS); \
 	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
 	exit $$status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import cliques, load
+from bench import api, cliques, load
 from tests.conftest import drop_environment
 
 
@@ -33,3 +33,13 @@ def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store):
         entry = result["results"][focal_type]
         assert entry["compiled_ms"]["samples"] == 5
         assert entry["compiled_db_hits"] > 0
+
+
+def test_bench_api_runs_over_http(bench_env, graph_store, monkeypatch):
+    monkeypatch.delenv("TOPOLOGY_CONFIG", raising=False)
+    try:
+        result = api.run(objects=400, requests=20, workers=1, seed=1)
+    finally:
+        drop_environment(graph_store, cliques.ENVIRONMENT)
+    assert result["http"]["concurrency_16"]["requests"] == 20
+    assert result["http"]["concurrency_1"]["requests_per_second"] > 0
