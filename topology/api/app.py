@@ -13,6 +13,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -119,7 +120,7 @@ def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
 
     async def healthz(request: Request) -> Response:
         try:
-            store.read(query("ping"))
+            await run_in_threadpool(store.read, query("ping"))  # keep the loop free
         except Exception as exc:  # any failure means: not healthy; say which kind only
             log.warning("health check: Neo4j unreachable (%s)", type(exc).__name__)
             return JSONResponse({"status": "unavailable", "neo4j": "unreachable"},
