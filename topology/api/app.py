@@ -20,7 +20,14 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry import Schema
 from strawberry.asgi import GraphQL
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 
 from topology.api.auth import Principal, TokenTable
 from topology.api.context import ApiContext
@@ -44,11 +51,23 @@ def _should_mask(error: GraphQLError) -> bool:
     return not isinstance(original, PUBLIC_ERRORS)
 
 
+# Distinct operation texts whose parse tree and validation result are kept. Dashboards
+# send a handful of operations over and over; parsing and validating one took ~80% of a
+# clique request's GraphQL time (measured: 4.5 ms of 5.9 ms in-process).
+OPERATION_CACHE_SIZE = 256
+
+
 def build_schema(limits: ApiConfig | None = None) -> Schema:
     limits = limits or ApiConfig()
+    # The limit rules are built once: each limiter makes a new rule class per instance,
+    # and the validation cache is keyed on the rule classes, so per-request limiters
+    # would never hit it.
+    rules = [*QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+             *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules]
     return Schema(query=Query, mutation=Mutation, extensions=[
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=OPERATION_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=OPERATION_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=_should_mask, error_message="internal error"),
     ])
 
