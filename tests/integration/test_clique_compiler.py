@@ -10,6 +10,7 @@ oracle's nodes and links.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 import pytest
@@ -190,16 +191,28 @@ def test_an_imported_calipso_export_gives_calipso_cliques(graph_store, environme
     assert checked > 50
 
 
-def test_service_errors_are_clear(graph_store, environment):
+@pytest.mark.parametrize("after_a_clique", [False, True])
+def test_service_errors_are_clear(graph_store, environment, after_a_clique):
+    """The same errors whether or not the service has a type to guess from."""
     graph_store.upsert_environment(environment, {})
     graph_store.upsert_objects([object_record(environment, {"id": "h", "type": "host"})])
     service = CliqueService(graph_store, ttl=0)
-    with pytest.raises(LookupError, match=f"no object 'x' in environment '{environment}'"):
+    if after_a_clique:
+        topology = Topology().add(Obj("vm", "instance"), Obj("t", "vnic"),
+                                  Obj("net", "network"))
+        topology.link("vm", "t")
+        _load(graph_store, environment, topology)
+        assert len(service.clique(environment, "vm").links) == 1
+    missing = re.escape(f"no object 'x' in environment '{environment}'")
+    with pytest.raises(LookupError, match=missing):
         service.clique(environment, "x")
     with pytest.raises(LookupError, match="no environment 'nowhere'"):
         service.clique("nowhere", "x")
     with pytest.raises(LookupError, match="no clique type for focal point type 'host'"):
         service.clique(environment, "h")
+    if after_a_clique:  # a guess that was wrong leaves the right answer for next time
+        assert service.clique(environment, "net").focal_point["type"] == "network"
+        assert len(service.clique(environment, "vm").links) == 1
 
 
 def test_explain_prints_a_query_neo4j_runs(graph_store, environment):

@@ -130,6 +130,7 @@ class CliqueService:
         self.store = store
         self._cache = _Cache(ttl)
         self._types = _Lru(known_types)  # (environment, id) -> object type
+        self._recent_types: dict[str, str] = {}  # environment -> type of its last clique
 
     # -- definitions ----------------------------------------------------------------------
 
@@ -279,26 +280,40 @@ class CliqueService:
     def clique(self, environment: str, focal_point: str) -> Clique:
         """The clique of a focal point (``empty`` when it takes no link).
 
-        One round trip when the focal point's type is known from an earlier call: the
-        compiled query reports the object's real type, and a wrong guess (an id reused
-        by another type) is corrected with one more query.
+        Usually one round trip. The focal point's type is taken from an earlier call for
+        the same id, else guessed as the type of the environment's previous clique
+        (dashboards ask for one kind of focal point after another). The compiled query
+        checks the focal point's label before it takes a link and reports the object's
+        real type, so a wrong guess costs one query that stops at once, and then the
+        right query runs: the answer is the same either way.
         """
         key = (environment, focal_point)
-        focal_type = self._types.get(key) or self._focal_type(environment, focal_point)
-        for _attempt in range(2):
-            clique_type = self.clique_type_for(environment, focal_type)
+        focal_type = self._types.get(key)
+        guessed = focal_type is None and environment in self._recent_types
+        if focal_type is None:
+            focal_type = self._recent_types.get(environment) or self._focal_type(
+                environment, focal_point)
+        for _attempt in range(3):
+            try:
+                clique_type = self.clique_type_for(environment, focal_type)
+            except NoCliqueTypeError:
+                if not guessed:
+                    raise
+                guessed, focal_type = False, self._focal_type(environment, focal_point)
+                continue
             rows = self.store.read(self.compiled(environment, clique_type),
                                    environment=environment, focal_point=focal_point)
-            if not rows:  # the object is gone
+            if not rows:  # the object is gone (or never was)
                 self._types.pop(key)
-                focal_type = self._focal_type(environment, focal_point)
+                guessed, focal_type = False, self._focal_type(environment, focal_point)
                 continue
             row = rows[0]
             actual = row["focal_point"]["type"]
             if actual != focal_type:
-                focal_type = actual
+                guessed, focal_type = False, actual
                 continue
             self._types.put(key, focal_type)
+            self._recent_types[environment] = focal_type
             if not row["links"]:
                 return Clique(environment, clique_type, row["focal_point"], [], [])
             return Clique(environment, clique_type, row["focal_point"], row["nodes"],
