@@ -38,8 +38,13 @@ STATUS_BY_VALUE = {0: "OK", 1: "Warning", 2: "Error"}
 Info = strawberry.Info[ApiContext, None]
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
     """Driver values as JSON-ready ones (temporal types as ISO 8601 strings)."""
+    if type(value) in _SCALARS:  # nearly every value: answer without the checks below
+        return value
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -146,7 +151,11 @@ class Link:
     status_value: int | None
     status_text: str | None
     status_timestamp: str | None
-    attributes: JSON
+    props: strawberry.Private[Mapping[str, Any]]
+
+    @strawberry.field(description="The other properties, as stored (JSON).")
+    def attributes(self) -> JSON:  # built only when asked for
+        return _attributes(self.props, _LINK_FIELDS)
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> Link:
@@ -156,7 +165,7 @@ class Link:
         for name in ("link_name", "host", "switch", "network"):
             if values[name] is not None and not isinstance(values[name], str):
                 values[name] = json.dumps(values[name])
-        return cls(**values, attributes=_attributes(props, _LINK_FIELDS))
+        return cls(**values, props=props)
 
 
 @strawberry.type(description="An object of the inventory (a node), as Calipso named it.")
@@ -176,7 +185,11 @@ class TopologyObject:
     status_value: int | None
     status_text: str | None
     status_timestamp: str | None
-    attributes: JSON
+    props: strawberry.Private[Mapping[str, Any]]
+
+    @strawberry.field(description="The other properties, as stored (JSON).")
+    def attributes(self) -> JSON:  # built only when asked for
+        return _attributes(self.props, _OBJECT_FIELDS)
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> TopologyObject:
@@ -184,7 +197,7 @@ class TopologyObject:
         for name in ("name", "object_name", "parent_id"):
             if values[name] is not None and not isinstance(values[name], str):
                 values[name] = str(values[name])
-        return cls(**values, attributes=_attributes(props, _OBJECT_FIELDS))
+        return cls(**values, props=props)
 
     @strawberry.field(description="The containing object (null under the environment).")
     async def parent(self, info: Info) -> TopologyObject | None:
