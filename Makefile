@@ -21,9 +21,12 @@ help:
 	@echo "make bench-cliques clique latency: compiled Cypher vs Calipso's strategy"
 	@echo "make bench-api    instance clique over HTTP at concurrency 1 and 16"
 
-$(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh
+$(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh \
+		scripts/ensure-wrk.sh
 	@# Java and Maven are only needed for the local Neo4j (not when NEO4J_URI is set).
 	@if [ -z "$$NEO4J_URI" ]; then bash scripts/install-system-deps.sh; fi
+	@# wrk drives bench/api; without it only that benchmark (and its smoke test) fails.
+	@bash scripts/ensure-wrk.sh || true
 	bash scripts/ensure-python-venv.sh $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip

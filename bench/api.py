@@ -1,26 +1,37 @@
 """Benchmark: the instance ``clique`` query over HTTP (GraphQL API under uvicorn).
 
-    python -m bench.api [--objects 100000] [--requests 2000] [--workers 1]
+    python -m bench.api [--objects 100000] [--duration 15] [--workers 2] [--rate 200]
 
 Loads the clique benchmark's environment (``bench.cliques``; reused when there), starts
-``topology serve`` on a free loopback port, and sends the instance ``clique`` query for
-randomly chosen focal points at concurrency 1 and 16 (a bounded number of requests,
-loopback only). The baseline in the same run is the same clique through the Python
-service directly (no HTTP, no GraphQL). Reports requests/s and p50/p95/p99 in ms; JSON in
-``bench/results/``.
+``topology serve`` on a free loopback port and drives it with wrk (``bench/api.lua``: the
+instance ``clique`` query for focal points drawn at random, every answer checked). Rounds,
+each ``--duration`` seconds after a warm-up:
+
+- ``concurrency_1`` and ``concurrency_16``: closed loops, each connection sending its next
+  request when the answer arrives: the most the service does (requests/s) and the
+  latency at that saturation. In a closed loop, latency = concurrency / throughput.
+- ``offered_<rate>_concurrency_16``: the same 16 connections sending ``--rate`` requests/s
+  in all, on a schedule: the latency a dashboard sees at that load.
+
+The baseline in the same run is the same clique through the Python service directly (no
+HTTP, no GraphQL). Each round also reports CPU milliseconds per request spent by the API
+server and by the local Neo4j (read from /proc), which tells where a request's cost is.
+JSON in ``bench/results/``. wrk comes from Debian's packages (``apt-get install wrk``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +40,25 @@ import httpx
 from bench.cliques import ENVIRONMENT, _ensure_environment, _percentiles
 from bench.common import machine, timestamp, write_result
 from topology.cliques.service import CliqueService
-from topology.config import load_config
+from topology.config import Config, load_config
 from topology.runtime import open_store
+from topology.store.graph_store import GraphStore
 
 QUERY = """query($e: String!, $f: String!) { clique(environment: $e, focalPoint: $f) {
   status focalPoint { id type } nodes { id type name status }
   links { linkType sourceId targetId state status network } } }"""
+WRK_SCRIPT = Path(__file__).resolve().parent / "api.lua"
+CONCURRENCY = 16
+WARM_UP_SECONDS = 5
+WARM_UP_ROUNDS_MAX = 8
+
+
+def _wrk() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("bench/api needs wrk (the HTTP load generator): "
+                         "apt-get install wrk (make bench-api installs it when root)")
+    return found
 
 
 def _free_port() -> int:
@@ -62,79 +86,167 @@ def _start_server(port: int, token: str, workers: int) -> subprocess.Popen[str]:
     raise SystemExit("topology serve did not answer within 120 s")
 
 
-def _http_round(url: str, token: str, focal: list[str], concurrency: int) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"}
-    per_worker = [focal[i::concurrency] for i in range(concurrency)]
+# -- CPU accounting (Linux /proc; empty elsewhere) ----------------------------------------
 
-    def worker(ids: list[str]) -> list[float]:
-        timings = []
-        with httpx.Client(headers=headers, timeout=30) as client:
-            for focal_id in ids:
-                started = time.perf_counter()
-                response = client.post(url, json={"query": QUERY, "variables": {
-                    "e": ENVIRONMENT, "f": focal_id}})
-                timings.append((time.perf_counter() - started) * 1000)
-                body = response.json()
-                if response.status_code != 200 or body.get("errors"):
-                    raise SystemExit(f"request failed: {response.status_code} {body}")
-        return timings
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        timings = [t for part in pool.map(worker, per_worker) for t in part]
-    elapsed = time.perf_counter() - started
-    return {"concurrency": concurrency, "requests": len(timings),
-            "requests_per_second": round(len(timings) / elapsed, 1),
-            "latency_ms": _percentiles(timings)}
+def _process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (uvicorn's supervisor and its worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
 
 
-def run(objects: int, requests: int, workers: int, seed: int) -> dict[str, Any]:
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
+def _neo4j_pid(config: Config) -> int | None:
+    if not config.uses_local_neo4j:
+        return None
+    from topology.neo4j_local import LocalNeo4j
+
+    return LocalNeo4j(config).running_pid()
+
+
+# -- load ---------------------------------------------------------------------------------
+
+def _wrk_round(url: str, files: dict[str, str], connections: int, seconds: int,
+               rate: float | None, processes: dict[str, list[int]],
+               warm_up: bool = False) -> dict[str, Any]:
+    threads = min(2, connections)
+    env = dict(os.environ, **files)
+    if rate:
+        env["BENCH_INTERVAL_MS"] = str(1000 * threads / rate)
+    before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
+    done = subprocess.run(
+        [_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
+         "-s", str(WRK_SCRIPT), url], env=env, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
+    figures = json.loads(lines[-1])
+    requests = figures["requests"]
+    if figures["failures"] or figures["socket_errors"]:
+        raise SystemExit(f"requests failed: {figures}")
+    if not requests:
+        if warm_up:  # a cold start may answer nothing within a short round
+            return {"requests": 0, "requests_per_second": 0.0}
+        raise SystemExit(f"no answer within {seconds} s: {figures}")
+    cpu = {name: round(1000 * (_cpu_seconds(pids) - before[name]) / requests, 3)
+           for name, pids in processes.items()}
+    return {"connections": connections, "offered_requests_per_second": rate,
+            "requests": requests,
+            "requests_per_second": round(requests / (figures["duration_us"] / 1e6), 1),
+            "latency_ms": {name: round(figures[f"{name}_us"] / 1000, 3)
+                           for name in ("p50", "p90", "p99", "mean", "max")},
+            "cpu_ms_per_request": cpu}
+
+
+def _warm_up(url: str, files: dict[str, str], seconds: int) -> list[float]:
+    """Load until throughput settles: a Neo4j just started runs the query several times
+    slower until its JIT has compiled it and its page cache holds the data."""
+    rates: list[float] = []
+    while len(rates) < WARM_UP_ROUNDS_MAX:
+        entry = _wrk_round(url, files, CONCURRENCY, seconds, None, {}, warm_up=True)
+        rates.append(entry["requests_per_second"])
+        if len(rates) >= 2 and rates[-2] > 0 and abs(rates[-1] - rates[-2]) <= 0.1 * rates[-2]:
+            break
+    print(f"warm-up: {len(rates)} rounds of {seconds} s, req/s {rates}",
+          file=sys.stderr)
+    return rates
+
+
+def _direct_baseline(store: GraphStore, ids: list[str], seed: int) -> dict[str, float]:
+    service = CliqueService(store)
+    rng = random.Random(seed)
+    sample = [rng.choice(ids) for _ in range(550)]
+    for focal_id in sample[:50]:
+        service.clique(ENVIRONMENT, focal_id)
+    timings = []
+    for focal_id in sample[50:]:
+        started = time.perf_counter()
+        service.clique(ENVIRONMENT, focal_id)
+        timings.append((time.perf_counter() - started) * 1000)
+    return _percentiles(timings)
+
+
+def run(objects: int, seconds: int, workers: int, rate: float, seed: int,
+        warm_up_seconds: int = WARM_UP_SECONDS) -> dict[str, Any]:
+    _wrk()  # fail before loading anything
     config = load_config()
-    with open_store(config) as store:
-        loaded = _ensure_environment(store, objects)
-        service = CliqueService(store)
-        ids = service.focal_points(ENVIRONMENT, ["instance"])["instance"]
-        rng = random.Random(seed)
-        focal = [rng.choice(ids) for _ in range(requests)]
-        for focal_id in focal[:50]:
-            service.clique(ENVIRONMENT, focal_id)
-        direct = []
-        for focal_id in focal[: min(requests, 500)]:
-            started = time.perf_counter()
-            service.clique(ENVIRONMENT, focal_id)
-            direct.append((time.perf_counter() - started) * 1000)
     token = secrets.token_urlsafe(24)
     port = _free_port()
-    server = _start_server(port, token, workers)
     url = f"http://127.0.0.1:{port}/graphql"
-    try:
-        _http_round(url, token, focal[: min(200, requests)], 4)  # warm-up
-        rounds = [_http_round(url, token, focal, c) for c in (1, 16)]
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-    for entry in rounds:
-        print(f"concurrency {entry['concurrency']}: {entry['requests_per_second']} req/s, "
-              f"p50 {entry['latency_ms']['p50']} ms, p99 {entry['latency_ms']['p99']} ms",
-              file=sys.stderr)
+    with open_store(config) as store, \
+            tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
+        loaded = _ensure_environment(store, objects)
+        ids = CliqueService(store).focal_points(ENVIRONMENT, ["instance"])["instance"]
+        ids_file, body_file = Path(scratch, "ids"), Path(scratch, "body.json")
+        ids_file.write_text("\n".join(ids) + "\n", encoding="utf-8")
+        body_file.write_text(json.dumps({"query": QUERY, "variables": {
+            "e": ENVIRONMENT, "f": "@FOCAL_POINT@"}}), encoding="utf-8")
+        files = {"BENCH_IDS": str(ids_file), "BENCH_BODY": str(body_file),
+                 "BENCH_TOKEN": token, "BENCH_SEED": str(seed)}
+        server = _start_server(port, token, workers)
+        try:
+            warm_up = _warm_up(url, files, warm_up_seconds)
+            direct = _direct_baseline(store, ids, seed)  # on the warmed-up Neo4j
+            processes = {"api_server": _process_tree(server.pid)}  # workers all up now
+            neo4j_pid = _neo4j_pid(config)
+            if neo4j_pid:
+                processes["neo4j"] = [neo4j_pid]
+            rounds = {
+                "concurrency_1": _wrk_round(url, files, 1, seconds, None, processes),
+                f"concurrency_{CONCURRENCY}": _wrk_round(url, files, CONCURRENCY, seconds,
+                                                         None, processes),
+                f"offered_{rate:g}_concurrency_{CONCURRENCY}": _wrk_round(
+                    url, files, CONCURRENCY, seconds, rate, processes),
+            }
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    for name, entry in rounds.items():
+        print(f"{name}: {entry['requests_per_second']} req/s, p50 "
+              f"{entry['latency_ms']['p50']} ms, p99 {entry['latency_ms']['p99']} ms, "
+              f"CPU ms/request {entry['cpu_ms_per_request']}", file=sys.stderr)
     return {"benchmark": "api", "timestamp": timestamp(), "machine": machine(),
             "neo4j": config.bolt_uri, "objects": loaded, "uvicorn_workers": workers,
-            "query": QUERY, "direct_service_ms": _percentiles(direct),
-            "http": {f"concurrency_{r['concurrency']}": r for r in rounds}}
+            "load_generator": "wrk (bench/api.lua)", "seconds_per_round": seconds,
+            "warm_up_requests_per_second": warm_up, "query": QUERY,
+            "direct_service_ms": direct, "http": rounds}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objects", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=2000,
-                        help="requests per concurrency level")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per round")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="uvicorn worker processes (default: one per CPU)")
+    parser.add_argument("--rate", type=float, default=200.0,
+                        help="offered requests/s of the scheduled round (default: 200)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
-    write_result("api", run(args.objects, args.requests, args.workers, args.seed),
-                 args.output)
+    write_result("api", run(args.objects, args.duration, args.workers, args.rate,
+                            args.seed), args.output)
     return 0
 
 

@@ -38,8 +38,14 @@ def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store):
 def test_bench_api_runs_over_http(bench_env, graph_store, monkeypatch):
     monkeypatch.delenv("TOPOLOGY_CONFIG", raising=False)
     try:
-        result = api.run(objects=400, requests=20, workers=1, seed=1)
+        result = api.run(objects=400, seconds=1, workers=1, rate=50, seed=1,
+                         warm_up_seconds=1)
     finally:
         drop_environment(graph_store, cliques.ENVIRONMENT)
-    assert result["http"]["concurrency_16"]["requests"] == 20
-    assert result["http"]["concurrency_1"]["requests_per_second"] > 0
+    rounds = result["http"]
+    assert set(rounds) == {"concurrency_1", "concurrency_16", "offered_50_concurrency_16"}
+    for entry in rounds.values():  # wrk checked every answer: HTTP 200, no GraphQL errors
+        assert entry["requests"] > 0 and entry["latency_ms"]["p50"] > 0
+        assert entry["cpu_ms_per_request"]["api_server"] > 0
+    assert rounds["offered_50_concurrency_16"]["requests_per_second"] < 70  # paced
+    assert result["direct_service_ms"]["samples"] == 500
