@@ -1,6 +1,7 @@
 """Benchmark: clique latency, compiled Cypher vs Calipso's strategy, on the same Neo4j.
 
     python -m bench.cliques [--objects 100000] [--samples 300] [--calipso-samples 60]
+                            [--warm-up-seconds 20]
 
 Loads a generated environment of about ``--objects`` inventory objects (the demo
 generator: Calipso's shapes) unless it is already there, then for instance, vservice and
@@ -10,7 +11,9 @@ network focal points measures, through the Python driver:
 * Calipso's strategy on the same data: per link type, one query to choose the direction,
   then one query per known node, constraints checked in Python (``calipso_clique`` below).
 
-Both must give the same links for every sampled focal point. Reports p50/p95/p99 in ms
+Each is warmed up first (``--warm-up-seconds``, then until its median settles); then the
+two are timed in turn on the same focal points. Both must give the same links for every
+sampled focal point. Reports p50/p95/p99 in ms
 and Neo4j ``PROFILE`` db hits of the compiled query; JSON in ``bench/results/``.
 """
 
@@ -22,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ from topology.store import GraphStore
 
 ENVIRONMENT = "bench-cliques"
 FOCAL_TYPES = ("instance", "vservice", "network")
+WARM_UP_SECONDS = 20.0  # per focal point type, compiled query (a third for Calipso's)
 
 
 def _ensure_environment(store: GraphStore, objects: int) -> int:
@@ -133,7 +138,30 @@ def _db_hits(store: GraphStore, text: str, focal_id: str) -> int:
     return total(summary.profile or {})
 
 
-def run(objects: int, samples: int, calipso_samples: int, seed: int) -> dict[str, Any]:
+def _warm_up(what: str, call: Callable[[], Any], seconds: float, size: int) -> None:
+    """Call for at least ``seconds``, then on until the median of a round of ``size``
+    calls is within 10% of the round before (at most three times as long): a Neo4j just
+    started answers several times slower until its JIT has compiled the query's
+    operators (thousands of runs) and its page cache holds the data."""
+    medians: list[float] = []
+    started = time.monotonic()
+    while True:
+        timings = []
+        for _ in range(size):
+            begun = time.perf_counter()
+            call()
+            timings.append(time.perf_counter() - begun)
+        medians.append(statistics.median(timings))
+        elapsed = time.monotonic() - started
+        settled = len(medians) >= 2 and abs(medians[-1] - medians[-2]) <= 0.1 * medians[-2]
+        if elapsed >= 3 * seconds or (elapsed >= seconds and settled):
+            break
+    print(f"warm-up {what}: {len(medians)} rounds of {size} in {elapsed:.0f} s, median ms "
+          f"{[round(m * 1000, 2) for m in medians[-4:]]} (last rounds)", file=sys.stderr)
+
+
+def run(objects: int, samples: int, calipso_samples: int, seed: int,
+        warm_up_seconds: float = WARM_UP_SECONDS) -> dict[str, Any]:
     config = load_config()
     result: dict[str, Any] = {}
     with open_store(config) as store:
@@ -144,24 +172,27 @@ def run(objects: int, samples: int, calipso_samples: int, seed: int) -> dict[str
         for focal_type in FOCAL_TYPES:
             ids = focal[focal_type]
             picked = [rng.choice(ids) for _ in range(samples)]
-            for focal_id in picked[:20]:  # warm-up: plans cached, JIT warm
-                service.clique(ENVIRONMENT, focal_id)
-            compiled_ms, sizes = [], []
-            for focal_id in picked:
+            clique_type = service.clique_type_for(ENVIRONMENT, focal_type)
+            constraints = service.constraints_for(focal_type)
+            _warm_up(focal_type, lambda ids=ids: service.clique(ENVIRONMENT, rng.choice(ids)),
+                     warm_up_seconds, size=50)
+            _warm_up(f"{focal_type} (Calipso's strategy)",
+                     lambda ids=ids, definition=clique_type, names=constraints: calipso_clique(
+                         store, definition, names, rng.choice(ids)), warm_up_seconds / 3, size=3)
+            # Interleaved, so that a drift of the machine's speed touches both alike.
+            compiled_ms, sizes, calipso_ms, queries = [], [], [], []
+            for number, focal_id in enumerate(picked):
                 started = time.perf_counter()
                 clique = service.clique(ENVIRONMENT, focal_id)
                 compiled_ms.append((time.perf_counter() - started) * 1000)
                 sizes.append(len(clique.links))
-            clique_type = service.clique_type_for(ENVIRONMENT, focal_type)
-            constraints = service.constraints_for(focal_type)
-            calipso_ms, queries = [], []
-            for focal_id in picked[:calipso_samples]:
+                if number >= calipso_samples:
+                    continue
                 started = time.perf_counter()
                 links, count = calipso_clique(store, clique_type, constraints, focal_id)
                 calipso_ms.append((time.perf_counter() - started) * 1000)
                 queries.append(count)
-                mine = {(r["source_id"], r["link_type"], r["target_id"])
-                        for r in service.clique(ENVIRONMENT, focal_id).links}
+                mine = {(r["source_id"], r["link_type"], r["target_id"]) for r in clique.links}
                 if mine != links:
                     raise SystemExit(f"{focal_type} {focal_id}: compiled and Calipso differ")
             text = service.compiled(ENVIRONMENT, clique_type)
@@ -198,10 +229,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="focal points timed per type with the compiled query")
     parser.add_argument("--calipso-samples", type=int, default=60,
                         help="focal points timed per type with Calipso's strategy")
+    parser.add_argument("--warm-up-seconds", type=float, default=WARM_UP_SECONDS,
+                        help="least warm-up per focal point type before timing "
+                             f"(default: {WARM_UP_SECONDS:g})")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
-    result = run(args.objects, args.samples, args.calipso_samples, args.seed)
+    result = run(args.objects, args.samples, args.calipso_samples, args.seed,
+                 args.warm_up_seconds)
     write_result("cliques", result, args.output)
     return 0
 

@@ -26,7 +26,8 @@ def test_bench_load_runs_and_compares_with_one_row_per_transaction(bench_env):
 
 def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store):
     try:
-        result = cliques.run(objects=400, samples=5, calipso_samples=2, seed=1)
+        result = cliques.run(objects=400, samples=5, calipso_samples=2, seed=1,
+                             warm_up_seconds=0.2)
     finally:
         drop_environment(graph_store, cliques.ENVIRONMENT)
     for focal_type in cliques.FOCAL_TYPES:
