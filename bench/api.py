@@ -1,6 +1,6 @@
 """Benchmark: the instance ``clique`` query over HTTP (GraphQL API under uvicorn).
 
-    python -m bench.api [--objects 100000] [--duration 15] [--workers 2] [--rate 200]
+    python -m bench.api [--objects 100000] [--duration 15] [--workers 2] [--rate 250]
 
 Loads the clique benchmark's environment (``bench.cliques``; reused when there), starts
 ``topology serve`` on a free loopback port and drives it with wrk (``bench/api.lua``: the
@@ -240,8 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=15, help="seconds per round")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="uvicorn worker processes (default: one per CPU)")
-    parser.add_argument("--rate", type=float, default=200.0,
-                        help="offered requests/s of the scheduled round (default: 200)")
+    parser.add_argument("--rate", type=float, default=250.0,
+                        help="offered requests/s of the scheduled round (default: 250)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
