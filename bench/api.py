@@ -4,8 +4,9 @@
 
 Loads the clique benchmark's environment (``bench.cliques``; reused when there), starts
 ``topology serve`` on a free loopback port and drives it with wrk (``bench/api.lua``: the
-instance ``clique`` query for focal points drawn at random, every answer checked). Rounds,
-each ``--duration`` seconds after a warm-up:
+instance ``clique`` query for focal points drawn at random, every answer checked). After a
+warm-up (``--warm-up-seconds``, then until throughput settles), rounds of ``--duration``
+seconds each:
 
 - ``concurrency_1`` and ``concurrency_16``: closed loops, each connection sending its next
   request when the answer arrives: the most the service does (requests/s) and the
@@ -49,8 +50,8 @@ QUERY = """query($e: String!, $f: String!) { clique(environment: $e, focalPoint:
   links { linkType sourceId targetId state status network } } }"""
 WRK_SCRIPT = Path(__file__).resolve().parent / "api.lua"
 CONCURRENCY = 16
-WARM_UP_SECONDS = 5
-WARM_UP_ROUNDS_MAX = 8
+WARM_UP_SECONDS = 30.0  # least warm-up, in rounds of WARM_UP_ROUND_SECONDS
+WARM_UP_ROUND_SECONDS = 5
 
 
 def _wrk() -> str:
@@ -159,16 +160,23 @@ def _wrk_round(url: str, files: dict[str, str], connections: int, seconds: int,
             "cpu_ms_per_request": cpu}
 
 
-def _warm_up(url: str, files: dict[str, str], seconds: int) -> list[float]:
-    """Load until throughput settles: a Neo4j just started runs the query several times
-    slower until its JIT has compiled it and its page cache holds the data."""
+def _warm_up(url: str, files: dict[str, str], least_seconds: float) -> list[float]:
+    """Load for at least ``least_seconds``, then on until throughput settles (a round
+    within 10% of the one before; at most three times as long): a Neo4j just started
+    runs the query several times slower until its JIT has compiled it (thousands of
+    runs) and its page cache holds the data."""
+    round_seconds = max(1, min(WARM_UP_ROUND_SECONDS, round(least_seconds / 2)))
     rates: list[float] = []
-    while len(rates) < WARM_UP_ROUNDS_MAX:
-        entry = _wrk_round(url, files, CONCURRENCY, seconds, None, {}, warm_up=True)
+    started = time.monotonic()
+    while True:
+        entry = _wrk_round(url, files, CONCURRENCY, round_seconds, None, {}, warm_up=True)
         rates.append(entry["requests_per_second"])
-        if len(rates) >= 2 and rates[-2] > 0 and abs(rates[-1] - rates[-2]) <= 0.1 * rates[-2]:
+        elapsed = time.monotonic() - started
+        settled = (len(rates) >= 2 and rates[-2] > 0
+                   and abs(rates[-1] - rates[-2]) <= 0.1 * rates[-2])
+        if (elapsed >= least_seconds and settled) or elapsed >= 3 * least_seconds:
             break
-    print(f"warm-up: {len(rates)} rounds of {seconds} s, req/s {rates}",
+    print(f"warm-up: {len(rates)} rounds of {round_seconds} s, req/s {rates}",
           file=sys.stderr)
     return rates
 
@@ -188,7 +196,7 @@ def _direct_baseline(store: GraphStore, ids: list[str], seed: int) -> dict[str, 
 
 
 def run(objects: int, seconds: int, workers: int, rate: float, seed: int,
-        warm_up_seconds: int = WARM_UP_SECONDS) -> dict[str, Any]:
+        warm_up_seconds: float = WARM_UP_SECONDS) -> dict[str, Any]:
     _wrk()  # fail before loading anything
     config = load_config()
     token = secrets.token_urlsafe(24)
@@ -242,11 +250,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="uvicorn worker processes (default: one per CPU)")
     parser.add_argument("--rate", type=float, default=250.0,
                         help="offered requests/s of the scheduled round (default: 250)")
+    parser.add_argument("--warm-up-seconds", type=float, default=WARM_UP_SECONDS,
+                        help="least warm-up load before timing, then on until "
+                             f"throughput settles (default: {WARM_UP_SECONDS:g})")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     write_result("api", run(args.objects, args.duration, args.workers, args.rate,
-                            args.seed), args.output)
+                            args.seed, args.warm_up_seconds), args.output)
     return 0
 
 
