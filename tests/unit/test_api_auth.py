@@ -35,6 +35,20 @@ def test_roles_per_environment_and_edit_implies_view():
         viewer.require("lab", "view")
 
 
+def test_view_scope_names_what_a_token_may_view():
+    from topology.api.auth import Principal
+
+    def roles(**by_env: list[str]) -> dict[str, frozenset[str]]:
+        return {("*" if e == "ANY" else e): frozenset(r) for e, r in by_env.items()}
+
+    assert Principal("admin", admin=True).view_scope() is None
+    assert Principal("all", roles=roles(ANY=["view"])).view_scope() is None
+    assert Principal("all-edit", roles=roles(ANY=["edit"])).view_scope() is None
+    assert Principal("some", roles=roles(prod=["view"], lab=["edit"], qa=[],
+                                          ANY=[])).view_scope() == ["lab", "prod"]
+    assert Principal("none").view_scope() == []
+
+
 @pytest.mark.parametrize("entry, message", [
     ({"sha256": "abc"}, "sha256"),
     ({"sha256": "a" * 64, "roles": {"prod": ["admin"]}}, "unknown role"),

@@ -67,8 +67,12 @@ class Principal:
         if not self.can(environment, role):
             raise ForbiddenError()
 
-    def viewable(self, environments: Iterable[str]) -> list[str]:
-        return [e for e in environments if self.can(e, "view")]
+    def view_scope(self) -> list[str] | None:
+        """The environments this caller may view, known without asking the graph:
+        ``None`` for all of them (admin, or a view role on ``*``), else their names."""
+        if self.can(ANY_ENVIRONMENT, "view"):
+            return None
+        return sorted(e for e in self.roles if e != ANY_ENVIRONMENT and self.can(e, "view"))
 
     @property
     def edits_anything(self) -> bool:

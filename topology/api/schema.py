@@ -382,7 +382,8 @@ class FocalPoints:
 
 async def _environments(info: Info, name: str | None = None) -> list[Environment]:
     principal = _principal(info)
-    rows = await _read(info, "api_environments", names=[name] if name else None)
+    rows = await _read(info, "api_environments",
+                       names=[name] if name else principal.view_scope())
     return [Environment(name=row["name"],
                         metadata={k: _plain(v) for k, v in row["props"].items()},
                         object_counts=[TypeCount(**c) for c in row["counts"]])
@@ -441,8 +442,7 @@ class Query:
                      first: int | None = None) -> list[TopologyObject]:
         if not name_contains.strip():
             raise ApiInputError("nameContains must not be empty")
-        names = [row["name"] for row in await _read(info, "list_environment_names")]
-        rows = await _read(info, "api_search_objects", names=_principal(info).viewable(names),
+        rows = await _read(info, "api_search_objects", names=_principal(info).view_scope(),
                            needle=name_contains, limit=_page_size(info, first))
         return [TopologyObject.from_props(row["props"]) for row in rows]
 
