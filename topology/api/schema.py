@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import json
 from collections.abc import Mapping
 from enum import Enum
@@ -236,8 +237,10 @@ class CliqueNode:
 
     @classmethod
     def from_map(cls, node: Mapping[str, Any]) -> CliqueNode:
-        return cls(**{f.name: _plain(node.get(f.name))
-                      for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+        return cls(**{name: _plain(node.get(name)) for name in _CLIQUE_NODE_FIELDS})
+
+
+_CLIQUE_NODE_FIELDS = tuple(f.name for f in dataclasses.fields(CliqueNode))
 
 
 @strawberry.type(description="Calipso's clique_types document.")
@@ -255,7 +258,10 @@ class CliqueTypeNode:
     use_implicit_links: bool
 
     @classmethod
+    @functools.lru_cache(maxsize=256)  # definitions are few, frozen and hashable
     def from_definition(cls, clique_type: CliqueType) -> CliqueTypeNode:
+        """One node per definition, shared by the requests that show it (every clique
+        answer carries its clique type; building it each time cost ~2% of a request)."""
         values = dataclasses.asdict(clique_type)
         values["link_types"] = list(clique_type.link_types)
         return cls(**values)
