@@ -50,7 +50,7 @@ QUERY = """query($e: String!, $f: String!) { clique(environment: $e, focalPoint:
   links { linkType sourceId targetId state status network } } }"""
 WRK_SCRIPT = Path(__file__).resolve().parent / "api.lua"
 CONCURRENCY = 16
-WARM_UP_SECONDS = 30.0  # least warm-up, in rounds of WARM_UP_ROUND_SECONDS
+WARM_UP_SECONDS = 90.0  # least warm-up (a fresh Neo4j compiles for minutes), in rounds
 WARM_UP_ROUND_SECONDS = 5
 
 
