@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -279,10 +280,33 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         print("Try:  curl -s -H 'Authorization: Bearer '\"$TOKEN\" -H 'Content-Type: "
               f"application/json' -d '{{\"query\": \"{{ environments {{ name objectCount }} "
               f"}}\"}}' {base}/graphql", flush=True)
-    uvicorn.run("topology.api.server:app", factory=True, host=api.host, port=api.port,
-                workers=api.workers, log_level=args.log_level.lower(),
-                access_log=args.access_log)
+    from topology.api.metrics import METRICS_DIR_VARIABLE
+
+    metrics_dir = _fresh_metrics_dir(config.state_dir)
+    os.environ[METRICS_DIR_VARIABLE] = str(metrics_dir)  # for the workers
+    try:
+        uvicorn.run("topology.api.server:app", factory=True, host=api.host, port=api.port,
+                    workers=api.workers, log_level=args.log_level.lower(),
+                    access_log=args.access_log)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return EXIT_OK
+
+
+def _fresh_metrics_dir(state_dir: Path) -> Path:
+    """``<state>/api-metrics/<pid>``: where this server's workers add up their metrics.
+    Folders of servers that are no longer running are removed."""
+    from topology.neo4j_local.process import is_alive
+
+    root = state_dir / "api-metrics"
+    root.mkdir(parents=True, exist_ok=True)
+    for folder in root.iterdir():
+        if folder.name.isdigit() and not is_alive(int(folder.name)):
+            shutil.rmtree(folder, ignore_errors=True)
+    mine = root / str(os.getpid())
+    shutil.rmtree(mine, ignore_errors=True)
+    mine.mkdir()
+    return mine
 
 
 def cmd_export_schema(config: Config, args: argparse.Namespace) -> int:

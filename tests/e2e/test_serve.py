@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +16,8 @@ from tests.conftest import free_port
 
 
 @pytest.fixture
-def server(neo4j_target, tmp_path):
+def server(neo4j_target, tmp_path, request):
+    """``topology serve`` with one worker, or ``request.param`` workers."""
     config = neo4j_target.config
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TOPOLOGY_"))}
@@ -22,8 +25,10 @@ def server(neo4j_target, tmp_path):
                 "NEO4J_PASSWORD": config.neo4j.password,
                 "TOPOLOGY_STATE_DIR": str(tmp_path / "state"),
                 "TOPOLOGY_ADMIN_TOKEN": "e2e-admin"})
+    workers = str(getattr(request, "param", 1))
     process = subprocess.Popen([sys.executable, "-m", "topology.cli", "serve", "--port",
-                                str(port)], env=env, stdout=subprocess.PIPE,
+                                str(port), "--workers", workers], env=env,
+                               stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -64,3 +69,26 @@ def test_a_taken_port_is_reported_clearly(server):
                             check=False)
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is taken" in result.stderr
+
+
+@pytest.mark.parametrize("server", [2], indirect=True)
+def test_metrics_add_up_every_worker(server):
+    base, _port, env = server
+    headers = {"Authorization": "Bearer e2e-admin"}
+
+    def ask(_: int) -> int:  # a new connection each time: both workers take some
+        return httpx.post(f"{base}/graphql", json={"query": "{ environments { name } }"},
+                          headers=headers).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(ask, range(80))) == {200}
+    time.sleep(2.5)  # snapshots are at most a second behind
+    folders = list((Path(env["TOPOLOGY_STATE_DIR"]) / "api-metrics").iterdir())
+    snapshots = list(folders[0].glob("worker-*.json"))
+    assert len(folders) == 1 and len(snapshots) == 2  # both workers answered
+    line = 'topology_http_requests_total{route="/graphql",method="POST",status="200"}'
+    for _ in range(6):  # whichever worker takes the scrape, it reports all 80
+        text = httpx.get(f"{base}/metrics", headers=headers).text
+        counts = [int(row.rsplit(" ", 1)[1]) for row in text.splitlines()
+                  if row.startswith(line)]
+        assert counts == [80], text

@@ -134,7 +134,7 @@ class _Guard:
 def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
                cliques: CliqueService | None = None) -> ASGIApp:
     cliques = cliques or CliqueService(store)
-    metrics = Metrics()
+    metrics = Metrics.from_environment()  # shared by the workers of `topology serve`
     graphql_app = _GraphQLApp(build_schema(limits), store, cliques, limits)
 
     async def healthz(request: Request) -> Response:
