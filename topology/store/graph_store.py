@@ -101,6 +101,23 @@ def _chunks(items: Sequence[T], size: int) -> Iterable[tuple[int, Sequence[T]]]:
         yield start, items[start:start + size]
 
 
+def _parents_in_order(records: Sequence[Any], indices: Sequence[int],
+                      batch_size: int) -> list[int]:
+    """``indices`` with each batch's share sorted by parent id.
+
+    Concurrent batches hanging children under the same dense parents (folders) deadlock
+    on the parents' relationship-group locks when they take them in different orders;
+    taken in one order, they queue instead (measured: 100,000 objects with two writers
+    took 11.7-26 s with deadlock retries, see the closing notes). Batches keep their
+    members, so parents still come before their children across batches.
+    """
+    order: list[int] = []
+    for start in range(0, len(indices), batch_size):
+        batch = indices[start:start + batch_size]
+        order.extend(sorted(batch, key=lambda i: records[i].parent_id or ""))
+    return order
+
+
 def _failure_reason(exc: Exception) -> str:
     if isinstance(exc, Neo4jError):
         return f"{exc.code}: {exc.message}"
@@ -247,7 +264,8 @@ class GraphStore:
         done = [0]
         text = query("upsert_objects")
         for environment, indices in by_environment.items():
-            rows = [self._object_row(records[i]) for i in indices]
+            order = _parents_in_order(records, indices, self.batch_size)
+            rows = [self._object_row(records[i]) for i in order]
             orphans: list[str] = []
 
             def on_written(chunk: Sequence[dict[str, Any]], result: dict[str, Any],
@@ -255,7 +273,7 @@ class GraphStore:
                 report.written += int(result.get("written", 0))
                 orphans.extend(result.get("orphans", []))
 
-            self._batched("objects", text, rows, indices, report, on_written, progress,
+            self._batched("objects", text, rows, order, report, on_written, progress,
                           len(records), done, environment=environment)
             failed = {i for failure in report.failed for i in failure.indices}
             top_level = [i for i in indices
@@ -315,8 +333,14 @@ class GraphStore:
                 TARGET_LABEL=catalogue.object_type(link.target_type).label,
                 REL_TYPE=link.relationship_type,
             )
-            # Sorted by source, concurrent batches mostly lock disjoint, ordered nodes.
-            items.sort(key=lambda item: (item[1].source_id, item[1].target_id))
+            # Sorted by the end that fewer links share out (the denser one: networks,
+            # vEdges...), concurrent batches lock disjoint ranges of the nodes that have
+            # relationship-group locks, in one order; sorted by the other end, two
+            # batches met on the same dense nodes in any order and deadlocked.
+            by_target = (len({r.target_id for _, r in items})
+                         < len({r.source_id for _, r in items}))
+            items.sort(key=(lambda item: (item[1].target_id, item[1].source_id)) if by_target
+                       else (lambda item: (item[1].source_id, item[1].target_id)))
             rows = [{"i": i, "source_id": r.source_id, "target_id": r.target_id,
                      "props": r.props} for i, r in items]
 
