@@ -107,9 +107,10 @@ def _parents_in_order(records: Sequence[Any], indices: Sequence[int],
 
     Concurrent batches hanging children under the same dense parents (folders) deadlock
     on the parents' relationship-group locks when they take them in different orders;
-    taken in one order, they queue instead (measured: 100,000 objects with two writers
-    took 11.7-26 s with deadlock retries, see the closing notes). Batches keep their
-    members, so parents still come before their children across batches.
+    taken in one order, they queue instead. Measured with two writers and 100,000
+    objects: unsorted, 4 of 9 runs hit a deadlock (each retried after about a second);
+    sorted, none of 8. Batches keep their members, so parents still come before their
+    children across batches.
     """
     order: list[int] = []
     for start in range(0, len(indices), batch_size):
