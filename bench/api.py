@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 
 from bench.cliques import ENVIRONMENT, _ensure_environment, _percentiles
-from bench.common import machine, timestamp, write_result
+from bench.common import machine, timestamp, warm_up, write_result
 from topology.cliques.service import CliqueService
 from topology.config import Config, load_config
 from topology.runtime import open_store
@@ -130,7 +130,7 @@ def _neo4j_pid(config: Config) -> int | None:
 
 def _wrk_round(url: str, files: dict[str, str], connections: int, seconds: int,
                rate: float | None, processes: dict[str, list[int]],
-               warm_up: bool = False) -> dict[str, Any]:
+               cold_ok: bool = False) -> dict[str, Any]:
     threads = min(2, connections)
     env = dict(os.environ, **files)
     if rate:
@@ -147,7 +147,7 @@ def _wrk_round(url: str, files: dict[str, str], connections: int, seconds: int,
     if figures["failures"] or figures["socket_errors"]:
         raise SystemExit(f"requests failed: {figures}")
     if not requests:
-        if warm_up:  # a cold start may answer nothing within a short round
+        if cold_ok:  # a cold start may answer nothing within a short round
             return {"requests": 0, "requests_per_second": 0.0}
         raise SystemExit(f"no answer within {seconds} s: {figures}")
     cpu = {name: round(1000 * (_cpu_seconds(pids) - before[name]) / requests, 3)
@@ -158,27 +158,6 @@ def _wrk_round(url: str, files: dict[str, str], connections: int, seconds: int,
             "latency_ms": {name: round(figures[f"{name}_us"] / 1000, 3)
                            for name in ("p50", "p90", "p99", "mean", "max")},
             "cpu_ms_per_request": cpu}
-
-
-def _warm_up(url: str, files: dict[str, str], least_seconds: float) -> list[float]:
-    """Load for at least ``least_seconds``, then on until throughput settles (a round
-    within 10% of the one before; at most three times as long): a Neo4j just started
-    runs the query several times slower until its JIT has compiled it (thousands of
-    runs) and its page cache holds the data."""
-    round_seconds = max(1, min(WARM_UP_ROUND_SECONDS, round(least_seconds / 2)))
-    rates: list[float] = []
-    started = time.monotonic()
-    while True:
-        entry = _wrk_round(url, files, CONCURRENCY, round_seconds, None, {}, warm_up=True)
-        rates.append(entry["requests_per_second"])
-        elapsed = time.monotonic() - started
-        settled = (len(rates) >= 2 and rates[-2] > 0
-                   and abs(rates[-1] - rates[-2]) <= 0.1 * rates[-2])
-        if (elapsed >= least_seconds and settled) or elapsed >= 3 * least_seconds:
-            break
-    print(f"warm-up: {len(rates)} rounds of {round_seconds} s, req/s {rates}",
-          file=sys.stderr)
-    return rates
 
 
 def _direct_baseline(store: GraphStore, ids: list[str], seed: int) -> dict[str, float]:
@@ -214,7 +193,10 @@ def run(objects: int, seconds: int, workers: int, rate: float, seed: int,
                  "BENCH_TOKEN": token, "BENCH_SEED": str(seed)}
         server = _start_server(port, token, workers)
         try:
-            warm_up = _warm_up(url, files, warm_up_seconds)
+            round_seconds = max(1, min(WARM_UP_ROUND_SECONDS, round(warm_up_seconds / 2)))
+            warm_up_rates = warm_up("(requests/s)", lambda: _wrk_round(
+                url, files, CONCURRENCY, round_seconds, None, {}, cold_ok=True,
+            )["requests_per_second"], warm_up_seconds)
             direct = _direct_baseline(store, ids, seed)  # on the warmed-up Neo4j
             processes = {"api_server": _process_tree(server.pid)}  # workers all up now
             neo4j_pid = _neo4j_pid(config)
@@ -237,7 +219,7 @@ def run(objects: int, seconds: int, workers: int, rate: float, seed: int,
     return {"benchmark": "api", "timestamp": timestamp(), "machine": machine(),
             "neo4j": config.bolt_uri, "objects": loaded, "uvicorn_workers": workers,
             "load_generator": "wrk (bench/api.lua)", "seconds_per_round": seconds,
-            "warm_up_requests_per_second": warm_up, "query": QUERY,
+            "warm_up_requests_per_second": warm_up_rates, "query": QUERY,
             "direct_service_ms": direct, "http": rounds}
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.common import machine, timestamp, write_result
+from bench.common import machine, timestamp, warm_up, write_result
 from loaders.calipso import transform
 from topology import catalogue
 from topology.cliques.definitions import CliqueType
@@ -138,26 +138,13 @@ def _db_hits(store: GraphStore, text: str, focal_id: str) -> int:
     return total(summary.profile or {})
 
 
-def _warm_up(what: str, call: Callable[[], Any], seconds: float, size: int) -> None:
-    """Call for at least ``seconds``, then on until the median of a round of ``size``
-    calls is within 10% of the round before (at most three times as long): a Neo4j just
-    started answers several times slower until its JIT has compiled the query's
-    operators (thousands of runs) and its page cache holds the data."""
-    medians: list[float] = []
-    started = time.monotonic()
-    while True:
-        timings = []
-        for _ in range(size):
-            begun = time.perf_counter()
-            call()
-            timings.append(time.perf_counter() - begun)
-        medians.append(statistics.median(timings))
-        elapsed = time.monotonic() - started
-        settled = len(medians) >= 2 and abs(medians[-1] - medians[-2]) <= 0.1 * medians[-2]
-        if elapsed >= 3 * seconds or (elapsed >= seconds and settled):
-            break
-    print(f"warm-up {what}: {len(medians)} rounds of {size} in {elapsed:.0f} s, median ms "
-          f"{[round(m * 1000, 2) for m in medians[-4:]]} (last rounds)", file=sys.stderr)
+def _median_ms(call: Callable[[], Any], size: int) -> float:
+    timings = []
+    for _ in range(size):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
 
 
 def run(objects: int, samples: int, calipso_samples: int, seed: int,
@@ -174,11 +161,12 @@ def run(objects: int, samples: int, calipso_samples: int, seed: int,
             picked = [rng.choice(ids) for _ in range(samples)]
             clique_type = service.clique_type_for(ENVIRONMENT, focal_type)
             constraints = service.constraints_for(focal_type)
-            _warm_up(focal_type, lambda ids=ids: service.clique(ENVIRONMENT, rng.choice(ids)),
-                     warm_up_seconds, size=50)
-            _warm_up(f"{focal_type} (Calipso's strategy)",
-                     lambda ids=ids, definition=clique_type, names=constraints: calipso_clique(
-                         store, definition, names, rng.choice(ids)), warm_up_seconds / 3, size=3)
+            warm_up(f"{focal_type} (median ms of 50)", lambda ids=ids: _median_ms(
+                lambda: service.clique(ENVIRONMENT, rng.choice(ids)), 50), warm_up_seconds)
+            warm_up(f"{focal_type}, Calipso's strategy (median ms of 3)",
+                    lambda ids=ids, definition=clique_type, names=constraints: _median_ms(
+                        lambda: calipso_clique(store, definition, names, rng.choice(ids)), 3),
+                    warm_up_seconds / 3)
             # Interleaved, so that a drift of the machine's speed touches both alike.
             compiled_ms, sizes, calipso_ms, queries = [], [], [], []
             for number, focal_id in enumerate(picked):

@@ -7,6 +7,8 @@ import json
 import os
 import platform
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +36,25 @@ def write_result(name: str, result: dict[str, Any], output: Path | None = None) 
     print(text, end="")
     print(f"written to {path}", file=sys.stderr)
     return path
+
+
+def warm_up(what: str, one_round: Callable[[], float], least_seconds: float) -> list[float]:
+    """Run ``one_round`` (which returns a figure: a median, a rate) for at least
+    ``least_seconds``, then on until a round's figure is within 10% of the one before,
+    at most three times as long; returns the figures.
+
+    A Neo4j just started answers several times slower until its JIT has compiled the
+    queries (thousands of runs, minutes on 2 cores) and its page cache holds the data.
+    """
+    figures: list[float] = []
+    started = time.monotonic()
+    while True:
+        figures.append(one_round())
+        elapsed = time.monotonic() - started
+        settled = (len(figures) >= 2 and figures[-2] > 0
+                   and abs(figures[-1] - figures[-2]) <= 0.1 * figures[-2])
+        if (elapsed >= least_seconds and settled) or elapsed >= 3 * least_seconds:
+            break
+    print(f"warm-up {what}: {len(figures)} rounds in {elapsed:.0f} s, last "
+          f"{[round(f, 2) for f in figures[-4:]]}", file=sys.stderr)
+    return figures
