@@ -42,6 +42,7 @@ from bench.cliques import ENVIRONMENT, _ensure_environment, _percentiles
 from bench.common import machine, timestamp, warm_up, write_result
 from topology.cliques.service import CliqueService
 from topology.config import Config, load_config
+from topology.neo4j_local.process import stat_fields
 from topology.runtime import open_store
 from topology.store.graph_store import GraphStore
 
@@ -92,12 +93,10 @@ def _start_server(port: int, token: str, workers: int) -> subprocess.Popen[str]:
 def _process_tree(root: int) -> list[int]:
     """``root`` and its descendants (uvicorn's supervisor and its worker processes)."""
     children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = stat_fields(int(entry.name))
+        if fields:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
     tree, todo = [], [root]
     while todo:
         pid = todo.pop()
@@ -110,11 +109,9 @@ def _cpu_seconds(pids: list[int]) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        fields = stat_fields(pid)
+        if fields:
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
     return total
 
 

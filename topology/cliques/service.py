@@ -289,10 +289,12 @@ class CliqueService:
         """
         key = (environment, focal_point)
         focal_type = self._types.get(key)
-        guessed = focal_type is None and environment in self._recent_types
+        guessed = False
         if focal_type is None:
-            focal_type = self._recent_types.get(environment) or self._focal_type(
-                environment, focal_point)
+            focal_type = self._recent_types.get(environment)
+            guessed = focal_type is not None
+        if focal_type is None:
+            focal_type = self._focal_type(environment, focal_point)
         for _attempt in range(3):
             try:
                 clique_type = self.clique_type_for(environment, focal_type)

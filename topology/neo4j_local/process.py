@@ -51,18 +51,25 @@ def is_neo4j_of(pid: int, home: Path) -> bool:
     return args is not None and LAUNCHER_CLASS in args and str(home) in args
 
 
+def stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name, from the state on
+    (``[0]`` state, ``[1]`` parent pid, ``[11]``/``[12]`` user/system CPU ticks); None if
+    the process is gone."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    # The command name (in parentheses) may contain spaces: the state follows the last ")".
+    return stat.rpartition(")")[2].split()
+
+
 def is_alive(pid: int) -> bool:
     """True while ``pid`` runs; an exited process not yet reaped (a zombie) counts as dead.
 
     Nothing is reaped here: that would steal the exit status from whoever owns the child.
     """
-    try:
-        stat = (PROC / str(pid) / "stat").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    # The command name (in parentheses) may contain spaces: the state follows the last ")".
-    state = stat.rpartition(")")[2].split()[:1]
-    return bool(state) and state[0] not in ("Z", "X")
+    fields = stat_fields(pid)
+    return bool(fields) and fields[0] not in ("Z", "X")
 
 
 def find_instances(home: Path) -> list[int]:

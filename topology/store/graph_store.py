@@ -101,7 +101,7 @@ def _chunks(items: Sequence[T], size: int) -> Iterable[tuple[int, Sequence[T]]]:
         yield start, items[start:start + size]
 
 
-def _parents_in_order(records: Sequence[Any], indices: Sequence[int],
+def _parents_in_order(records: Sequence[ObjectRecord], indices: Sequence[int],
                       batch_size: int) -> list[int]:
     """``indices`` with each batch's share sorted by parent id.
 
