@@ -14,6 +14,12 @@ seconds each:
 - ``offered_<rate>_concurrency_16``: the same 16 connections sending ``--rate`` requests/s
   in all, on a schedule: the latency a dashboard sees at that load.
 
+The target (issue #5) is p50 <= 15 ms with >= 200 requests/s at concurrency 16; the
+result's ``target`` entry checks it for both concurrency-16 rounds. In the closed loop the
+two are one condition (p50 <= 15 ms there means about 16 / 0.015 = 1,070 requests/s), so
+the pair reads as a service level: 16 connections sending at least 200 requests/s get
+answers in 15 ms at the median, which is what the offered round measures.
+
 The baseline in the same run is the same clique through the Python service directly (no
 HTTP, no GraphQL). Each round also reports CPU milliseconds per request spent by the API
 server and by the local Neo4j (read from /proc), which tells where a request's cost is.
@@ -53,6 +59,8 @@ WRK_SCRIPT = Path(__file__).resolve().parent / "api.lua"
 CONCURRENCY = 16
 WARM_UP_SECONDS = 90.0  # least warm-up (a fresh Neo4j compiles for minutes), in rounds
 WARM_UP_ROUND_SECONDS = 5
+TARGET_P50_MS = 15.0
+TARGET_REQUESTS_PER_SECOND = 200.0
 
 
 def _wrk() -> str:
@@ -157,6 +165,18 @@ def _wrk_round(url: str, files: dict[str, str], connections: int, seconds: int,
             "cpu_ms_per_request": cpu}
 
 
+def target_check(rounds: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per concurrency-16 round: its p50 and throughput against the target."""
+    checked = {}
+    for name, entry in rounds.items():
+        if entry.get("connections") != CONCURRENCY:
+            continue
+        p50, rate = entry["latency_ms"]["p50"], entry["requests_per_second"]
+        checked[name] = {"p50_ms": p50, "requests_per_second": rate,
+                         "met": p50 <= TARGET_P50_MS and rate >= TARGET_REQUESTS_PER_SECOND}
+    return checked
+
+
 def _direct_baseline(store: GraphStore, ids: list[str], seed: int) -> dict[str, float]:
     service = CliqueService(store)
     rng = random.Random(seed)
@@ -213,11 +233,18 @@ def run(objects: int, seconds: int, workers: int, rate: float, seed: int,
         print(f"{name}: {entry['requests_per_second']} req/s, p50 "
               f"{entry['latency_ms']['p50']} ms, p99 {entry['latency_ms']['p99']} ms, "
               f"CPU ms/request {entry['cpu_ms_per_request']}", file=sys.stderr)
+    target = target_check(rounds)
+    for name, verdict in target.items():
+        print(f"target p50 <= {TARGET_P50_MS:g} ms and >= {TARGET_REQUESTS_PER_SECOND:g} "
+              f"req/s, {name}: {'met' if verdict['met'] else 'not met'}", file=sys.stderr)
     return {"benchmark": "api", "timestamp": timestamp(), "machine": machine(),
             "neo4j": config.bolt_uri, "objects": loaded, "uvicorn_workers": workers,
             "load_generator": "wrk (bench/api.lua)", "seconds_per_round": seconds,
             "warm_up_requests_per_second": warm_up_rates, "query": QUERY,
-            "direct_service_ms": direct, "http": rounds}
+            "direct_service_ms": direct, "http": rounds,
+            "target": {"p50_ms_at_most": TARGET_P50_MS,
+                       "requests_per_second_at_least": TARGET_REQUESTS_PER_SECOND,
+                       "rounds": target}}
 
 
 def main(argv: list[str] | None = None) -> int:

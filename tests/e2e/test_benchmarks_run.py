@@ -51,3 +51,4 @@ def test_bench_api_runs_over_http(bench_env, graph_store, monkeypatch):
         assert entry["cpu_ms_per_request"]["api_server"] > 0
     assert rounds["offered_50_concurrency_16"]["requests_per_second"] < 70  # paced
     assert result["direct_service_ms"]["samples"] == 500
+    assert set(result["target"]["rounds"]) == {"concurrency_16", "offered_50_concurrency_16"}
