@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from topology.store import GraphStore, ObjectRecord, link_record, object_record
@@ -219,3 +222,38 @@ def test_stale_cleanup_deletes_in_chunks(graph_store, environment):
 def test_remove_stale_refuses_an_empty_environment(graph_store):
     with pytest.raises(ValueError):
         graph_store.remove_stale("", graph_store.now())
+
+
+def test_a_deadlocked_batch_is_retried_after_a_short_pause(graph_store, environment):
+    """Two writers lock two objects in opposite orders: Neo4j aborts one, whose retry must
+    not sleep the driver's default second (the store writes with two concurrent batches,
+    and such deadlocks happen in real scans)."""
+    graph_store.upsert_objects(_tree(environment))
+    first_attempt = threading.Barrier(2, timeout=30)
+    attempts: list[str] = []
+    finished: dict[str, float] = {}
+
+    def writer(name: str, order: tuple[str, str]) -> None:
+        def work(tx) -> None:
+            attempts.append(name)
+            tx.run("MATCH (n:Object {environment: $e, id: $id}) SET n.lock_test = $name",
+                   e=environment, id=order[0], name=name).consume()
+            if attempts.count(name) == 1:
+                first_attempt.wait()  # both hold their first lock: a cycle follows
+            tx.run("MATCH (n:Object {environment: $e, id: $id}) SET n.lock_test = $name",
+                   e=environment, id=order[1], name=name).consume()
+
+        with graph_store._session() as session:
+            session.execute_write(work)
+        finished[name] = time.monotonic()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=writer, args=("a", ("vm-1", "net-a"))),
+               threading.Thread(target=writer, args=("b", ("net-a", "vm-1")))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert set(finished) == {"a", "b"}  # both committed in the end
+    assert len(attempts) == 3  # one of them was aborted once and retried
+    assert max(finished.values()) - started < 0.8  # the default first pause is 0.8-1.2 s
