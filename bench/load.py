@@ -95,8 +95,9 @@ def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int,
 
         warmup_rates = warm_up("batched writes", warm_round, warmup_seconds)
 
-        # The machine's speed drifts by up to 2x within minutes (measured: the same run 30
-        # minutes apart), so the create is timed `repeat` times and the median reported.
+        # The machine's speed drifts by up to 2x within the hour (measured: the one-row
+        # baseline of the same code gave 314 and 177 rows/s an hour apart), so the create
+        # is timed `repeat` times and the median reported.
         creates = []
         for attempt in range(repeat):
             if attempt:
