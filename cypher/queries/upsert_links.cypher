@@ -1,12 +1,16 @@
 // Upsert one batch of links of a single link type, stored source -> target.
 // __SOURCE_LABEL__, __TARGET_LABEL__ and __REL_TYPE__ come from the type catalogue.
+// The ends are found by element id (row.s, row.t: a direct lookup, no index search),
+// checked against their environment and id, since Neo4j may reuse the element id of a
+// deleted node; a row whose ends are not found comes back unwritten (the store looks its
+// element ids up afresh and tries once more).
 // At most one link joins an ordered pair of objects: a link of another type between the
 // same two objects is replaced (Calipso's upsert key is environment, source, target).
 UNWIND $rows AS row
-MATCH (s:Object {environment: $environment, id: row.source_id})
-WHERE s:__SOURCE_LABEL__
-MATCH (t:Object {environment: $environment, id: row.target_id})
-WHERE t:__TARGET_LABEL__
+MATCH (s:__SOURCE_LABEL__)
+WHERE elementId(s) = row.s AND s.environment = $environment AND s.id = row.source_id
+MATCH (t:__TARGET_LABEL__)
+WHERE elementId(t) = row.t AND t.environment = $environment AND t.id = row.target_id
 CALL (s, t) {
   MATCH (s)-[old]->(t)
   WHERE old.link_type IS NOT NULL AND type(old) <> $relationship_type

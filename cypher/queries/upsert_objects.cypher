@@ -1,7 +1,8 @@
 // Upsert one batch of objects and hang each under its parent object in the same
 // transaction. row.labels are the type's labels from the catalogue (e.g. ["Instance"] or
 // ["Folder", "VnicsFolder"]), computed by the store, never taken from input.
-// Rows whose parent is not (yet) in the graph come back as orphans, for a second pass.
+// Rows whose parent is not (yet) in the graph come back as orphans, for a second pass;
+// every row's element id comes back too (the store finds link ends by it).
 UNWIND $rows AS row
 MERGE (n:Object {environment: $environment, id: row.id})
   ON CREATE SET n.first_seen = datetime.transaction()
@@ -18,4 +19,5 @@ CALL (n, p) {
   MERGE (p)-[:CONTAINS]->(n)
 }
 RETURN count(*) AS written,
-       collect(CASE WHEN p IS NULL AND row.parent_id IS NOT NULL THEN row.id END) AS orphans
+       collect(CASE WHEN p IS NULL AND row.parent_id IS NOT NULL THEN row.id END) AS orphans,
+       collect([row.id, elementId(n)]) AS element_ids

@@ -145,6 +145,33 @@ def test_links_with_missing_or_mistyped_ends_are_skipped(graph_store, environmen
     assert sorted(s.index for s in report.skipped) == [0, 1]
 
 
+def test_links_find_ends_this_store_did_not_write(graph_store, environment):
+    graph_store.upsert_objects(_tree(environment))
+    other = GraphStore(graph_store.driver, database=graph_store.database)  # nothing known
+    report = other.upsert_links(_links(environment))
+    assert report.ok and report.written == 1 and not report.skipped
+    assert graph_store.count_relationships(environment)["INSTANCE_VNIC"] == 1
+
+
+def test_links_find_an_end_deleted_and_written_again_since(graph_store, environment):
+    """The store remembers each object's element id; one deleted and written again (here
+    by another store, so this one's memory is stale) gets a new element id, and Neo4j may
+    give the old one to any new node: the link must still join the right objects."""
+    graph_store.upsert_objects(_tree(environment))
+    graph_store.write("MATCH (n:Object {environment: $e, id: 'node-1-tap1'}) "
+                      "DETACH DELETE n", e=environment)
+    other = GraphStore(graph_store.driver, database=graph_store.database)
+    # New nodes first, which may take the freed element id, then the vNIC again.
+    other.upsert_objects([object_record(environment, {"id": f"filler-{i}", "type": "vnic"})
+                          for i in range(3)])
+    other.upsert_objects([r for r in _tree(environment) if r.id == "node-1-tap1"])
+    report = graph_store.upsert_links(_links(environment))
+    assert report.ok and report.written == 1 and not report.skipped
+    ends = graph_store.read("MATCH (s {environment: $e})-[:INSTANCE_VNIC]->(t) "
+                            "RETURN s.id AS s, t.id AS t", e=environment)
+    assert ends == [{"s": "vm-1", "t": "node-1-tap1"}]
+
+
 def test_a_failed_batch_rolls_back_whole_and_the_others_commit(graph_store, environment):
     rows = [object_record(environment, {"id": f"v{i:04d}", "type": "vnic"})
             for i in range(1200)]

@@ -45,6 +45,9 @@ _READ_RETRY_DELAYS = (0.05, 0.25, 1.0)
 # within a batch's time (a few hundred ms), so the retry need not sleep a second: the
 # three deadlocks of one 200,000-object benchmark run cost 3.1 s of sleep at the default.
 _FIRST_WRITE_RETRY_DELAY = 0.1
+# Element ids remembered to find link ends directly (about 100 bytes each); past this many
+# the memory is cleared and refilled as objects are written or looked up again.
+_ELEMENT_ID_LIMIT = 1_000_000
 Progress = Callable[[int, int], None]
 
 
@@ -145,6 +148,12 @@ class GraphStore:
         self.batch_size = batch_size
         self.cleanup_batch_size = cleanup_batch_size
         self.write_concurrency = write_concurrency
+        # (environment, object id) -> element id, from the objects this store wrote or
+        # looked up: link writes find their ends by element id, a direct lookup, instead
+        # of searching the (environment, id) index twice per link (measured: 20,088 vs
+        # 15,484 links/s, 5.1 vs 6.4 s of Neo4j CPU for 87,000 links, same run). Only a
+        # hint: the link query checks each end's environment and id.
+        self._element_ids: dict[tuple[str, str], str] = {}
 
     def close(self) -> None:
         self.driver.close()
@@ -277,9 +286,11 @@ class GraphStore:
             orphans: list[str] = []
 
             def on_written(chunk: Sequence[dict[str, Any]], result: dict[str, Any],
-                           orphans: list[str] = orphans) -> None:
+                           orphans: list[str] = orphans, environment: str = environment,
+                           ) -> None:
                 report.written += int(result.get("written", 0))
                 orphans.extend(result.get("orphans", []))
+                self._remember(environment, result.get("element_ids", []))
 
             self._batched("objects", text, rows, order, report, on_written, progress,
                           len(records), done, environment=environment)
@@ -349,25 +360,71 @@ class GraphStore:
                          < len({r.source_id for _, r in items}))
             items.sort(key=(lambda item: (item[1].target_id, item[1].source_id)) if by_target
                        else (lambda item: (item[1].source_id, item[1].target_id)))
-            rows = [{"i": i, "source_id": r.source_id, "target_id": r.target_id,
-                     "props": r.props} for i, r in items]
+            ends = {r.source_id for _, r in items} | {r.target_id for _, r in items}
+            self._look_up(environment, [e for e in ends
+                                        if (environment, e) not in self._element_ids])
+            rows = [self._link_row(environment, i, r.source_id, r.target_id, r.props)
+                    for i, r in items]
+            unwritten: list[dict[str, Any]] = []
 
             def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
-                           link: catalogue.LinkType = link) -> None:
+                           unwritten: list[dict[str, Any]] = unwritten) -> None:
                 written = set(record.get("written", []))
                 report.written += len(written)
-                for row in chunk:
-                    if row["i"] not in written:
-                        report.skipped.append(SkippedRow(row["i"], (
-                            f"link {row['source_id']!r} -> {row['target_id']!r}: source "
-                            f"({link.source_type}) or target ({link.target_type}) not found")))
+                unwritten.extend(row for row in chunk if row["i"] not in written)
 
-            self._batched(f"links of type {type_name}", text, rows, [i for i, _ in items],
-                          report, on_written, progress, total, done,
-                          environment=environment, link_type=type_name,
-                          relationship_type=link.relationship_type)
+            params = {"environment": environment, "link_type": type_name,
+                      "relationship_type": link.relationship_type}
+            what = f"links of type {type_name}"
+            self._batched(what, text, rows, [i for i, _ in items], report, on_written,
+                          progress, total, done, **params)
+            if unwritten:
+                # An end not found by its remembered element id may have been deleted and
+                # written again since: look the ends up afresh and try those rows once more.
+                self._look_up(environment, list({row[key] for row in unwritten
+                                                 for key in ("source_id", "target_id")}),
+                              afresh=True)
+                retry = [self._link_row(environment, row["i"], row["source_id"],
+                                        row["target_id"], row["props"]) for row in unwritten]
+
+                def on_retried(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
+                               link: catalogue.LinkType = link) -> None:
+                    written = set(record.get("written", []))
+                    report.written += len(written)
+                    for row in chunk:
+                        if row["i"] not in written:
+                            report.skipped.append(SkippedRow(row["i"], (
+                                f"link {row['source_id']!r} -> {row['target_id']!r}: source "
+                                f"({link.source_type}) or target ({link.target_type}) "
+                                "not found")))
+
+                self._batched(what, text, retry, [row["i"] for row in retry], report,
+                              on_retried, None, 0, [0], **params)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _link_row(self, environment: str, index: int, source_id: str, target_id: str,
+                  props: dict[str, Any]) -> dict[str, Any]:
+        return {"i": index, "source_id": source_id, "target_id": target_id,
+                "s": self._element_ids.get((environment, source_id)),
+                "t": self._element_ids.get((environment, target_id)), "props": props}
+
+    def _remember(self, environment: str, pairs: Iterable[Sequence[str]]) -> None:
+        if len(self._element_ids) > _ELEMENT_ID_LIMIT:
+            self._element_ids.clear()
+        self._element_ids.update(((environment, object_id), element_id)
+                                 for object_id, element_id in pairs)
+
+    def _look_up(self, environment: str, ids: Sequence[str], afresh: bool = False) -> None:
+        """Remember the element ids of the objects ``ids`` (forgetting those not found
+        when ``afresh``)."""
+        text = query("element_ids")
+        for _, chunk in _chunks(ids, self.batch_size):
+            found = self.read(text, environment=environment, ids=list(chunk))
+            if afresh:
+                for object_id in chunk:
+                    self._element_ids.pop((environment, object_id), None)
+            self._remember(environment, ((r["id"], r["element_id"]) for r in found))
 
     def delete_links(self, environment: str, pairs: Iterable[tuple[str, str]]) -> int:
         """Delete the links between ordered (source_id, target_id) pairs."""
