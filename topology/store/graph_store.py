@@ -287,8 +287,8 @@ class GraphStore:
             orphans: list[str] = []
 
             def on_written(chunk: Sequence[dict[str, Any]], result: dict[str, Any],
-                           orphans: list[str] = orphans, environment: str = environment,
-                           ) -> None:
+                           orphans: list[str] = orphans,
+                           environment: str = environment) -> None:
                 report.written += int(result.get("written", 0))
                 orphans.extend(result.get("orphans", []))
                 self._remember(environment, result.get("element_ids", []))
