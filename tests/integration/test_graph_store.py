@@ -172,6 +172,23 @@ def test_links_find_an_end_deleted_and_written_again_since(graph_store, environm
     assert ends == [{"s": "vm-1", "t": "node-1-tap1"}]
 
 
+def test_links_are_written_when_the_element_id_memory_overflows(graph_store, environment,
+                                                               monkeypatch):
+    """A link type with more distinct ends than the store remembers (the memory is cleared
+    as it fills) must still find every end."""
+    monkeypatch.setattr("topology.store.graph_store._ELEMENT_ID_LIMIT", 3)
+    vnics = [object_record(environment, {"id": f"v{i}", "type": "vnic"}) for i in range(6)]
+    bridges = [object_record(environment, {"id": f"b{i}", "type": "vconnector"})
+               for i in range(6)]
+    other = GraphStore(graph_store.driver, database=graph_store.database, batch_size=2)
+    other.upsert_objects(vnics + bridges)
+    links = [link_record(environment, {"source_id": f"v{i}", "target_id": f"b{i}",
+                                       "link_type": "vnic-vconnector"}) for i in range(6)]
+    report = other.upsert_links(links)
+    assert report.ok and report.written == 6 and not report.skipped
+    assert graph_store.count_relationships(environment) == {"VNIC_VCONNECTOR": 6}
+
+
 def test_a_failed_batch_rolls_back_whole_and_the_others_commit(graph_store, environment):
     rows = [object_record(environment, {"id": f"v{i:04d}", "type": "vnic"})
             for i in range(1200)]

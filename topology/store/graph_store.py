@@ -129,6 +129,12 @@ def _parents_in_order(records: Sequence[ObjectRecord], indices: Sequence[int],
     return order
 
 
+def _link_row(element_ids: dict[str, str], index: int, source_id: str, target_id: str,
+              props: dict[str, Any]) -> dict[str, Any]:
+    return {"i": index, "source_id": source_id, "target_id": target_id,
+            "s": element_ids.get(source_id), "t": element_ids.get(target_id), "props": props}
+
+
 def _failure_reason(exc: Exception) -> str:
     if isinstance(exc, Neo4jError):
         return f"{exc.code}: {exc.message}"
@@ -361,11 +367,9 @@ class GraphStore:
                          < len({r.source_id for _, r in items}))
             items.sort(key=(lambda item: (item[1].target_id, item[1].source_id)) if by_target
                        else (lambda item: (item[1].source_id, item[1].target_id)))
-            ends = {r.source_id for _, r in items} | {r.target_id for _, r in items}
-            self._look_up(environment, [e for e in ends
-                                        if (environment, e) not in self._element_ids])
-            rows = [self._link_row(environment, i, r.source_id, r.target_id, r.props)
-                    for i, r in items]
+            known = self._element_ids_of(
+                environment, {r.source_id for _, r in items} | {r.target_id for _, r in items})
+            rows = [_link_row(known, i, r.source_id, r.target_id, r.props) for i, r in items]
             unwritten: list[dict[str, Any]] = []
 
             def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
@@ -382,11 +386,11 @@ class GraphStore:
             if unwritten:
                 # An end not found by its remembered element id may have been deleted and
                 # written again since: look the ends up afresh and try those rows once more.
-                self._look_up(environment, list({row[key] for row in unwritten
-                                                 for key in ("source_id", "target_id")}),
-                              afresh=True)
-                retry = [self._link_row(environment, row["i"], row["source_id"],
-                                        row["target_id"], row["props"]) for row in unwritten]
+                known = self._element_ids_of(
+                    environment, {row[key] for row in unwritten
+                                  for key in ("source_id", "target_id")}, afresh=True)
+                retry = [_link_row(known, row["i"], row["source_id"], row["target_id"],
+                                   row["props"]) for row in unwritten]
 
                 def on_retried(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
                                link: catalogue.LinkType = link) -> None:
@@ -404,28 +408,35 @@ class GraphStore:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _link_row(self, environment: str, index: int, source_id: str, target_id: str,
-                  props: dict[str, Any]) -> dict[str, Any]:
-        return {"i": index, "source_id": source_id, "target_id": target_id,
-                "s": self._element_ids.get((environment, source_id)),
-                "t": self._element_ids.get((environment, target_id)), "props": props}
-
     def _remember(self, environment: str, pairs: Iterable[Sequence[str]]) -> None:
         if len(self._element_ids) > _ELEMENT_ID_LIMIT:
             self._element_ids.clear()
         self._element_ids.update(((environment, object_id), element_id)
                                  for object_id, element_id in pairs)
 
-    def _look_up(self, environment: str, ids: Sequence[str], afresh: bool = False) -> None:
-        """Remember the element ids of the objects ``ids`` (forgetting those not found
-        when ``afresh``)."""
+    def _element_ids_of(self, environment: str, ids: Iterable[str],
+                        afresh: bool = False) -> dict[str, str]:
+        """Object id -> element id for those of ``ids`` that exist: remembered ones
+        (unless ``afresh``), the others looked up and remembered. The caller uses the
+        answer, not the memory, which may be cleared while it fills."""
+        known: dict[str, str] = {}
+        missing: list[str] = []
+        for object_id in ids:
+            element_id = None if afresh else self._element_ids.get((environment, object_id))
+            if element_id is None:
+                missing.append(object_id)
+            else:
+                known[object_id] = element_id
         text = query("element_ids")
-        for _, chunk in _chunks(ids, self.batch_size):
-            found = self.read(text, environment=environment, ids=list(chunk))
-            if afresh:
-                for object_id in chunk:
+        for _, chunk in _chunks(missing, self.batch_size):
+            found = {r["id"]: r["element_id"]
+                     for r in self.read(text, environment=environment, ids=list(chunk))}
+            for object_id in chunk:
+                if object_id not in found:  # gone: forget what was remembered
                     self._element_ids.pop((environment, object_id), None)
-            self._remember(environment, ((r["id"], r["element_id"]) for r in found))
+            self._remember(environment, found.items())
+            known.update(found)
+        return known
 
     def delete_links(self, environment: str, pairs: Iterable[tuple[str, str]]) -> int:
         """Delete the links between ordered (source_id, target_id) pairs."""
