@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -187,6 +188,77 @@ def test_links_are_written_when_the_element_id_memory_overflows(graph_store, env
     report = other.upsert_links(links)
     assert report.ok and report.written == 6 and not report.skipped
     assert graph_store.count_relationships(environment) == {"VNIC_VCONNECTOR": 6}
+
+
+def test_a_bulk_write_pauses_the_cyclic_collector(graph_store, environment):
+    """More than one batch: the collector is off while it runs and on again after; a
+    one-batch write (an event) leaves it alone."""
+    seen: list[bool] = []
+    rows = [object_record(environment, {"id": f"v{i:04d}", "type": "vnic"})
+            for i in range(1200)]  # the session store writes 500 rows a batch
+    report = graph_store.upsert_objects(rows, progress=lambda done, total: seen.append(
+        gc.isenabled()))
+    assert report.ok and seen == [False, False, False]
+    assert gc.isenabled()
+    seen.clear()
+    graph_store.upsert_objects(rows[:3], progress=lambda done, total: seen.append(
+        gc.isenabled()))
+    assert seen == [True]
+
+
+def test_written_rows_are_not_left_for_the_cyclic_collector(graph_store, environment):
+    """The driver keeps a query's parameters in reference cycles; with the collector paused
+    for a bulk write, rows left there would pile up until it resumed."""
+    vnics = [object_record(environment, {"id": f"v{i:04d}", "type": "vnic"})
+             for i in range(1200)]
+    bridges = [object_record(environment, {"id": f"b{i:04d}", "type": "vconnector"})
+               for i in range(1200)]
+    links = [link_record(environment, {"source_id": f"v{i:04d}", "target_id": f"b{i:04d}",
+                                       "link_type": "vnic-vconnector"}) for i in range(1200)]
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        assert graph_store.upsert_objects(vnics + bridges).ok
+        assert graph_store.upsert_links(links).written == 1200
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, dict) and "props" in o]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was:
+            gc.enable()
+    assert left == []
+
+
+def test_link_types_stream_through_the_writers_in_one_go(graph_store, environment):
+    """Batches of several link types, two writers, tiny batches: every link is written,
+    and progress counts up to the total once."""
+    store = GraphStore(graph_store.driver, database=graph_store.database, batch_size=2,
+                       write_concurrency=2)
+    objects = ([object_record(environment, {"id": f"i{i}", "type": "instance"})
+                for i in range(5)]
+               + [object_record(environment, {"id": f"v{i}", "type": "vnic"})
+                  for i in range(5)]
+               + [object_record(environment, {"id": f"b{i}", "type": "vconnector"})
+                  for i in range(5)])
+    assert store.upsert_objects(objects).ok
+    links = ([link_record(environment, {"source_id": f"i{i}", "target_id": f"v{i}",
+                                        "link_type": "instance-vnic"}) for i in range(5)]
+             + [link_record(environment, {"source_id": f"v{i}", "target_id": f"b{i}",
+                                          "link_type": "vnic-vconnector"})
+                for i in range(5)]
+             + [link_record(environment, {"source_id": "v0", "target_id": "nowhere",
+                                          "link_type": "vnic-vconnector"})])
+    counts: list[int] = []
+    report = store.upsert_links(links, progress=lambda done, total: counts.append(done))
+    assert report.ok and report.written == 10
+    assert [row.index for row in report.skipped] == [10]
+    assert counts == sorted(counts) and counts[-1] == 11
+    assert report.batches == 6 + 1  # 3 + 3 batches, then the one retry of the missing end
+    assert graph_store.count_relationships(environment) == {"INSTANCE_VNIC": 5,
+                                                             "VNIC_VCONNECTOR": 5}
 
 
 def test_a_failed_batch_rolls_back_whole_and_the_others_commit(graph_store, environment):

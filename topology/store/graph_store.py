@@ -13,11 +13,13 @@ while the other batches go on.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, LiteralString, TypeVar
 
@@ -31,6 +33,7 @@ from neo4j.exceptions import (
 )
 
 from topology import catalogue
+from topology.store.gc_pause import paused_gc
 from topology.store.queries import query, statements
 from topology.store.records import LinkRecord, ObjectRecord
 
@@ -45,9 +48,9 @@ _READ_RETRY_DELAYS = (0.05, 0.25, 1.0)
 # within a batch's time (a few hundred ms), so the retry need not sleep a second: the
 # three deadlocks of one 200,000-object benchmark run cost 3.1 s of sleep at the default.
 _FIRST_WRITE_RETRY_DELAY = 0.1
-# Element ids remembered to find link ends directly: about 280 bytes each (measured with
-# tracemalloc), so at most about 70 MB. Past this many the memory is cleared and refilled
-# as objects are written or looked up again.
+# Element ids remembered to find link ends directly: about 220 bytes each with their id
+# strings (tracemalloc and sys.getsizeof, measured), so at most about 55 MB. Past this
+# many the memory is cleared and refilled as objects are written or looked up again.
 _ELEMENT_ID_LIMIT = 250_000
 Progress = Callable[[int, int], None]
 
@@ -106,6 +109,34 @@ class CleanupReport:
     links: int
 
 
+class _Rows(list[dict[str, Any]]):
+    """A batch's rows as its query parameter, with a short ``repr``.
+
+    The driver (neo4j 6.4, ``Bolt5x5.run``) formats every RUN's parameters for its debug
+    log whether or not debug logging is on. For a batch of 2,000 objects that ``repr`` took
+    longer than packing the rows for the wire: 19% of the writer's CPU, with the GIL held
+    (py-spy, measured). A debug log now shows how many rows, not the data.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """One ``UNWIND`` transaction: its query, rows and parameters, the input indices the
+    rows came from, and what to do with its answer."""
+
+    what: str
+    text: LiteralString
+    rows: list[dict[str, Any]]
+    indices: Sequence[int]
+    params: dict[str, Any]
+    on_result: Callable[[Sequence[dict[str, Any]], dict[str, Any]], None]
+
+
 def _chunks(items: Sequence[T], size: int) -> Iterable[tuple[int, Sequence[T]]]:
     for start in range(0, len(items), size):
         yield start, items[start:start + size]
@@ -155,12 +186,15 @@ class GraphStore:
         self.batch_size = batch_size
         self.cleanup_batch_size = cleanup_batch_size
         self.write_concurrency = write_concurrency
-        # (environment, object id) -> element id, from the objects this store wrote or
+        # environment -> object id -> element id, from the objects this store wrote or
         # looked up: link writes find their ends by element id, a direct lookup, instead
         # of searching the (environment, id) index twice per link (measured: 20,088 vs
         # 15,484 links/s, 5.1 vs 6.4 s of Neo4j CPU for 87,000 links, same run). Only a
-        # hint: the link query checks each end's environment and id.
-        self._element_ids: dict[tuple[str, str], str] = {}
+        # hint: the link query checks each end's environment and id. Nested dicts of
+        # strings, not (environment, id) tuple keys: strings are no work for the cyclic
+        # collector, 200,000 tuples were (they made it walk every object of the process
+        # once the write ended: 0.3 to 0.5 s, measured).
+        self._element_ids: dict[str, dict[str, str]] = {}
 
     def close(self) -> None:
         self.driver.close()
@@ -206,49 +240,79 @@ class GraphStore:
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
-    def _batched(self, what: str, text: LiteralString, rows: Sequence[dict[str, Any]],
-                 indices: Sequence[int], report: WriteReport,
-                 on_result: Callable[[Sequence[dict[str, Any]], dict[str, Any]], None],
-                 progress: Progress | None, total: int, done: list[int],
-                 **params: Any) -> None:
-        """Write ``rows`` in batches, ``write_concurrency`` transactions at a time.
+    def _run_batches(self, batches: Iterable[_Batch], report: WriteReport,
+                     progress: Progress | None = None, total: int = 0,
+                     done: list[int] | None = None) -> None:
+        """Write ``batches``, ``write_concurrency`` transactions at a time.
 
-        Results are handled in input order on the calling thread. A batch that fails after
-        the driver's retries (deadlocks between concurrent batches are transient and
-        retried) is recorded in ``report.failed`` with the input indices it held.
+        ``batches`` is consumed lazily, one batch ahead of the writers: its rows are built
+        while the earlier batches are in Neo4j, not all before the first one is sent (that
+        up-front build left Neo4j idle for about a second before 200,000 objects, and again
+        before each link type, measured). Answers are handled in input order on the
+        calling thread. A batch that fails after the driver's retries (deadlocks between
+        concurrent batches are transient and retried) is recorded in ``report.failed`` with
+        the input indices it held.
         """
-        chunks = list(_chunks(rows, self.batch_size))
+        done = [0] if done is None else done
+        batches = iter(batches)
+        first = next(batches, None)
+        second = next(batches, None) if first is not None else None
 
-        def run(chunk: Sequence[dict[str, Any]]) -> list[dict[str, Any]] | Exception:
+        def run(batch: _Batch) -> list[dict[str, Any]] | Exception:
+            rows = _Rows(batch.rows)
             try:
-                return self.write(text, rows=list(chunk), **params)
+                return self.write(batch.text, rows=rows, **batch.params)
             except (Neo4jError, DriverError) as exc:
                 return exc
+            finally:
+                # The driver keeps a query's parameters in reference cycles that only the
+                # cyclic collector frees: emptied, they no longer hold the rows (while the
+                # collector is paused, 200,000 object rows piled up there and took it
+                # 0.43 s to free when it resumed, measured).
+                rows.clear()
 
-        if self.write_concurrency > 1 and len(chunks) > 1:
-            pool = ThreadPoolExecutor(self.write_concurrency,
-                                      thread_name_prefix="topology-write")
-            results: Iterable[list[dict[str, Any]] | Exception] = pool.map(
-                run, [chunk for _, chunk in chunks])
-        else:
-            pool = None
-            results = (run(chunk) for _, chunk in chunks)
-        try:
-            for (offset, chunk), result in zip(chunks, results, strict=True):
-                if isinstance(result, Exception):
-                    failure = BatchFailure(what, tuple(indices[offset:offset + len(chunk)]),
-                                           _failure_reason(result))
-                    log.error("%s", failure)
-                    report.failed.append(failure)
-                else:
-                    on_result(chunk, result[0] if result else {})
-                report.batches += 1
-                done[0] += len(chunk)
-                if progress:
-                    progress(done[0], total)
-        finally:
-            if pool is not None:
-                pool.shutdown()
+        def handle(batch: _Batch, result: list[dict[str, Any]] | Exception) -> None:
+            if isinstance(result, Exception):
+                failure = BatchFailure(batch.what, tuple(batch.indices),
+                                       _failure_reason(result))
+                log.error("%s", failure)
+                report.failed.append(failure)
+            else:
+                batch.on_result(batch.rows, result[0] if result else {})
+            report.batches += 1
+            done[0] += len(batch.rows)
+            if progress:
+                progress(done[0], total)
+
+        if first is None:
+            return
+        batches = itertools.chain([first] if second is None else [first, second], batches)
+        if self.write_concurrency == 1 or second is None:
+            for batch in batches:
+                handle(batch, run(batch))
+            return
+        in_flight: deque[tuple[_Batch, Future[list[dict[str, Any]] | Exception]]] = deque()
+        with ThreadPoolExecutor(self.write_concurrency,
+                                thread_name_prefix="topology-write") as pool:
+            for batch in batches:
+                in_flight.append((batch, pool.submit(run, batch)))
+                # One batch queued behind the running ones, so a writer that finishes
+                # starts the next at once while this thread builds the one after.
+                if len(in_flight) > self.write_concurrency:
+                    queued, future = in_flight.popleft()
+                    handle(queued, future.result())
+            while in_flight:
+                queued, future = in_flight.popleft()
+                handle(queued, future.result())
+
+    def _batches(self, what: str, text: LiteralString, rows: Sequence[dict[str, Any]],
+                 indices: Sequence[int],
+                 on_result: Callable[[Sequence[dict[str, Any]], dict[str, Any]], None],
+                 **params: Any) -> Iterator[_Batch]:
+        """``rows`` (already built) cut into batches of ``batch_size``."""
+        for start, chunk in _chunks(rows, self.batch_size):
+            yield _Batch(what, text, list(chunk), indices[start:start + len(chunk)], params,
+                         on_result)
 
     # -- schema and clock ---------------------------------------------------------------
 
@@ -270,6 +334,11 @@ class GraphStore:
 
     # -- objects --------------------------------------------------------------------------
 
+    def _bulk(self, rows: int) -> AbstractContextManager[None]:
+        """The cyclic collector paused for a write of more than one batch (see
+        :mod:`topology.store.gc_pause`); a small write (an event) leaves it alone."""
+        return paused_gc() if rows > self.batch_size else nullcontext()
+
     def upsert_objects(self, records: Sequence[ObjectRecord],
                        progress: Progress | None = None) -> WriteReport:
         """Create or update objects and hang each under its parent with ``:CONTAINS``.
@@ -281,38 +350,46 @@ class GraphStore:
         """
         started = time.perf_counter()
         report = WriteReport()
-        by_environment: dict[str, list[int]] = defaultdict(list)
-        for index, record in enumerate(records):
-            by_environment[record.environment].append(index)
-
-        done = [0]
-        text = query("upsert_objects")
-        for environment, indices in by_environment.items():
-            order = _parents_in_order(records, indices, self.batch_size)
-            rows = [self._object_row(records[i]) for i in order]
-            orphans: list[str] = []
-
-            def on_written(chunk: Sequence[dict[str, Any]], result: dict[str, Any],
-                           orphans: list[str] = orphans,
-                           environment: str = environment) -> None:
-                report.written += int(result.get("written", 0))
-                orphans.extend(result.get("orphans", []))
-                self._remember(environment, result.get("element_ids", []))
-
-            self._batched("objects", text, rows, order, report, on_written, progress,
-                          len(records), done, environment=environment)
-            failed = {i for failure in report.failed for i in failure.indices}
-            top_level = [i for i in indices
-                         if records[i].under_environment and i not in failed]
-            self._attach(environment, "attach_to_environment", records, top_level, report)
-            index_of = {records[i].id: i for i in indices}
-            second = self._attach(environment, "attach_to_parents", records,
-                                  [index_of[o] for o in orphans], report)
-            for i in second:
-                report.skipped.append(SkippedRow(
-                    i, f"parent {records[i].parent_id!r} of {records[i].id!r} not found"))
+        with self._bulk(len(records)):
+            by_environment: dict[str, list[int]] = defaultdict(list)
+            for index, record in enumerate(records):
+                by_environment[record.environment].append(index)
+            done = [0]
+            for environment, indices in by_environment.items():
+                orphans: list[str] = []
+                self._run_batches(
+                    self._object_batches(environment, records, indices, orphans, report),
+                    report, progress, len(records), done)
+                failed = {i for failure in report.failed for i in failure.indices}
+                top_level = [i for i in indices
+                             if records[i].under_environment and i not in failed]
+                self._attach(environment, "attach_to_environment", records, top_level, report)
+                index_of = {records[i].id: i for i in indices}
+                second = self._attach(environment, "attach_to_parents", records,
+                                      [index_of[o] for o in orphans], report)
+                for i in second:
+                    report.skipped.append(SkippedRow(
+                        i, f"parent {records[i].parent_id!r} of {records[i].id!r} not found"))
         report.seconds = time.perf_counter() - started
         return report
+
+    def _object_batches(self, environment: str, records: Sequence[ObjectRecord],
+                        indices: Sequence[int], orphans: list[str],
+                        report: WriteReport) -> Iterator[_Batch]:
+        """One environment's objects as batches, each row built when its batch is due."""
+        text = query("upsert_objects")
+
+        def on_written(chunk: Sequence[dict[str, Any]], result: dict[str, Any]) -> None:
+            report.written += int(result.get("written", 0))
+            orphans.extend(result.get("orphans", []))
+            self._remember(environment, result.get("element_ids", []))
+
+        order = _parents_in_order(records, indices, self.batch_size)
+        params = {"environment": environment}
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start:start + self.batch_size]
+            yield _Batch("objects", text, [self._object_row(records[i]) for i in chunk],
+                         chunk, params, on_written)
 
     @staticmethod
     def _object_row(record: ObjectRecord) -> dict[str, Any]:
@@ -334,8 +411,8 @@ class GraphStore:
         def on_attached(chunk: Sequence[dict[str, Any]], result: dict[str, Any]) -> None:
             attached.update(result.get("attached", []))
 
-        self._batched("containment", query(name), rows, indices, report, on_attached, None,
-                      0, [0], environment=environment)
+        self._run_batches(self._batches("containment", query(name), rows, indices,
+                                        on_attached, environment=environment), report)
         return [i for i in indices if records[i].id not in attached]
 
     # -- links ----------------------------------------------------------------------------
@@ -343,22 +420,60 @@ class GraphStore:
     def upsert_links(self, records: Sequence[LinkRecord],
                      progress: Progress | None = None) -> WriteReport:
         """Create or update links; a row whose ends are missing (or not of the link type's
-        object types) is reported in ``skipped``. Indices refer to ``records``."""
+        object types) is reported in ``skipped``. Indices refer to ``records``.
+
+        All link types go through one stream of batches, so the writers go from one type
+        to the next without waiting for the last batch of the type before.
+        """
         started = time.perf_counter()
         report = WriteReport()
+        with self._bulk(len(records)):
+            self._write_links(records, report, progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _write_links(self, records: Sequence[LinkRecord], report: WriteReport,
+                     progress: Progress | None) -> None:
+        # A function of its own so that its (index, record) pairs, one per link, are freed
+        # before the collector resumes, and it need not walk them.
         by_type: dict[tuple[str, str], list[tuple[int, LinkRecord]]] = defaultdict(list)
         for index, record in enumerate(records):
             by_type[(record.environment, record.link_type)].append((index, record))
-        total = len(records)
-        done = [0]
+        unwritten: list[tuple[str, catalogue.LinkType, dict[str, Any]]] = []
+        self._run_batches(self._link_batches(by_type, unwritten, report), report,
+                          progress, len(records))
+        if unwritten:
+            self._run_batches(self._link_retry_batches(unwritten, report), report)
+
+    @staticmethod
+    def _link_query(link: catalogue.LinkType) -> LiteralString:
+        return query("upsert_links",
+                     SOURCE_LABEL=catalogue.object_type(link.source_type).label,
+                     TARGET_LABEL=catalogue.object_type(link.target_type).label,
+                     REL_TYPE=link.relationship_type)
+
+    @staticmethod
+    def _link_params(environment: str, link: catalogue.LinkType) -> dict[str, Any]:
+        return {"environment": environment, "link_type": link.name,
+                "relationship_type": link.relationship_type}
+
+    def _link_batches(self, by_type: dict[tuple[str, str], list[tuple[int, LinkRecord]]],
+                      unwritten: list[tuple[str, catalogue.LinkType, dict[str, Any]]],
+                      report: WriteReport) -> Iterator[_Batch]:
+        """Every link type's batches in turn; a type's ends are looked up, and each batch's
+        rows built, only when the stream reaches them. Rows that come back unwritten are
+        collected in ``unwritten`` for one more try."""
         for (environment, type_name), items in by_type.items():
             link = catalogue.link_type(type_name)
-            text = query(
-                "upsert_links",
-                SOURCE_LABEL=catalogue.object_type(link.source_type).label,
-                TARGET_LABEL=catalogue.object_type(link.target_type).label,
-                REL_TYPE=link.relationship_type,
-            )
+
+            def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
+                           environment: str = environment,
+                           link: catalogue.LinkType = link) -> None:
+                written = set(record.get("written", []))
+                report.written += len(written)
+                unwritten.extend((environment, link, row) for row in chunk
+                                 if row["i"] not in written)
+
             # Sorted by the end that fewer links share out (the denser one: networks,
             # vEdges...), concurrent batches lock disjoint ranges of the nodes that have
             # relationship-group locks, in one order; sorted by the other end, two
@@ -369,50 +484,51 @@ class GraphStore:
                        else (lambda item: (item[1].source_id, item[1].target_id)))
             known = self._element_ids_of(
                 environment, {r.source_id for _, r in items} | {r.target_id for _, r in items})
-            rows = [_link_row(known, i, r.source_id, r.target_id, r.props) for i, r in items]
-            unwritten: list[dict[str, Any]] = []
+            text, params = self._link_query(link), self._link_params(environment, link)
+            for _, chunk in _chunks(items, self.batch_size):
+                yield _Batch(f"links of type {type_name}", text,
+                             [_link_row(known, i, r.source_id, r.target_id, r.props)
+                              for i, r in chunk],
+                             [i for i, _ in chunk], params, on_written)
 
-            def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
-                           unwritten: list[dict[str, Any]] = unwritten) -> None:
+    def _link_retry_batches(self,
+                            unwritten: list[tuple[str, catalogue.LinkType, dict[str, Any]]],
+                            report: WriteReport) -> Iterator[_Batch]:
+        """The unwritten rows again, with their ends looked up afresh (an end not found by
+        its remembered element id may have been deleted and written again since); a row
+        that fails again is reported in ``report.skipped``."""
+        by_type: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        links: dict[str, catalogue.LinkType] = {}
+        for environment, link, row in unwritten:
+            by_type[(environment, link.name)].append(row)
+            links[link.name] = link
+        for (environment, type_name), rows in by_type.items():
+            link = links[type_name]
+
+            def on_retried(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
+                           link: catalogue.LinkType = link) -> None:
                 written = set(record.get("written", []))
                 report.written += len(written)
-                unwritten.extend(row for row in chunk if row["i"] not in written)
+                for row in chunk:
+                    if row["i"] not in written:
+                        report.skipped.append(SkippedRow(row["i"], (
+                            f"link {row['source_id']!r} -> {row['target_id']!r}: source "
+                            f"({link.source_type}) or target ({link.target_type}) "
+                            "not found")))
 
-            params = {"environment": environment, "link_type": type_name,
-                      "relationship_type": link.relationship_type}
-            what = f"links of type {type_name}"
-            self._batched(what, text, rows, [i for i, _ in items], report, on_written,
-                          progress, total, done, **params)
-            if unwritten:
-                # An end not found by its remembered element id may have been deleted and
-                # written again since: look the ends up afresh and try those rows once more.
-                known = self._element_ids_of(
-                    environment, {row[key] for row in unwritten
-                                  for key in ("source_id", "target_id")}, afresh=True)
-                retry = [_link_row(known, row["i"], row["source_id"], row["target_id"],
-                                   row["props"]) for row in unwritten]
-
-                def on_retried(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
-                               link: catalogue.LinkType = link) -> None:
-                    written = set(record.get("written", []))
-                    report.written += len(written)
-                    for row in chunk:
-                        if row["i"] not in written:
-                            report.skipped.append(SkippedRow(row["i"], (
-                                f"link {row['source_id']!r} -> {row['target_id']!r}: source "
-                                f"({link.source_type}) or target ({link.target_type}) "
-                                "not found")))
-
-                self._batched(what, text, retry, [row["i"] for row in retry], report,
-                              on_retried, None, 0, [0], **params)
-        report.seconds = time.perf_counter() - started
-        return report
+            known = self._element_ids_of(
+                environment, {row[key] for row in rows for key in ("source_id", "target_id")},
+                afresh=True)
+            retry = [_link_row(known, row["i"], row["source_id"], row["target_id"],
+                               row["props"]) for row in rows]
+            yield from self._batches(f"links of type {type_name}", self._link_query(link),
+                                     retry, [row["i"] for row in retry], on_retried,
+                                     **self._link_params(environment, link))
 
     def _remember(self, environment: str, pairs: Iterable[Sequence[str]]) -> None:
-        if len(self._element_ids) > _ELEMENT_ID_LIMIT:
+        if sum(map(len, self._element_ids.values())) > _ELEMENT_ID_LIMIT:
             self._element_ids.clear()
-        self._element_ids.update(((environment, object_id), element_id)
-                                 for object_id, element_id in pairs)
+        self._element_ids.setdefault(environment, {}).update(pairs)
 
     def _element_ids_of(self, environment: str, ids: Iterable[str],
                         afresh: bool = False) -> dict[str, str]:
@@ -421,8 +537,9 @@ class GraphStore:
         answer, not the memory, which may be cleared while it fills."""
         known: dict[str, str] = {}
         missing: list[str] = []
+        remembered = {} if afresh else self._element_ids.get(environment, {})
         for object_id in ids:
-            element_id = None if afresh else self._element_ids.get((environment, object_id))
+            element_id = remembered.get(object_id)
             if element_id is None:
                 missing.append(object_id)
             else:
@@ -433,7 +550,7 @@ class GraphStore:
                      for r in self.read(text, environment=environment, ids=list(chunk))}
             for object_id in chunk:
                 if object_id not in found:  # gone: forget what was remembered
-                    self._element_ids.pop((environment, object_id), None)
+                    self._element_ids.get(environment, {}).pop(object_id, None)
             self._remember(environment, found.items())
             known.update(found)
         return known
@@ -501,8 +618,8 @@ class GraphStore:
         def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any]) -> None:
             report.written += int(record.get("written", 0))
 
-        self._batched(what, query(name), list(rows), range(len(rows)), report, on_written, None,
-                      len(rows), [0])
+        self._run_batches(self._batches(what, query(name), list(rows), range(len(rows)),
+                                        on_written), report)
         report.seconds = time.perf_counter() - started
         return report
 

@@ -1,0 +1,49 @@
+"""Pause Python's cyclic garbage collector while a bulk write runs.
+
+A bulk write allocates millions of short-lived objects (rows, packed parameters, answers)
+while the caller holds millions of long-lived ones (its records). The allocations keep
+triggering the cyclic collector, and its full collections walk every live object with the
+GIL held, while the writer threads should be feeding Neo4j. Measured on 200,000 objects
+and 173,803 links held in memory: building the object rows took 0.78 s with the collector
+and 0.15 s without; grouping the links by type took 0.56 s against 0.03 s.
+
+Reference counting still frees every object that is not part of a cycle, so pausing costs
+only the cycles made meanwhile, which are collected when the last bulk write ends.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class _Pauses:
+    """How many bulk writes want the collector paused, and whether it ran before them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.resume = False
+
+
+_pauses = _Pauses()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Disable the cyclic collector for the block; re-enable it when the last of any
+    overlapping blocks (other threads included) ends, and only if it was enabled before."""
+    with _pauses.lock:
+        if _pauses.holders == 0:
+            _pauses.resume = gc.isenabled()
+            gc.disable()
+        _pauses.holders += 1
+    try:
+        yield
+    finally:
+        with _pauses.lock:
+            _pauses.holders -= 1
+            if _pauses.holders == 0 and _pauses.resume:
+                gc.enable()
