@@ -4,21 +4,22 @@ Every write goes through here. Records are grouped by type (labels and relations
 must be part of the query text, and they come from the catalogue), cut into batches of
 ``batch_size`` rows and written with one ``UNWIND`` query per batch, each batch in its own
 managed transaction, ``write_concurrency`` transactions at a time (measured: two
-concurrent writers beat one on a 2-core machine, see ``bench/load.py``). The driver
-retries transient failures (including deadlocks between concurrent batches) with backoff;
-a batch that still fails rolls back whole and is reported in the :class:`WriteReport`,
-while the other batches go on.
+concurrent writers beat one on a 2-core machine, see ``bench/load.py``). Batches are built
+as the writers need them; link types are lanes, so the two writers work on different types
+while there are some. A write of more than one batch pauses Python's cyclic collector
+(:mod:`topology.store.gc_pause`). The driver retries transient failures (including
+deadlocks between concurrent batches) with backoff; a batch that still fails rolls back
+whole and is reported in the :class:`WriteReport`, while the other batches go on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, LiteralString, TypeVar
@@ -122,6 +123,18 @@ class _Rows(list[dict[str, Any]]):
 
     def __repr__(self) -> str:
         return f"<{len(self)} rows>"
+
+
+@dataclass(slots=True)
+class _Lane:
+    """Batches that should not run at the same time as each other while other lanes have
+    work: one link type's, whose rows lock the same nodes."""
+
+    batches: Iterator[_Batch]
+    rows_left: int = 0
+    """Rows not yet taken (an estimate is enough): the longest lane goes first."""
+    running: int = 0
+    finished: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,20 +256,45 @@ class GraphStore:
     def _run_batches(self, batches: Iterable[_Batch], report: WriteReport,
                      progress: Progress | None = None, total: int = 0,
                      done: list[int] | None = None) -> None:
-        """Write ``batches``, ``write_concurrency`` transactions at a time.
+        """Write ``batches`` as one lane (see :meth:`_run_lanes`)."""
+        self._run_lanes([_Lane(iter(batches))], report, progress, total, done)
 
-        ``batches`` is consumed lazily, one batch ahead of the writers: its rows are built
-        while the earlier batches are in Neo4j, not all before the first one is sent (that
-        up-front build left Neo4j idle for about a second before 200,000 objects, and again
-        before each link type, measured). Answers are handled in input order on the
-        calling thread. A batch that fails after the driver's retries (deadlocks between
+    def _run_lanes(self, lanes: Sequence[_Lane], report: WriteReport,
+                   progress: Progress | None = None, total: int = 0,
+                   done: list[int] | None = None) -> None:
+        """Write the lanes' batches, ``write_concurrency`` transactions at a time.
+
+        Each writer that comes free takes the next batch of the lane with the most rows
+        left among those with no batch running; only when every lane with work left is
+        busy does a second writer join a running lane. Batches of one lane write the same
+        kind of rows, which lock the same nodes: two at once deadlocked about three times
+        per 200,000-object benchmark run, each retry repeating a whole batch.
+
+        Batches are consumed lazily: a batch's rows are built when it is due, while the
+        earlier batches are in Neo4j, not all before the first one is sent (that up-front
+        build left Neo4j idle for about a second before 200,000 objects, and again before
+        each link type, measured). Answers are handled on the calling thread as batches
+        finish. A batch that fails after the driver's retries (deadlocks between
         concurrent batches are transient and retried) is recorded in ``report.failed`` with
         the input indices it held.
         """
         done = [0] if done is None else done
-        batches = iter(batches)
-        first = next(batches, None)
-        second = next(batches, None) if first is not None else None
+
+        def next_batch(join: bool = True) -> tuple[_Lane, _Batch] | None:
+            """The next batch to submit; from a busy lane only if ``join``."""
+            while True:
+                open_lanes = [lane for lane in lanes if not lane.finished]
+                idle = [lane for lane in open_lanes if not lane.running]
+                if not (idle or (join and open_lanes)):
+                    return None
+                lane = max(idle or open_lanes, key=lambda lane: lane.rows_left)
+                batch = next(lane.batches, None)
+                if batch is None:
+                    lane.finished = True
+                    continue
+                lane.rows_left -= len(batch.rows)
+                lane.running += 1
+                return lane, batch
 
         def run(batch: _Batch) -> list[dict[str, Any]] | Exception:
             rows = _Rows(batch.rows)
@@ -271,7 +309,9 @@ class GraphStore:
                 # 0.43 s to free when it resumed, measured).
                 rows.clear()
 
-        def handle(batch: _Batch, result: list[dict[str, Any]] | Exception) -> None:
+        def handle(lane: _Lane, batch: _Batch,
+                   result: list[dict[str, Any]] | Exception) -> None:
+            lane.running -= 1
             if isinstance(result, Exception):
                 failure = BatchFailure(batch.what, tuple(batch.indices),
                                        _failure_reason(result))
@@ -284,26 +324,34 @@ class GraphStore:
             if progress:
                 progress(done[0], total)
 
-        if first is None:
+        first = next_batch()
+        second = next_batch() if first is not None and self.write_concurrency > 1 else None
+        if second is None:  # one writer, or a single batch: no threads needed
+            item = first
+            while item is not None:
+                handle(*item, run(item[1]))
+                item = next_batch()
             return
-        batches = itertools.chain([first] if second is None else [first, second], batches)
-        if self.write_concurrency == 1 or second is None:
-            for batch in batches:
-                handle(batch, run(batch))
-            return
-        in_flight: deque[tuple[_Batch, Future[list[dict[str, Any]] | Exception]]] = deque()
         with ThreadPoolExecutor(self.write_concurrency,
                                 thread_name_prefix="topology-write") as pool:
-            for batch in batches:
-                in_flight.append((batch, pool.submit(run, batch)))
+            running = {pool.submit(run, batch): (lane, batch)
+                       for lane, batch in (first, second)}
+            while True:
                 # One batch queued behind the running ones, so a writer that finishes
-                # starts the next at once while this thread builds the one after.
-                if len(in_flight) > self.write_concurrency:
-                    queued, future = in_flight.popleft()
-                    handle(queued, future.result())
-            while in_flight:
-                queued, future = in_flight.popleft()
-                handle(queued, future.result())
+                # starts the next at once while this thread builds the one after. It may
+                # come from a busy lane only if there is no other: queued, it would start
+                # next to its own lane's running batch when another lane's writer frees.
+                while len(running) <= self.write_concurrency:
+                    item = next_batch(join=len(running) < self.write_concurrency
+                                      or len(lanes) == 1)
+                    if item is None:
+                        break
+                    running[pool.submit(run, item[1])] = item
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    handle(*running.pop(future), future.result())
 
     def _batches(self, what: str, text: LiteralString, rows: Sequence[dict[str, Any]],
                  indices: Sequence[int],
@@ -440,8 +488,10 @@ class GraphStore:
         for index, record in enumerate(records):
             by_type[(record.environment, record.link_type)].append((index, record))
         unwritten: list[tuple[str, catalogue.LinkType, dict[str, Any]]] = []
-        self._run_batches(self._link_batches(by_type, unwritten, report), report,
-                          progress, len(records))
+        lanes = [_Lane(self._link_batches(environment, type_name, items, unwritten, report),
+                       rows_left=len(items))
+                 for (environment, type_name), items in by_type.items()]
+        self._run_lanes(lanes, report, progress, len(records))
         if unwritten:
             self._run_batches(self._link_retry_batches(unwritten, report), report)
 
@@ -457,39 +507,37 @@ class GraphStore:
         return {"environment": environment, "link_type": link.name,
                 "relationship_type": link.relationship_type}
 
-    def _link_batches(self, by_type: dict[tuple[str, str], list[tuple[int, LinkRecord]]],
+    def _link_batches(self, environment: str, type_name: str,
+                      items: list[tuple[int, LinkRecord]],
                       unwritten: list[tuple[str, catalogue.LinkType, dict[str, Any]]],
                       report: WriteReport) -> Iterator[_Batch]:
-        """Every link type's batches in turn; a type's ends are looked up, and each batch's
-        rows built, only when the stream reaches them. Rows that come back unwritten are
-        collected in ``unwritten`` for one more try."""
-        for (environment, type_name), items in by_type.items():
-            link = catalogue.link_type(type_name)
+        """One link type's batches: its ends are looked up, and each batch's rows built,
+        only when the writers reach them. Rows that come back unwritten are collected in
+        ``unwritten`` for one more try."""
+        link = catalogue.link_type(type_name)
 
-            def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any],
-                           environment: str = environment,
-                           link: catalogue.LinkType = link) -> None:
-                written = set(record.get("written", []))
-                report.written += len(written)
-                unwritten.extend((environment, link, row) for row in chunk
-                                 if row["i"] not in written)
+        def on_written(chunk: Sequence[dict[str, Any]], record: dict[str, Any]) -> None:
+            written = set(record.get("written", []))
+            report.written += len(written)
+            unwritten.extend((environment, link, row) for row in chunk
+                             if row["i"] not in written)
 
-            # Sorted by the end that fewer links share out (the denser one: networks,
-            # vEdges...), concurrent batches lock disjoint ranges of the nodes that have
-            # relationship-group locks, in one order; sorted by the other end, two
-            # batches met on the same dense nodes in any order and deadlocked.
-            by_target = (len({r.target_id for _, r in items})
-                         < len({r.source_id for _, r in items}))
-            items.sort(key=(lambda item: (item[1].target_id, item[1].source_id)) if by_target
-                       else (lambda item: (item[1].source_id, item[1].target_id)))
-            known = self._element_ids_of(
-                environment, {r.source_id for _, r in items} | {r.target_id for _, r in items})
-            text, params = self._link_query(link), self._link_params(environment, link)
-            for _, chunk in _chunks(items, self.batch_size):
-                yield _Batch(f"links of type {type_name}", text,
-                             [_link_row(known, i, r.source_id, r.target_id, r.props)
-                              for i, r in chunk],
-                             [i for i, _ in chunk], params, on_written)
+        # Sorted by the end that fewer links share out (the denser one: networks,
+        # vEdges...), concurrent batches lock disjoint ranges of the nodes that have
+        # relationship-group locks, in one order; sorted by the other end, two
+        # batches met on the same dense nodes in any order and deadlocked.
+        by_target = (len({r.target_id for _, r in items})
+                     < len({r.source_id for _, r in items}))
+        items.sort(key=(lambda item: (item[1].target_id, item[1].source_id)) if by_target
+                   else (lambda item: (item[1].source_id, item[1].target_id)))
+        known = self._element_ids_of(
+            environment, {r.source_id for _, r in items} | {r.target_id for _, r in items})
+        text, params = self._link_query(link), self._link_params(environment, link)
+        for _, chunk in _chunks(items, self.batch_size):
+            yield _Batch(f"links of type {type_name}", text,
+                         [_link_row(known, i, r.source_id, r.target_id, r.props)
+                          for i, r in chunk],
+                         [i for i, _ in chunk], params, on_written)
 
     def _link_retry_batches(self,
                             unwritten: list[tuple[str, catalogue.LinkType, dict[str, Any]]],
