@@ -33,12 +33,13 @@ class _StubStore(GraphStore):
         return [{"n": len(params["rows"])}]
 
 
-def _lane(name: str, batches: int, seen: list[str]) -> _Lane:
+def _lane(name: str, batches: int, seen: list[str],
+          labels: frozenset[str] = frozenset()) -> _Lane:
     def on_result(rows: Any, result: dict[str, Any]) -> None:
         seen.append(name)
 
     return _Lane(iter([_Batch(name, "RETURN 1", [{"i": i}], [i], {"lane": name}, on_result)
-                       for i in range(batches)]), rows_left=batches)
+                       for i in range(batches)]), rows_left=batches, labels=labels)
 
 
 def test_every_batch_of_a_lane_runs_once_even_when_writes_finish_together() -> None:
@@ -91,3 +92,16 @@ def test_the_rows_handed_to_the_driver_are_emptied_after_the_write() -> None:
     assert [len(rows) for rows in store.rows_seen] == [1, 1]
     assert captured and all(rows == [] for rows in captured)
     assert repr(type(captured[0])([{"secret": 1}])) == "<1 rows>"
+
+
+def test_a_lane_sharing_no_labels_with_the_running_one_goes_first() -> None:
+    """vnic-vconnector runs; of the idle lanes, the one locking other nodes is taken even
+    though the one sharing Vconnector has more rows left."""
+    store, seen = _StubStore(write_concurrency=2, seconds=0.01), []
+    store._run_lanes([
+        _lane("vnic-vconnector", 4, seen, frozenset({"Vnic", "Vconnector"})),
+        _lane("vconnector-vedge", 3, seen, frozenset({"Vconnector", "Vedge"})),
+        _lane("host_pnic-network", 2, seen, frozenset({"HostPnic", "Network"})),
+    ], WriteReport())
+    assert store.overlaps[:2] == [("vnic-vconnector",),
+                                  ("host_pnic-network", "vnic-vconnector")]

@@ -133,6 +133,9 @@ class _Lane:
     batches: Iterator[_Batch]
     rows_left: int = 0
     """Rows not yet taken (an estimate is enough): the longest lane goes first."""
+    labels: frozenset[str] = frozenset()
+    """The labels of the nodes its rows lock: a lane sharing none with the running ones
+    is preferred (link types that share an end type deadlocked each other, measured)."""
     running: int = 0
     finished: bool = False
 
@@ -288,7 +291,9 @@ class GraphStore:
                 idle = [lane for lane in open_lanes if not lane.running]
                 if not (idle or (join and open_lanes)):
                     return None
-                lane = max(idle or open_lanes, key=lambda lane: lane.rows_left)
+                locked = frozenset().union(*(lane.labels for lane in lanes if lane.running))
+                apart = [lane for lane in idle if not lane.labels & locked]
+                lane = max(apart or idle or open_lanes, key=lambda lane: lane.rows_left)
                 batch = next(lane.batches, None)
                 if batch is None:
                     lane.finished = True
@@ -491,11 +496,17 @@ class GraphStore:
             by_type[(record.environment, record.link_type)].append((index, record))
         unwritten: list[tuple[str, catalogue.LinkType, dict[str, Any]]] = []
         lanes = [_Lane(self._link_batches(environment, type_name, items, unwritten, report),
-                       rows_left=len(items))
+                       rows_left=len(items), labels=self._end_labels(type_name))
                  for (environment, type_name), items in by_type.items()]
         self._run_lanes(lanes, report, progress, len(records))
         if unwritten:
             self._run_batches(self._link_retry_batches(unwritten, report), report)
+
+    @staticmethod
+    def _end_labels(type_name: str) -> frozenset[str]:
+        link = catalogue.link_type(type_name)
+        return frozenset({catalogue.object_type(link.source_type).label,
+                          catalogue.object_type(link.target_type).label})
 
     @staticmethod
     def _link_query(link: catalogue.LinkType) -> LiteralString:
