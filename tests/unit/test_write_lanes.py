@@ -70,7 +70,7 @@ def test_a_single_lane_keeps_both_writers_busy() -> None:
     assert ("objects", "objects") in store.overlaps
 
 
-def test_one_writer_runs_batches_in_order_without_threads() -> None:
+def test_one_writer_runs_every_batch_one_at_a_time() -> None:
     store, seen = _StubStore(write_concurrency=1), []
     store._run_lanes([_lane("a", 2, seen), _lane("b", 3, seen)], WriteReport())
     assert sorted(seen) == ["a", "a", "b", "b", "b"]

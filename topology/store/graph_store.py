@@ -128,7 +128,8 @@ class _Rows(list[dict[str, Any]]):
 @dataclass(slots=True)
 class _Lane:
     """Batches that should not run at the same time as each other while other lanes have
-    work: one link type's, whose rows lock the same nodes."""
+    work, because their rows lock the same nodes: one link type's, or all of a write's
+    when it is a single lane (objects)."""
 
     batches: Iterator[_Batch]
     rows_left: int = 0
