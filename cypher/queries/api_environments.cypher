@@ -3,7 +3,7 @@
 MATCH (e:Environment)
 WHERE $names IS NULL OR e.name IN $names
 CALL (e) {
-  MATCH (n:Object {environment: e.name})
+  MATCH (n:Object {environment: e.name}) WHERE n.id IS NOT NULL
   WITH n.type AS type, count(*) AS count
   ORDER BY type
   RETURN collect({type: type, count: count}) AS counts

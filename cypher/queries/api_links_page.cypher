@@ -2,7 +2,7 @@
 // (source id, target id); $after_source/$after_target form the keyset cursor.
 CALL () {
   MATCH (s:Object {environment: $environment})-[r]->(t:Object)
-  WHERE r.link_type IS NOT NULL
+  WHERE s.id IS NOT NULL AND r.link_type IS NOT NULL
     AND ($link_type IS NULL OR r.link_type = $link_type)
     AND ($state IS NULL OR r.state = $state)
     AND ($status IS NULL OR r.status = $status)
@@ -13,7 +13,7 @@ CALL () {
 }
 CALL () {
   MATCH (s:Object {environment: $environment})-[r]->(t:Object)
-  WHERE r.link_type IS NOT NULL
+  WHERE s.id IS NOT NULL AND r.link_type IS NOT NULL
     AND ($link_type IS NULL OR r.link_type = $link_type)
     AND ($state IS NULL OR r.state = $state)
     AND ($status IS NULL OR r.status = $status)

@@ -2,7 +2,8 @@
 // total matching the filters. Every filter is a parameter; null means "any".
 CALL () {
   MATCH (n:Object {environment: $environment})
-  WHERE ($type IS NULL OR n.type = $type)
+  WHERE n.id IS NOT NULL
+    AND ($type IS NULL OR n.type = $type)
     AND ($name_contains IS NULL OR toLower(n.name) CONTAINS toLower($name_contains))
     AND ($status IS NULL OR n.status = $status)
     AND ($id_path_prefix IS NULL OR n.id_path STARTS WITH $id_path_prefix)
@@ -10,7 +11,8 @@ CALL () {
 }
 CALL () {
   MATCH (n:Object {environment: $environment})
-  WHERE ($type IS NULL OR n.type = $type)
+  WHERE n.id IS NOT NULL
+    AND ($type IS NULL OR n.type = $type)
     AND ($name_contains IS NULL OR toLower(n.name) CONTAINS toLower($name_contains))
     AND ($status IS NULL OR n.status = $status)
     AND ($id_path_prefix IS NULL OR n.id_path STARTS WITH $id_path_prefix)

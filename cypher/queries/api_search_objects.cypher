@@ -3,6 +3,6 @@
 MATCH (e:Environment)
 WHERE $names IS NULL OR e.name IN $names
 MATCH (n:Object {environment: e.name})
-WHERE toLower(n.name) CONTAINS toLower($needle)
+WHERE n.id IS NOT NULL AND toLower(n.name) CONTAINS toLower($needle)
 WITH n ORDER BY n.environment, n.id LIMIT $limit
 RETURN properties(n) AS props

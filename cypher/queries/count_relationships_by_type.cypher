@@ -1,4 +1,4 @@
 // How many relationships of each type start at objects of an environment.
-MATCH (:Object {environment: $environment})-[r]->()
+MATCH (n:Object {environment: $environment})-[r]->() WHERE n.id IS NOT NULL
 RETURN type(r) AS type, count(*) AS count
 ORDER BY type

@@ -6,7 +6,7 @@ CALL (root) {
 }
 CALL (root) {
   OPTIONAL MATCH (d:Object)
-  WHERE d.environment = $environment AND root.id_path IS NOT NULL
+  WHERE d.environment = $environment AND d.id IS NOT NULL AND root.id_path IS NOT NULL
     AND d.id_path STARTS WITH root.id_path + '/'
   RETURN collect(DISTINCT d) AS by_path
 }

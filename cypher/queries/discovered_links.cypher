@@ -1,6 +1,6 @@
 // The environment's discovered (not implicit) links: pass 0 of the implicit-link closure.
 MATCH (s:Object)-[r]->(t:Object)
-WHERE s.environment = $environment AND r.link_type IS NOT NULL
+WHERE s.environment = $environment AND s.id IS NOT NULL AND r.link_type IS NOT NULL
   AND NOT coalesce(r.implicit, false)
 RETURN s.id AS source_id, s.type AS source_type, t.id AS target_id, r.link_type AS link_type,
        r.host AS host, r.switch AS switch, properties(r) AS props

@@ -2,4 +2,5 @@
 // out). The store keeps them to find link ends without an index search.
 UNWIND $ids AS id
 MATCH (n:Object {environment: $environment, id: id})
+  USING INDEX n:Object(environment, id)
 RETURN id, elementId(n) AS element_id

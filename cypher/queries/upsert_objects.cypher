@@ -3,6 +3,8 @@
 // ["Folder", "VnicsFolder"]), computed by the store, never taken from input.
 // Rows whose parent is not (yet) in the graph come back as orphans, for a second pass;
 // every row's element id comes back too (the store finds link ends by it).
+// USING INDEX pins the identity index for the parent: planned on an empty database next
+// to an index on environment alone, the parent search once scanned the environment.
 UNWIND $rows AS row
 MERGE (n:Object {environment: $environment, id: row.id})
   ON CREATE SET n.first_seen = datetime.transaction()
@@ -12,6 +14,7 @@ SET n += row.props,
 SET n:$(row.labels)
 WITH n, row
 OPTIONAL MATCH (p:Object {environment: $environment, id: row.parent_id})
+  USING INDEX p:Object(environment, id)
 CALL (n, p) {
   WITH n, p WHERE p IS NOT NULL
   OPTIONAL MATCH (old)-[c:CONTAINS]->(n) WHERE old <> p
