@@ -33,6 +33,7 @@ from topology.store import GraphStore, LinkRecord, ObjectRecord
 ENVIRONMENT = "bench-load"
 BASELINE_ENVIRONMENT = "bench-load-baseline"
 WARMUP_ENVIRONMENT = "bench-load-warmup"
+WARMUP_SECONDS = 150.0
 
 
 def _records(environment: str, objects: int) -> tuple[list[ObjectRecord], list[LinkRecord]]:
@@ -67,7 +68,7 @@ def _timed_write(store: GraphStore, objects: list[ObjectRecord],
 
 
 def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int,
-        warmup_objects: int | None = None, warmup_seconds: float = 60.0,
+        warmup_objects: int | None = None, warmup_seconds: float = WARMUP_SECONDS,
         repeat: int = 3) -> dict[str, Any]:
     config = load_config()
     with open_store(config) as store:
@@ -78,19 +79,23 @@ def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int,
               file=sys.stderr)
         _wipe(store, ENVIRONMENT)
         _wipe(store, BASELINE_ENVIRONMENT)
-        # Warm the server's JIT with the same queries first: on a fresh server the C2
-        # compiler alone took 9-11 s of CPU during a 100k-object create (measured with
-        # per-thread CPU), which is not what a long-running service pays.
-        # One pass was not enough: after a 30,000-object pass, three more 100,000-object
-        # creates in a row took 22.8, 15.0 and 13.2 s of server CPU (measured), so the
-        # warm-up repeats write-and-wipe until the rate settles.
-        if warmup_objects is None:
-            warmup_objects = min(objects, 50_000)
-        warm_objects, warm_links = _records(WARMUP_ENVIRONMENT, warmup_objects)
+        # Warm the server up with the same writes first: its JIT, and a store that has held
+        # this much data before (what a long-running service has). Measured: on a fresh
+        # server, 50,000-object rounds settled at 16,109 and 15,536 rows/s, yet the
+        # 200,000-object creates timed after them still rose 14,260 -> 15,654 -> 19,672;
+        # with full-size rounds the creates rose 8,075 -> 17,733 -> 15,257 -> 19,981 and
+        # then held at 21,260 and 21,343. So the warm-up writes (and wipes) the timed data
+        # itself, for at least `warmup_seconds`, then until the rate settles.
+        if warmup_objects is None or warmup_objects == objects:
+            warmup_objects, warm_environment = objects, ENVIRONMENT
+            warm_objects, warm_links = object_records, link_records
+        else:
+            warm_environment = WARMUP_ENVIRONMENT
+            warm_objects, warm_links = _records(WARMUP_ENVIRONMENT, warmup_objects)
 
         def warm_round() -> float:
             rate = _timed_write(store, warm_objects, warm_links)["rows_per_second"]
-            _wipe(store, WARMUP_ENVIRONMENT)
+            _wipe(store, warm_environment)
             return rate
 
         warmup_rates = warm_up("batched writes", warm_round, warmup_seconds)
@@ -168,11 +173,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="concurrent write transactions (default: the configured "
                              f"{defaults.write_concurrency})")
     parser.add_argument("--warmup-objects", type=int,
-                        help="objects written (and wiped) per warm-up round, to warm the "
-                             "server's JIT (default: as many as --objects, at most 50000)")
-    parser.add_argument("--warmup-seconds", type=float, default=60.0,
+                        help="objects written (and wiped) per warm-up round (default: the "
+                             "timed data itself, --objects)")
+    parser.add_argument("--warmup-seconds", type=float, default=WARMUP_SECONDS,
                         help="warm up at least this long, then until the rate settles "
-                             "(default: 60)")
+                             f"(default: {WARMUP_SECONDS:g})")
     parser.add_argument("--repeat", type=int, default=3,
                         help="times the create is timed; the median is reported (default: 3)")
     parser.add_argument("--output", type=Path, help="JSON result file "
