@@ -148,6 +148,7 @@ def run(objects: int, baseline_rows: int, batch_size: int, concurrency: int,
         "write_concurrency": concurrency,
         "batched_create": created,
         "batched_create_rounds_rows_per_second": [c["rows_per_second"] for c in creates],
+        "batched_create_rounds": creates,
         "batched_update": updated,
         "one_row_per_transaction": baseline,
         "speedup_create_vs_one_row": round(created["rows_per_second"]

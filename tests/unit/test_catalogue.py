@@ -84,3 +84,12 @@ def test_unknown_names_are_refused(bad):
         catalogue.object_type(bad)
     with pytest.raises(catalogue.UnknownTypeError):
         catalogue.link_type(bad)
+
+
+def test_each_pair_of_end_types_has_one_link_type():
+    # The store's link upsert relies on it: MERGE on the one type is "at most one link per
+    # ordered pair of objects", with no search for links of other types between them.
+    by_ends: dict[tuple[str, str], list[str]] = {}
+    for link in catalogue.link_types(include_derived=True):
+        by_ends.setdefault((link.source_type, link.target_type), []).append(link.name)
+    assert {ends: names for ends, names in by_ends.items() if len(names) > 1} == {}

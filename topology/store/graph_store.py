@@ -518,8 +518,7 @@ class GraphStore:
 
     @staticmethod
     def _link_params(environment: str, link: catalogue.LinkType) -> dict[str, Any]:
-        return {"environment": environment, "link_type": link.name,
-                "relationship_type": link.relationship_type}
+        return {"environment": environment, "link_type": link.name}
 
     def _link_batches(self, environment: str, type_name: str,
                       items: list[tuple[int, LinkRecord]],
