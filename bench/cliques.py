@@ -20,7 +20,6 @@ and Neo4j ``PROFILE`` db hits of the compiled query; JSON in ``bench/results/``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import random
 import statistics
 import sys
@@ -50,7 +49,7 @@ def _ensure_environment(store: GraphStore, objects: int) -> int:
         print(f"reusing environment {ENVIRONMENT} ({have:,} objects)", file=sys.stderr)
         return have
     print(f"loading about {objects:,} objects into {ENVIRONMENT}...", file=sys.stderr)
-    store.remove_stale(ENVIRONMENT, dt.datetime(9999, 1, 1, tzinfo=dt.UTC))
+    store.drop_environment(ENVIRONMENT)
     collections = generate(shape_for_objects(objects, environment=ENVIRONMENT))
     env_props, _ = transform.environment_config(collections["environments_config"][0])
     store.upsert_environment(ENVIRONMENT, env_props)

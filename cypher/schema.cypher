@@ -8,6 +8,18 @@ FOR (n:Object) REQUIRE (n.environment, n.id) IS UNIQUE;
 CREATE CONSTRAINT environment_name IF NOT EXISTS
 FOR (e:Environment) REQUIRE e.name IS UNIQUE;
 
+// Tombstones: what a delete (or a scan's cleanup) removed, and when, so that an older
+// write arriving late cannot bring it back; each expires (expires_at) and is purged.
+CREATE CONSTRAINT tombstone_identity IF NOT EXISTS
+FOR (b:Tombstone) REQUIRE (b.environment, b.id) IS UNIQUE;
+
+CREATE CONSTRAINT link_tombstone_identity IF NOT EXISTS
+FOR (b:LinkTombstone) REQUIRE (b.environment, b.source_id, b.target_id) IS UNIQUE;
+
+CREATE INDEX tombstone_expiry IF NOT EXISTS FOR (b:Tombstone) ON (b.expires_at);
+
+CREATE INDEX link_tombstone_expiry IF NOT EXISTS FOR (b:LinkTombstone) ON (b.expires_at);
+
 CREATE CONSTRAINT clique_type_id IF NOT EXISTS
 FOR (c:CliqueType) REQUIRE c.id IS UNIQUE;
 

@@ -103,11 +103,9 @@ def graph_store(neo4j_target: Neo4jTarget) -> Iterator[GraphStore]:
 
 
 def drop_environment(store: GraphStore, environment: str) -> None:
-    """Remove everything of one environment (objects, links, the Environment node)."""
-    store.write("MATCH (n:Object {environment: $environment}) DETACH DELETE n",
-                environment=environment)
-    store.write("MATCH (e:Environment {name: $environment}) DETACH DELETE e",
-                environment=environment)
+    """Remove everything of one environment (objects, links, tombstones, the Environment
+    node)."""
+    store.drop_environment(environment)
 
 
 @pytest.fixture

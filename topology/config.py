@@ -66,6 +66,8 @@ class StoreConfig:
     batch_size: int = 2000
     cleanup_batch_size: int = 10000
     write_concurrency: int = 2
+    tombstone_ttl: float = 86400.0
+    """Seconds a delete keeps turning older writes of what it deleted away."""
 
 
 @dataclass(frozen=True)

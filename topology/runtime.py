@@ -28,6 +28,7 @@ def open_store(config: Config, *, apply_schema: bool = True) -> GraphStore:
         batch_size=config.store.batch_size,
         cleanup_batch_size=config.store.cleanup_batch_size,
         write_concurrency=config.store.write_concurrency,
+        tombstone_ttl=config.store.tombstone_ttl,
     )
     if apply_schema:
         store.apply_schema()

@@ -6,18 +6,34 @@
 // element ids up afresh and tries once more).
 // At most one link joins an ordered pair of objects (Calipso's upsert key is environment,
 // source, target): the catalogue gives each (source type, target type) one link type, so
-// MERGE on that type is the whole upsert. (An earlier version also deleted links of other
-// types between the pair in a subquery; with stale counts, after a wipe, the planner made
-// that a scan of every relationship in the database for each row.)
+// MERGE on that type is the whole upsert.
+// Ordering as for objects (upsert_objects.cypher): a row no newer than a live tombstone
+// of the link is dropped; a row older than the link's source time changes nothing.
 UNWIND $rows AS row
 MATCH (s:__SOURCE_LABEL__)
 WHERE elementId(s) = row.s AND s.environment = $environment AND s.id = row.source_id
 MATCH (t:__TARGET_LABEL__)
 WHERE elementId(t) = row.t AND t.environment = $environment AND t.id = row.target_id
+WITH s, t, row
+WHERE row.source_time IS NULL OR NOT EXISTS {
+  MATCH (b:LinkTombstone {environment: $environment, source_id: row.source_id,
+                          target_id: row.target_id})
+  WHERE b.deleted_at >= row.source_time AND b.expires_at > datetime.transaction()
+}
 MERGE (s)-[r:__REL_TYPE__]->(t)
   ON CREATE SET r.first_seen = datetime.transaction()
-SET r += row.props,
+WITH r, row,
+     row.source_time IS NULL OR r.source_time IS NULL
+       OR row.source_time >= r.source_time AS fresh
+SET r += CASE WHEN fresh THEN row.props ELSE {} END,
     r.environment = $environment,
     r.link_type = $link_type,
-    r.last_seen = datetime.transaction()
-RETURN collect(row.i) AS written
+    r.last_seen = CASE WHEN fresh OR r.provenance = $provenance
+                  THEN datetime.transaction() ELSE r.last_seen END,
+    r.source_time = CASE WHEN fresh THEN coalesce(row.source_time, r.source_time)
+                    ELSE r.source_time END,
+    r.provenance = CASE WHEN fresh THEN coalesce($provenance, r.provenance)
+                   ELSE r.provenance END
+RETURN collect(row.i) AS written,
+       collect(CASE WHEN r.first_seen = datetime.transaction() THEN row.i END) AS created,
+       collect(CASE WHEN NOT fresh THEN row.i END) AS outdated

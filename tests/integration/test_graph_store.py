@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
-import time
 
-import pytest
+from neo4j.exceptions import TransientError
 
-from topology.store import GraphStore, ObjectRecord, link_record, object_record
+from topology.store import GraphStore, ObjectRecord, WriteReport, link_record, object_record
 
 
 def _tree(environment: str) -> list[ObjectRecord]:
@@ -173,15 +173,14 @@ def test_links_find_an_end_deleted_and_written_again_since(graph_store, environm
     assert ends == [{"s": "vm-1", "t": "node-1-tap1"}]
 
 
-def test_links_are_written_when_the_element_id_memory_overflows(graph_store, environment,
-                                                               monkeypatch):
+def test_links_are_written_when_the_element_id_memory_overflows(graph_store, environment):
     """A link type with more distinct ends than the store remembers (the memory is cleared
     as it fills) must still find every end."""
-    monkeypatch.setattr("topology.store.graph_store._ELEMENT_ID_LIMIT", 3)
     vnics = [object_record(environment, {"id": f"v{i}", "type": "vnic"}) for i in range(6)]
     bridges = [object_record(environment, {"id": f"b{i}", "type": "vconnector"})
                for i in range(6)]
     other = GraphStore(graph_store.driver, database=graph_store.database, batch_size=2)
+    other.element_ids.limit = 3
     other.upsert_objects(vnics + bridges)
     links = [link_record(environment, {"source_id": f"v{i}", "target_id": f"b{i}",
                                        "link_type": "vnic-vconnector"}) for i in range(6)]
@@ -296,58 +295,15 @@ def test_delete_object_removes_descendants_and_all_their_links(graph_store, envi
     assert graph_store.delete_object(environment, "no-such-object") == 0
 
 
-def test_stale_cleanup_keeps_what_was_written_after_the_scan_started(graph_store, environment):
-    graph_store.upsert_objects(_tree(environment))
-    graph_store.upsert_links(_links(environment))
-    scan_started = graph_store.now()
-    # The scan sees only part of the tree again...
-    seen_again = [r for r in _tree(environment) if r.id in {f"{environment}-regions", "node-1",
-                                                             "net-a"}]
-    graph_store.upsert_objects(seen_again)
-    # ...and meanwhile an event adds a new object, after the scan's start.
-    event_object = object_record(environment, {"id": "vm-2", "type": "instance",
-                                               "parent_id": "node-1"})
-    graph_store.upsert_objects([event_object])
-
-    report = graph_store.remove_stale(environment, scan_started)
-    assert report.links == 1
-    assert report.objects == 4
-    left = {r["id"] for r in graph_store.read(
-        "MATCH (n:Object {environment: $e}) RETURN n.id AS id", e=environment)}
-    assert left == {f"{environment}-regions", "node-1", "net-a", "vm-2"}
-
-
-def test_stale_cleanup_touches_no_other_environment(graph_store, environment,
-                                                    make_environment):
-    other = make_environment()
-    graph_store.upsert_objects(_tree(other))
-    graph_store.upsert_objects(_tree(environment))
-    report = graph_store.remove_stale(environment, graph_store.now())
-    assert report.objects == 7
-    assert graph_store.count_labels(other)["Object"] == 7
-
-
-def test_stale_cleanup_deletes_in_chunks(graph_store, environment):
-    rows = [object_record(environment, {"id": f"p{i}", "type": "port"}) for i in range(2500)]
-    graph_store.upsert_objects(rows)
-    report = graph_store.remove_stale(environment, graph_store.now())
-    assert report.objects == 2500  # three chunks of at most 1000
-    assert graph_store.count_labels(environment) == {}
-
-
-def test_remove_stale_refuses_an_empty_environment(graph_store):
-    with pytest.raises(ValueError):
-        graph_store.remove_stale("", graph_store.now())
-
-
-def test_a_deadlocked_batch_is_retried_after_a_short_pause(graph_store, environment):
-    """Two writers lock two objects in opposite orders: Neo4j aborts one, whose retry must
-    not sleep the driver's default second (the store writes with two concurrent batches,
-    and such deadlocks happen in real scans)."""
+def test_a_deadlocked_transaction_is_retried_and_counted(graph_store, environment):
+    """Two writers lock two objects in opposite orders: Neo4j aborts one with a deadlock,
+    and the store retries it (both commit), counting the retry by kind instead of logging
+    a warning for it."""
     graph_store.upsert_objects(_tree(environment))
     first_attempt = threading.Barrier(2, timeout=30)
     attempts: list[str] = []
-    finished: dict[str, float] = {}
+    retried: list[str] = []
+    committed: list[str] = []
 
     def writer(name: str, order: tuple[str, str]) -> None:
         def work(tx) -> None:
@@ -359,17 +315,35 @@ def test_a_deadlocked_batch_is_retried_after_a_short_pause(graph_store, environm
             tx.run("MATCH (n:Object {environment: $e, id: $id}) SET n.lock_test = $name",
                    e=environment, id=order[1], name=name).consume()
 
-        with graph_store._session() as session:
-            session.execute_write(work)
-        finished[name] = time.monotonic()
+        graph_store.transactions.write(work, on_retry=retried.append)
+        committed.append(name)
 
-    started = time.monotonic()
     threads = [threading.Thread(target=writer, args=("a", ("vm-1", "net-a"))),
                threading.Thread(target=writer, args=("b", ("net-a", "vm-1")))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert set(finished) == {"a", "b"}  # both committed in the end
+    assert sorted(committed) == ["a", "b"]  # both committed in the end
     assert len(attempts) == 3  # one of them was aborted once and retried
-    assert max(finished.values()) - started < 0.8  # the default first pause is 0.8-1.2 s
+    assert retried == ["deadlock"]
+
+
+def test_a_bulk_write_reports_its_retries_once(graph_store, environment, caplog):
+    """Transient failures of batches are summed in the report and logged in one line."""
+    graph_store.upsert_objects(_tree(environment))
+    report = WriteReport()
+    calls = []
+
+    def flaky(tx):
+        calls.append(1)
+        if len(calls) == 1:
+            raise TransientError("simulated deadlock")  # what the server sends, retryable
+        return tx.run("RETURN 1 AS one").single()["one"]
+
+    graph_store.transactions.write(flaky, on_retry=lambda kind: report.retries.update([kind]))
+    assert len(calls) == 2 and sum(report.retries.values()) == 1
+    with caplog.at_level(logging.INFO, logger="topology.store"):
+        GraphStore._finish("objects", report, 0.0)
+    lines = [r.getMessage() for r in caplog.records if "retried" in r.getMessage()]
+    assert len(lines) == 1 and "1 transient failures retried" in lines[0]

@@ -17,7 +17,8 @@ from typing import Any
 JSON_PROPERTY = "attributes"
 
 # Properties the store manages itself; a document cannot set them.
-MANAGED = frozenset({"environment", "first_seen", "last_seen", "link_type"})
+MANAGED = frozenset({"environment", "first_seen", "last_seen", "link_type", "provenance",
+                     "source_time"})
 
 _MAX_KEY_LENGTH = 128
 _INT64 = (-(2**63), 2**63 - 1)

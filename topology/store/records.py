@@ -7,6 +7,7 @@ raises :class:`topology.catalogue.UnknownTypeError` here, before anything reache
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,14 @@ LIFTED_LINK_ATTRIBUTES = ("network",)
 
 class RecordError(ValueError):
     """A document cannot become an object or a link; the message says why."""
+
+
+def checked_source_time(value: dt.datetime | None) -> dt.datetime | None:
+    """A source time must carry its time zone: Neo4j does not order a zoned and a local
+    time against each other (the comparison is null), so a naive one would never win."""
+    if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
+        raise RecordError(f"source time {value!r} must be a datetime with a time zone")
+    return value
 
 
 def _required_text(document: Mapping[str, Any], key: str) -> str:
@@ -45,6 +54,8 @@ class ObjectRecord:
     parent_id: str | None
     parent_type: str | None
     props: dict[str, Any] = field(repr=False)
+    source_time: dt.datetime | None = None
+    """When the source says this was true (an API ``updated_at``...); None: the write's."""
 
     @property
     def object_type(self) -> catalogue.ObjectType:
@@ -58,7 +69,8 @@ class ObjectRecord:
         )
 
 
-def object_record(environment: str, document: Mapping[str, Any]) -> ObjectRecord:
+def object_record(environment: str, document: Mapping[str, Any], *,
+                  source_time: dt.datetime | None = None) -> ObjectRecord:
     """Build an object record from a Calipso-shaped inventory document."""
     object_id = _required_text(document, "id")
     type_name = _required_text(document, "type")
@@ -78,7 +90,7 @@ def object_record(environment: str, document: Mapping[str, Any]) -> ObjectRecord
     if props.get("name") is None:
         props["name"] = object_id  # Calipso: name falls back to the id
     return ObjectRecord(environment, object_id, type_name, parent_id or None,
-                        parent_type or None, props)
+                        parent_type or None, props, checked_source_time(source_time))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +102,16 @@ class LinkRecord:
     source_id: str
     target_id: str
     props: dict[str, Any] = field(repr=False)
+    source_time: dt.datetime | None = None
+    """When the source says this was true; None: the write's."""
 
     @property
     def type(self) -> catalogue.LinkType:
         return catalogue.link_type(self.link_type)
 
 
-def link_record(environment: str, document: Mapping[str, Any]) -> LinkRecord:
+def link_record(environment: str, document: Mapping[str, Any], *,
+                source_time: dt.datetime | None = None) -> LinkRecord:
     """Build a link record from a Calipso-shaped link document."""
     source_id = _required_text(document, "source_id")
     target_id = _required_text(document, "target_id")
@@ -120,4 +135,5 @@ def link_record(environment: str, document: Mapping[str, Any]) -> LinkRecord:
     props.setdefault("implicit", False)
     if props["implicit"] is None:
         props["implicit"] = False
-    return LinkRecord(environment, type_name, source_id, target_id, props)
+    return LinkRecord(environment, type_name, source_id, target_id, props,
+                      checked_source_time(source_time))

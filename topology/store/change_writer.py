@@ -1,0 +1,193 @@
+"""Applying a change set inside one transaction.
+
+The same queries as the bulk writers (``upsert_objects``, ``upsert_links``...), run one
+after the other in the caller's transaction, step by step in the order the change set
+holds them. Only queries run here: the transaction may be retried whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, LiteralString
+
+import neo4j
+
+from topology.store.changes import (
+    ChangeSet,
+    LinkDelete,
+    LinkStatus,
+    ObjectStatus,
+    Step,
+    SubtreeDelete,
+)
+from topology.store.link_writer import link_query, link_row
+from topology.store.object_writer import object_row, provenance_key
+from topology.store.queries import query
+from topology.store.records import LinkRecord, ObjectRecord
+from topology.store.reports import ChangeReport
+
+
+def _run(tx: neo4j.Transaction, text: LiteralString, **params: Any) -> dict[str, Any]:
+    """The single answer row of a query (an empty dict when it returns none)."""
+    record = tx.run(text, params).single()
+    return dict(record) if record is not None else {}
+
+
+def _parents_first(records: Sequence[ObjectRecord]) -> list[ObjectRecord]:
+    """``records`` ordered so that a parent in the same step comes before its children."""
+    by_id = {record.id: record for record in records}
+    placed: set[str] = set()
+    order: list[ObjectRecord] = []
+
+    def place(record: ObjectRecord, path: set[str]) -> None:
+        if record.id in placed or record.id in path:
+            return
+        parent = by_id.get(record.parent_id or "")
+        if parent is not None:
+            place(parent, path | {record.id})
+        placed.add(record.id)
+        order.append(record)
+
+    for record in records:
+        place(record, set())
+    return order
+
+
+class ChangeWriter:
+    """Runs one change set's steps in a transaction and reports what changed."""
+
+    def __init__(self, change_set: ChangeSet, tombstone_ttl: float) -> None:
+        self.change_set = change_set
+        self.environment = change_set.environment
+        self.ttl = tombstone_ttl
+        self.provenance = provenance_key(change_set.provenance)
+        self.element_ids: dict[str, str] = {}
+
+    def _time(self, item_time: dt.datetime | None = None) -> dt.datetime | None:
+        return item_time or self.change_set.source_time
+
+    def apply(self, tx: neo4j.Transaction) -> ChangeReport:
+        report = ChangeReport()
+        self.element_ids = {}
+        for step in self.change_set.steps:
+            handler = getattr(self, f"_{step.kind}")
+            handler(tx, step, report)
+        return report
+
+    def _objects(self, tx: neo4j.Transaction, step: Step, report: ChangeReport) -> None:
+        records = _parents_first([item for item in step.items
+                                  if isinstance(item, ObjectRecord)])
+        answer = _run(tx, query("upsert_objects"), environment=self.environment,
+                      provenance=self.provenance,
+                      rows=[object_row(r, self.change_set.source_time) for r in records])
+        pairs = dict(answer.get("element_ids", []))
+        self.element_ids.update(pairs)
+        created = set(answer.get("created", []))
+        outdated = set(answer.get("outdated", []))
+        applied = [r for r in records if r.id in pairs and r.id not in outdated]
+        report.objects_created += [r.id for r in applied if r.id in created]
+        report.objects_updated += [r.id for r in applied if r.id not in created]
+        report.objects_outdated += [r.id for r in records
+                                    if r.id not in pairs or r.id in outdated]
+        report.orphans += answer.get("orphans", [])
+        top_level = [{"id": r.id} for r in applied if r.under_environment]
+        if top_level:
+            _run(tx, query("attach_to_environment"), environment=self.environment,
+                 rows=top_level)
+
+    def _links(self, tx: neo4j.Transaction, step: Step, report: ChangeReport) -> None:
+        records = [item for item in step.items if isinstance(item, LinkRecord)]
+        ends = {r.source_id for r in records} | {r.target_id for r in records}
+        missing = [end for end in ends if end not in self.element_ids]
+        if missing:
+            found = tx.run(query("element_ids"), environment=self.environment, ids=missing)
+            self.element_ids.update((row["id"], row["element_id"]) for row in found)
+        by_type: dict[str, list[int]] = defaultdict(list)
+        for index, record in enumerate(records):
+            by_type[record.link_type].append(index)
+        for indices in by_type.values():
+            link = records[indices[0]].type
+            rows = [link_row(self.element_ids, i, records[i], self.change_set.source_time)
+                    for i in indices]
+            answer = _run(tx, link_query(link), environment=self.environment,
+                          link_type=link.name, provenance=self.provenance, rows=rows)
+            written = set(answer.get("written", []))
+            created = set(answer.get("created", []))
+            outdated = set(answer.get("outdated", []))
+            unwritten = [row for row in rows if row["i"] not in written]
+            buried: set[int] = set()
+            if unwritten:
+                buried = set(_run(tx, query("buried_links"), environment=self.environment,
+                                  rows=unwritten).get("buried", []))
+            for i in indices:
+                pair = (records[i].source_id, records[i].target_id)
+                if i in outdated or i in buried:
+                    report.links_outdated.append(pair)
+                elif i not in written:
+                    report.links_missing.append(pair)
+                elif i in created:
+                    report.links_created.append(pair)
+                else:
+                    report.links_updated.append(pair)
+
+    def _delete_links(self, tx: neo4j.Transaction, step: Step,
+                      report: ChangeReport) -> None:
+        rows = [{"source_id": item.source_id, "target_id": item.target_id}
+                for item in step.items if isinstance(item, LinkDelete)]
+        answer = _run(tx, query("delete_links"), environment=self.environment, rows=rows,
+                      source_time=self._time(), ttl=self.ttl)
+        report.links_deleted += [(s, t) for s, t in answer.get("deleted", [])]
+        report.links_outdated += [(s, t) for s, t in answer.get("outdated", [])]
+
+    def _delete_subtrees(self, tx: neo4j.Transaction, step: Step,
+                         report: ChangeReport) -> None:
+        for item in step.items:
+            assert isinstance(item, SubtreeDelete)
+            answer = _run(tx, query("delete_subtree"), environment=self.environment,
+                          id=item.object_id, source_time=self._time(), ttl=self.ttl)
+            deleted = answer.get("deleted", [])
+            report.objects_deleted += deleted
+            if not deleted and self._exists(tx, item.object_id):
+                report.objects_outdated.append(item.object_id)
+            for object_id in deleted:
+                self.element_ids.pop(object_id, None)
+
+    def _exists(self, tx: neo4j.Transaction, object_id: str) -> bool:
+        return bool(_run(tx, query("element_ids"), environment=self.environment,
+                         ids=[object_id]))
+
+    def _object_status(self, tx: neo4j.Transaction, step: Step,
+                       report: ChangeReport) -> None:
+        items = [item for item in step.items if isinstance(item, ObjectStatus)]
+        rows = [{"i": i, "id": item.object_id, **_status_fields(item.result)}
+                for i, item in enumerate(items)]
+        answer = _run(tx, query("set_object_status"), environment=self.environment,
+                      rows=rows)
+        found, changed = set(answer.get("found", [])), set(answer.get("changed", []))
+        for i, item in enumerate(items):
+            if i in changed:
+                report.statuses_changed.append(item.object_id)
+            elif i not in found:
+                report.statuses_missing.append(item.object_id)
+
+    def _link_status(self, tx: neo4j.Transaction, step: Step,
+                     report: ChangeReport) -> None:
+        items = [item for item in step.items if isinstance(item, LinkStatus)]
+        rows = [{"i": i, "source_id": item.source_id, "target_id": item.target_id,
+                 **_status_fields(item.result)} for i, item in enumerate(items)]
+        answer = _run(tx, query("set_link_status"), environment=self.environment,
+                      rows=rows)
+        found, changed = set(answer.get("found", [])), set(answer.get("changed", []))
+        for i, item in enumerate(items):
+            pair = (item.source_id, item.target_id)
+            if i in changed:
+                report.statuses_changed.append(pair)
+            elif i not in found:
+                report.statuses_missing.append(pair)
+
+
+def _status_fields(result: Any) -> dict[str, Any]:
+    return {"status": result.status, "status_value": result.value,
+            "status_text": result.text, "checked_at": result.checked_at}

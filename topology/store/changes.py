@@ -1,0 +1,139 @@
+"""Change sets: what one live write (an event, a Sensu result, a small loader step) changes.
+
+A change set holds, for one environment, object upserts, link upserts, link deletes,
+subtree deletes and status results, in the order they were added. The store applies it
+in one transaction (:meth:`topology.store.GraphStore.apply`): all of it commits or none
+of it does, and a transient failure (a deadlock, a leader switch) retries the whole.
+
+A change set may carry the source's time of the fact (a notification's timestamp, an
+API ``updated_at``); each upsert or delete may carry its own. Nothing is changed by a
+write older than what the graph holds, and a delete leaves a tombstone that turns away
+older writes of what it deleted. Without a time, writes apply as they come.
+
+Pure data: building a change set checks types against the catalogue and touches no
+database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from topology.store.provenance import Provenance
+from topology.store.records import LinkRecord, ObjectRecord, checked_source_time
+
+STATUS_BY_VALUE = {0: "OK", 1: "Warning", 2: "Error"}
+
+Kind = Literal["objects", "links", "delete_links", "delete_subtrees", "object_status",
+               "link_status"]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    """One check result: its status value (0 OK, 1 Warning, 2 Error), text and time."""
+
+    value: int
+    text: str
+    checked_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        if self.value not in STATUS_BY_VALUE:
+            raise ValueError(f"status value must be 0, 1 or 2, not {self.value!r}")
+        checked_source_time(self.checked_at)
+
+    @property
+    def status(self) -> str:
+        return STATUS_BY_VALUE[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDelete:
+    source_id: str
+    target_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubtreeDelete:
+    object_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectStatus:
+    object_id: str
+    result: StatusResult
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStatus:
+    source_id: str
+    target_id: str
+    result: StatusResult
+
+
+Item = ObjectRecord | LinkRecord | LinkDelete | SubtreeDelete | ObjectStatus | LinkStatus
+
+
+@dataclass
+class Step:
+    """A run of items of one kind, applied together (one query per kind and type)."""
+
+    kind: Kind
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class ChangeSet:
+    """Changes to one environment, applied in one transaction, in the order added."""
+
+    environment: str
+    provenance: Provenance | None = None
+    """Who writes: recorded on every object and link written (scoped cleanup uses it)."""
+    source_time: dt.datetime | None = None
+    """When the source says these facts were true; items may carry their own."""
+    steps: list[Step] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.environment:
+            raise ValueError("a change set needs an environment")
+        checked_source_time(self.source_time)
+
+    def __len__(self) -> int:
+        return sum(len(step.items) for step in self.steps)
+
+    def __bool__(self) -> bool:
+        return any(step.items for step in self.steps)
+
+    def _add(self, kind: Kind, item: Item) -> ChangeSet:
+        if not self.steps or self.steps[-1].kind != kind:
+            self.steps.append(Step(kind))
+        self.steps[-1].items.append(item)
+        return self
+
+    def _check_environment(self, record: ObjectRecord | LinkRecord) -> None:
+        if record.environment != self.environment:
+            raise ValueError(f"record of environment {record.environment!r} in a change "
+                             f"set of {self.environment!r}")
+
+    def upsert_object(self, record: ObjectRecord) -> ChangeSet:
+        self._check_environment(record)
+        return self._add("objects", record)
+
+    def upsert_link(self, record: LinkRecord) -> ChangeSet:
+        self._check_environment(record)
+        return self._add("links", record)
+
+    def delete_link(self, source_id: str, target_id: str) -> ChangeSet:
+        """Delete the link from ``source_id`` to ``target_id`` (whatever its type)."""
+        return self._add("delete_links", LinkDelete(source_id, target_id))
+
+    def delete_subtree(self, object_id: str) -> ChangeSet:
+        """Delete an object, its descendants and all their links."""
+        return self._add("delete_subtrees", SubtreeDelete(object_id))
+
+    def set_object_status(self, object_id: str, result: StatusResult) -> ChangeSet:
+        return self._add("object_status", ObjectStatus(object_id, result))
+
+    def set_link_status(self, source_id: str, target_id: str,
+                        result: StatusResult) -> ChangeSet:
+        return self._add("link_status", LinkStatus(source_id, target_id, result))
