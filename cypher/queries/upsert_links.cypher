@@ -23,16 +23,18 @@ WHERE row.source_time IS NULL OR NOT EXISTS {
 MERGE (s)-[r:__REL_TYPE__]->(t)
   ON CREATE SET r.first_seen = datetime.transaction()
 WITH r, row,
-     row.source_time IS NULL OR r.source_time IS NULL
-       OR row.source_time >= r.source_time AS fresh
+     CASE WHEN row.source_time IS NULL THEN true
+          WHEN r.source_time IS NULL THEN true
+          ELSE row.source_time >= r.source_time END AS fresh
 SET r += CASE WHEN fresh THEN row.props ELSE {} END,
     r.environment = $environment,
     r.link_type = $link_type,
-    r.last_seen = CASE WHEN fresh OR r.provenance = $provenance
-                  THEN datetime.transaction() ELSE r.last_seen END,
-    r.source_time = CASE WHEN fresh THEN coalesce(row.source_time, r.source_time)
+    r.last_seen = CASE WHEN fresh THEN datetime.transaction()
+                  WHEN r.provenance = $provenance THEN datetime.transaction()
+                  ELSE r.last_seen END,
+    r.source_time = CASE WHEN fresh AND row.source_time IS NOT NULL THEN row.source_time
                     ELSE r.source_time END,
-    r.provenance = CASE WHEN fresh THEN coalesce($provenance, r.provenance)
+    r.provenance = CASE WHEN fresh AND $provenance IS NOT NULL THEN $provenance
                    ELSE r.provenance END
 RETURN collect(row.i) AS written,
        collect(CASE WHEN r.first_seen = datetime.transaction() THEN row.i END) AS created,

@@ -25,18 +25,21 @@ WHERE row.source_time IS NULL OR NOT EXISTS {
 MERGE (n:Object {environment: $environment, id: row.id})
   ON CREATE SET n.first_seen = datetime.transaction()
 WITH n, row,
-     row.source_time IS NULL OR n.source_time IS NULL
-       OR row.source_time >= n.source_time AS fresh
-REMOVE n:$(CASE WHEN fresh AND n.type <> row.props.type
-           THEN [label IN labels(n) WHERE label <> 'Object' AND NOT label IN row.labels]
-           ELSE [] END)
+     CASE WHEN row.source_time IS NULL THEN true
+          WHEN n.source_time IS NULL THEN true
+          ELSE row.source_time >= n.source_time END AS fresh
+CALL (n, row, fresh) {
+  WITH n, row WHERE fresh AND n.type <> row.props.type
+  REMOVE n:$([label IN labels(n) WHERE label <> 'Object' AND NOT label IN row.labels])
+}
 SET n += CASE WHEN fresh THEN row.props ELSE {} END,
     n.environment = $environment,
-    n.last_seen = CASE WHEN fresh OR n.provenance = $provenance
-                  THEN datetime.transaction() ELSE n.last_seen END,
-    n.source_time = CASE WHEN fresh THEN coalesce(row.source_time, n.source_time)
+    n.last_seen = CASE WHEN fresh THEN datetime.transaction()
+                  WHEN n.provenance = $provenance THEN datetime.transaction()
+                  ELSE n.last_seen END,
+    n.source_time = CASE WHEN fresh AND row.source_time IS NOT NULL THEN row.source_time
                     ELSE n.source_time END,
-    n.provenance = CASE WHEN fresh THEN coalesce($provenance, n.provenance)
+    n.provenance = CASE WHEN fresh AND $provenance IS NOT NULL THEN $provenance
                    ELSE n.provenance END
 SET n:$(CASE WHEN fresh THEN row.labels ELSE [] END)
 WITH n, row, fresh
