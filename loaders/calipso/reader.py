@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
 import gzip
 import json
 import re
@@ -32,6 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from topology.gc_pause import paused_gc
 
 __all__ = [
     "COLLECTIONS",
@@ -416,13 +417,8 @@ def read_export(path: str | Path, collection: str | None = None) -> ExportFile:
     parser = _Parser(text, str(path))
     # JSON yields no reference cycles, but the cyclic collector would keep re-scanning the
     # millions of containers being created: pausing it makes big files about twice as fast.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         fmt = parser.parse()
-    finally:
-        if collecting:
-            gc.enable()
     return ExportFile(str(path), coll, parser.documents, parser.bad, fmt)
 
 

@@ -20,7 +20,6 @@ credentials in the environment config and the ``switch_pnic-switch-pnic`` typo i
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
 import json
 import math
@@ -34,6 +33,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from topology.gc_pause import paused_gc
 
 Doc = dict[str, Any]
 
@@ -1136,13 +1137,8 @@ def generate(shape: DemoShape) -> dict[str, list[Doc]]:
     would trigger full collections again and again (making the run superlinear), and none of
     them is part of a reference cycle.
     """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _generate(shape)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _generate(shape: DemoShape) -> dict[str, list[Doc]]:

@@ -34,7 +34,7 @@ from neo4j.exceptions import (
 )
 
 from topology import catalogue
-from topology.store.gc_pause import paused_gc
+from topology.gc_pause import paused_gc
 from topology.store.queries import query, statements
 from topology.store.records import LinkRecord, ObjectRecord
 
