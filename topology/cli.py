@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from topology.config import Config, ConfigError, load_config
+from topology.net import port_taken
 
 log = logging.getLogger("topology")
 
@@ -218,18 +219,6 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
 
 # -- serve ----------------------------------------------------------------------------
 
-def _port_taken(host: str, port: int) -> bool:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
 def _local_admin_token(config: Config) -> str:
     """The admin token kept in the state directory (created once, mode 0600)."""
     from topology.api.auth import new_token
@@ -264,7 +253,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         print("error: no API token configured: set TOPOLOGY_ADMIN_TOKEN (or admin_token / "
               "[[tokens]] in the config file)", file=sys.stderr)
         return EXIT_ERROR
-    if _port_taken(api.host, api.port):
+    if port_taken(api.host, api.port):
         print(f"error: port {api.port} on {api.host} is taken: choose another with --port "
               "or [api] port in the config", file=sys.stderr)
         return EXIT_ERROR

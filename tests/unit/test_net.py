@@ -1,0 +1,23 @@
+"""Free and taken loopback ports."""
+
+from __future__ import annotations
+
+import socket
+
+from topology.net import LOOPBACK, free_port, port_taken
+
+
+def test_a_free_port_can_be_bound() -> None:
+    port = free_port()
+    assert 0 < port < 65536
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, port))
+
+
+def test_a_listening_port_is_taken_and_free_again_once_closed() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind((LOOPBACK, 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert port_taken(LOOPBACK, port)
+    assert not port_taken(LOOPBACK, port)
