@@ -15,7 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from topology.config import Config, ConfigError, load_config
+from topology.config import Config, load_config
+from topology.errors import UserError
 from topology.net import port_taken
 
 log = logging.getLogger("topology")
@@ -430,16 +431,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.log_level)
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    from topology.errors import USER_ERRORS
+    # StoreUnavailableError does not derive from UserError yet (topology/store is being
+    # rewritten); until it does, it is named here.
+    from topology.store import StoreUnavailableError
 
     try:
-        return int(args.handler(config, args))
-    except USER_ERRORS as exc:
+        return int(args.handler(load_config(args.config), args))
+    except (UserError, StoreUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from topology.errors import UserError
+
 DEFAULT_NEO4J_VERSION = "5.26.29"
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, UserError):
     """The configuration file or an override is not usable."""
 
 

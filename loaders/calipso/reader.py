@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from topology.errors import UserError
 from topology.gc_pause import paused_gc
 
 __all__ = [
@@ -61,7 +62,7 @@ _BY_LENGTH = tuple(sorted(COLLECTIONS, key=len, reverse=True))
 _EXTENSIONS = (".json", ".jsonl", ".ndjson", ".gz")
 
 
-class CalipsoExportError(Exception):
+class CalipsoExportError(UserError):
     """A whole export file cannot be used (unreadable, not UTF-8, corrupt, unknown collection)."""
 
 

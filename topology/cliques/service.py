@@ -30,6 +30,7 @@ from topology.cliques.definitions import (
     validate_new,
 )
 from topology.cliques.selection import EnvironmentProfile, select
+from topology.errors import UserError
 from topology.store import GraphStore
 from topology.store.queries import query
 
@@ -38,7 +39,7 @@ T = TypeVar("T")
 DEFAULT_CONSTRAINTS = ("network",)
 
 
-class CliqueLookupError(LookupError):
+class CliqueLookupError(LookupError, UserError):
     """No clique can be computed; the message says why (unknown object, no clique type)."""
 
 
