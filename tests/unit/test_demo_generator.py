@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -14,6 +15,13 @@ import pytest
 
 from loaders.calipso.reader import COLLECTIONS
 from topology import catalogue
+from topology.cliques.definitions import (
+    SHIPPED_CLIQUE_CONSTRAINTS,
+    SHIPPED_CLIQUE_TYPES,
+    CliqueConstraint,
+    CliqueType,
+    fix_link_types,
+)
 from topology.demo import (
     FAKE_SECRETS,
     DemoShape,
@@ -294,6 +302,19 @@ def test_clique_types_are_the_shipped_ones_with_the_typo(demo: dict[str, list[Do
     constraints = {d["focal_point_type"]: d["constraints"] for d in demo["clique_constraints"]}
     assert constraints == {"instance": ["network"], "vservice": ["network"],
                            "network": ["network"]}
+
+
+def test_clique_documents_read_back_as_the_shipped_definitions(
+        demo: dict[str, list[Doc]]) -> None:
+    """Once the importer's typo fix is applied, the export holds exactly the definitions
+    seeded on first start, in the same order."""
+    read_back = []
+    for doc in demo["clique_types"]:
+        link_types, _notes = fix_link_types(doc["link_types"])
+        read_back.append(CliqueType.from_mapping({**doc, "link_types": link_types}))
+    assert read_back == [dataclasses.replace(c, id="") for c in SHIPPED_CLIQUE_TYPES]
+    assert [CliqueConstraint.from_mapping(doc) for doc in demo["clique_constraints"]] == [
+        dataclasses.replace(c, id="") for c in SHIPPED_CLIQUE_CONSTRAINTS]
 
 
 @pytest.mark.parametrize("style", ["jsonl", "array"])

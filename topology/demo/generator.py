@@ -34,6 +34,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from topology.cliques.definitions import (
+    LINK_TYPE_FIXES,
+    SHIPPED_CLIQUE_CONSTRAINTS,
+    SHIPPED_CLIQUE_TYPES,
+    CliqueType,
+)
 from topology.gc_pause import paused_gc
 
 Doc = dict[str, Any]
@@ -1072,54 +1078,18 @@ def _environment_config(w: _Writer, plan: _Plan) -> Doc:
     }
 
 
-_CLIQUE_TYPES: tuple[Doc, ...] = (
-    {"environment": "ANY", "focal_point_type": "instance", "name": "instance",
-     "link_types": ["instance-vnic", "vnic-vconnector", "vconnector-vedge", "vedge-otep",
-                    "otep-vconnector", "vconnector-host_pnic", "host_pnic-network"]},
-    {"environment": "ANY", "focal_point_type": "vservice", "name": "vservice",
-     "link_types": ["vservice-vnic", "vnic-vedge", "vedge-otep", "otep-vconnector",
-                    "vconnector-host_pnic", "host_pnic-network"]},
-    {"environment": "config_based_example", "focal_point_type": "vservice",
-     "name": "vservice_config_based", "distribution": "Mirantis",
-     "distribution_version": "6.0", "mechanism_drivers": "OVS", "type_drivers": "vxlan",
-     "link_types": ["vservice-vnic", "vnic-vedge", "vedge-otep", "otep-vconnector",
-                    "vconnector-host_pnic", "host_pnic-network"]},
-    {"environment": "ANY", "focal_point_type": "network", "name": "network",
-     "link_types": ["network-host_pnic", "host_pnic-vconnector", "vconnector-otep",
-                    "otep-vedge", "vedge-vconnector", "vedge-vnic", "vconnector-vnic",
-                    "vnic-instance", "vnic-vservice"]},
-    # Calipso shipped the first link type misspelt; the importer is expected to repair it.
-    {"environment": "ANY", "focal_point_type": "switch_pnic", "name": "switch_pnic clique",
-     "link_types": ["switch_pnic-switch-pnic", "switch_pnic-host_pnic", "host_pnic-vconnector",
-                    "vconnector-otep", "otep-vedge", "vedge-vconnector", "vedge-vnic",
-                    "vconnector-vnic", "vnic-instance", "vnic-vservice"]},
-    {"environment": "Apex-Euphrates", "focal_point_type": "instance", "name": "instance",
-     "link_types": ["instance-vnic", "vnic-vconnector", "vconnector-vedge", "vedge-otep",
-                    "otep-host_pnic", "host_pnic-network"]},
-    {"environment": "Apex-Euphrates", "focal_point_type": "vservice", "name": "vservice",
-     "link_types": ["vservice-vnic", "vnic-vedge", "vedge-otep", "otep-host_pnic",
-                    "host_pnic-network"]},
-    {"environment": "Apex-Euphrates", "focal_point_type": "network", "name": "network",
-     "link_types": ["network-host_pnic", "host_pnic-otep", "otep-vedge", "vedge-vconnector",
-                    "vedge-vnic", "vconnector-vnic", "vnic-instance", "vnic-vservice"]},
-    {"environment": "Mercury", "focal_point_type": "instance",
-     "name": "instance_vconnector_clique",
-     "link_types": ["instance-vnic", "vnic-vconnector", "vconnector-vedge", "vedge-host_pnic",
-                    "host_pnic-network"]},
-    {"environment": "Mercury", "focal_point_type": "vservice", "name": "vservice_vedge_clique",
-     "link_types": ["vservice-vnic", "vnic-vedge", "vedge-host_pnic", "host_pnic-network"]},
-    {"environment": "Mercury", "focal_point_type": "network", "name": "network",
-     "link_types": ["network-host_pnic", "host_pnic-vedge", "vedge-vconnector", "vedge-vnic",
-                    "vconnector-vnic", "vnic-instance", "vnic-vservice"]},
-    {"environment": "implicit-links-ex", "focal_point_type": "instance", "name": "instance",
-     "use_implicit_links": True, "link_types": ["instance-network"]},
-)
+# Calipso's install data spelt some link types wrongly; the importer repairs them, so the
+# export keeps the original spelling.
+_CALIPSO_SPELLING = {fixed: typo for typo, fixed in LINK_TYPE_FIXES.items()}
 
-_CLIQUE_CONSTRAINTS: tuple[Doc, ...] = (
-    {"focal_point_type": "instance", "constraints": ["network"]},
-    {"focal_point_type": "vservice", "constraints": ["network"]},
-    {"focal_point_type": "network", "constraints": ["network"]},
-)
+
+def _clique_type_document(clique_type: CliqueType) -> Doc:
+    """A shipped clique type as Calipso's ``clique_types`` collection held it: only the
+    fields it sets, and the link types as Calipso spelt them."""
+    doc = {name: value for name, value in clique_type.properties().items()
+           if value is not None and value is not False}
+    doc["link_types"] = [_CALIPSO_SPELLING.get(name, name) for name in clique_type.link_types]
+    return doc
 
 
 def _with_oids(w: _Writer, docs: Iterable[Doc]) -> list[Doc]:
@@ -1153,8 +1123,8 @@ def _generate(shape: DemoShape) -> dict[str, list[Doc]]:
         "environments_config": [env_config],
         "inventory": w.inventory,
         "links": w.links,
-        "clique_types": _with_oids(w, _CLIQUE_TYPES),
-        "clique_constraints": _with_oids(w, _CLIQUE_CONSTRAINTS),
+        "clique_types": _with_oids(w, map(_clique_type_document, SHIPPED_CLIQUE_TYPES)),
+        "clique_constraints": _with_oids(w, (c.properties() for c in SHIPPED_CLIQUE_CONSTRAINTS)),
     }
 
 
