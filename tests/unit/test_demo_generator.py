@@ -31,7 +31,6 @@ from topology.demo import (
     shape_for_objects,
     write_export,
 )
-from topology.demo.generator import main
 
 Doc = dict[str, Any]
 
@@ -329,16 +328,6 @@ def test_write_export_styles(tmp_path: Path, demo: dict[str, list[Doc]], style: 
     assert docs == demo["inventory"]
     with pytest.raises(ValueError, match="style"):
         write_export(tmp_path, demo, style="csv")
-
-
-def test_cli_writes_files_and_prints_counts(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--objects", "300", "--out", str(tmp_path), "--environment", "cli"]) == 0
-    out = capsys.readouterr().out
-    assert "inventory" in out and "host_pnic-network" in out and "vconnector" in out
-    lines = (tmp_path / "inventory.json").read_text(encoding="utf-8").splitlines()
-    assert len(lines) >= 300
-    assert json.loads(lines[0])["environment"] == "cli"
 
 
 def test_invalid_shapes_are_refused() -> None:

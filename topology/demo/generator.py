@@ -19,17 +19,13 @@ credentials in the environment config and the ``switch_pnic-switch-pnic`` typo i
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
 import random
-import sys
-import time
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -1147,38 +1143,3 @@ def write_export(directory: Path, collections: dict[str, list[Doc]], *,
         path.write_text(text, encoding="utf-8")
         paths[name] = path
     return paths
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m topology.demo``: write a demo export and print what it holds."""
-    parser = argparse.ArgumentParser(
-        prog="python -m topology.demo",
-        description="Write a synthetic Calipso export (mongoexport files) of an OpenStack cloud.")
-    parser.add_argument("--objects", type=int, default=0,
-                        help="at least this many inventory objects (default: the small demo)")
-    parser.add_argument("--out", type=Path, required=True, help="directory for the .json files")
-    parser.add_argument("--environment", default="demo", help="environment name")
-    parser.add_argument("--style", choices=EXPORT_STYLES, default="jsonl")
-    parser.add_argument("--seed", type=int, default=DemoShape.seed)
-    args = parser.parse_args(argv)
-    shape = shape_for_objects(args.objects, args.environment)
-    shape = replace(shape, seed=args.seed)
-    started = time.perf_counter()
-    collections = generate(shape)
-    generated = time.perf_counter() - started
-    paths = write_export(args.out, collections, style=args.style)
-    out = sys.stdout
-    print(f"{shape}", file=out)
-    print(f"generated in {generated:.2f} s", file=out)
-    for name, docs in collections.items():
-        print(f"{name:<22} {len(docs):>9}  {paths[name]}", file=out)
-    _print_counts("objects", (d["type"] for d in collections["inventory"]))
-    _print_counts("links", (d["link_type"] for d in collections["links"]))
-    return 0
-
-
-def _print_counts(title: str, names: Iterable[str]) -> None:
-    counts = Counter(names)
-    print(f"{title} by type:")
-    for name, count in sorted(counts.items()):
-        print(f"  {name:<30} {count:>9}")
