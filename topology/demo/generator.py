@@ -952,18 +952,12 @@ def _write_inventory(w: _Writer, plan: _Plan) -> None:
 
 
 def _write_links(w: _Writer, plan: _Plan) -> None:
-    for host in plan.hosts:
-        _instance_vnic_links(w, host)
-    for host in plan.hosts:
-        _otep_links(w, host)
-    for host in plan.hosts:
-        _vconnector_links(w, host)
-    for host in plan.hosts:
-        _vedge_links(w, host)
-    for host in plan.hosts:
-        _vservice_vnic_links(w, host)
-    for host in plan.hosts:
-        _pnic_network_links(w, host)
+    """Each finder over every host before the next finder, as Calipso's scan runs them."""
+    finders = (_instance_vnic_links, _otep_links, _vconnector_links, _vedge_links,
+               _vservice_vnic_links, _pnic_network_links)
+    for finder in finders:
+        for host in plan.hosts:
+            finder(w, host)
 
 
 def _instance_vnic_links(w: _Writer, host: _Host) -> None:
