@@ -1,10 +1,17 @@
-"""Loopback ports: one the system has free now, and whether one is taken."""
+"""Addresses and ports: ``host:port`` written once, a free port, a taken one."""
 
 from __future__ import annotations
 
 import socket
 
 LOOPBACK = "127.0.0.1"
+
+
+def socket_address(host: str, port: int) -> str:
+    """``host:port`` as URIs and Neo4j's settings write it; IPv6 literals go in brackets."""
+    if ":" in host:
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
 
 
 def free_port(host: str = LOOPBACK) -> int:
