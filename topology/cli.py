@@ -12,10 +12,12 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from topology.config import Config, ConfigError, load_config
+from topology.config import Config, load_config
+from topology.errors import UserError
+from topology.net import port_taken
 
 log = logging.getLogger("topology")
 
@@ -82,39 +84,44 @@ def cmd_neo4j(config: Config, args: argparse.Namespace) -> int:
 # -- import-calipso -----------------------------------------------------------------------
 
 def cmd_import_calipso(config: Config, args: argparse.Namespace) -> int:
-    from loaders.calipso.importer import CalipsoImporter, format_summary
-    from topology.runtime import open_store
-
     missing = [path for path in args.paths if not Path(path).is_file()]
     if missing:
         print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
+    loaded = _import_exports(config, args.environment, args.paths, collection=args.collection,
+                             quiet=args.quiet, max_listed=args.max_listed)
+    return EXIT_OK if loaded else EXIT_PARTIAL
+
+
+def _import_exports(config: Config, environment: str, paths: Iterable[str | Path], *,
+                    max_listed: int, collection: str | None = None,
+                    quiet: bool = False) -> bool:
+    """Import Calipso export files and print the summary; True when every document loaded."""
+    from loaders.calipso.importer import CalipsoImporter, format_summary
+    from topology.runtime import open_store
+
     with open_store(config) as store:
-        importer = CalipsoImporter(store, args.environment,
-                                   progress=None if args.quiet else ProgressPrinter())
-        summary = importer.run(args.paths, collection=args.collection)
-    print(format_summary(summary, max_listed=args.max_listed))
-    return EXIT_OK if summary.ok else EXIT_PARTIAL
+        importer = CalipsoImporter(store, environment,
+                                   progress=None if quiet else ProgressPrinter())
+        summary = importer.run(paths, collection=collection)
+    print(format_summary(summary, max_listed=max_listed))
+    return summary.ok
 
 
 # -- demo ---------------------------------------------------------------------------------
 
 def cmd_demo(config: Config, args: argparse.Namespace) -> int:
     """Generate a demo environment in Calipso's export format and import it."""
-    from loaders.calipso.importer import CalipsoImporter, format_summary
     from topology.demo import generate, shape_for_objects, write_export
-    from topology.runtime import open_store
 
     shape = shape_for_objects(args.objects, environment=args.environment)
     out = Path(args.out) if args.out else config.state_dir / "demo-export" / args.environment
     paths = write_export(out, generate(shape))
     print(f"demo export written to {out}")
-    with open_store(config) as store:
-        summary = CalipsoImporter(store, args.environment,
-                                  progress=ProgressPrinter()).run(paths.values())
-    print(format_summary(summary, max_listed=args.max_listed))
+    loaded = _import_exports(config, args.environment, paths.values(),
+                             max_listed=args.max_listed)
     print(_try_this(config, args.environment))
-    return EXIT_OK if summary.ok else EXIT_PARTIAL
+    return EXIT_OK if loaded else EXIT_PARTIAL
 
 
 def _try_this(config: Config, environment: str) -> str:
@@ -218,18 +225,6 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
 
 # -- serve ----------------------------------------------------------------------------
 
-def _port_taken(host: str, port: int) -> bool:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
 def _local_admin_token(config: Config) -> str:
     """The admin token kept in the state directory (created once, mode 0600)."""
     from topology.api.auth import new_token
@@ -264,7 +259,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         print("error: no API token configured: set TOPOLOGY_ADMIN_TOKEN (or admin_token / "
               "[[tokens]] in the config file)", file=sys.stderr)
         return EXIT_ERROR
-    if _port_taken(api.host, api.port):
+    if port_taken(api.host, api.port):
         print(f"error: port {api.port} on {api.host} is taken: choose another with --port "
               "or [api] port in the config", file=sys.stderr)
         return EXIT_ERROR
@@ -333,6 +328,24 @@ def cmd_token(config: Config, args: argparse.Namespace) -> int:
 
 # -- parser -------------------------------------------------------------------------------
 
+Handler = Callable[[Config, argparse.Namespace], int]
+
+
+def _add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                 handler: Handler, summary: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand: ``summary`` in ``topology --help``, ``description`` in its own help."""
+    command = sub.add_parser(name, help=summary, description=description)
+    command.set_defaults(handler=handler)
+    return command
+
+
+def _add_environment(command: argparse.ArgumentParser, default: str | None = None,
+                     help_text: str | None = None) -> None:
+    """``--environment`` / ``--env`` / ``-e``: required unless it has a default."""
+    command.add_argument("--environment", "--env", "-e", required=default is None,
+                         default=default, help=help_text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="topology",
@@ -345,49 +358,43 @@ def build_parser() -> argparse.ArgumentParser:
                         help="logging level on stderr (default: INFO)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    neo = sub.add_parser("neo4j", help="start, stop or inspect the local Neo4j",
-                         description="Manage the local Neo4j Community (from Maven Central "
-                                     "jars, Bolt on loopback). Not used when NEO4J_URI is set.")
+    neo = _add_command(sub, "neo4j", cmd_neo4j, "start, stop or inspect the local Neo4j",
+                       "Manage the local Neo4j Community (from Maven Central jars, Bolt on "
+                       "loopback). Not used when NEO4J_URI is set.")
     neo.add_argument("action", choices=["start", "stop", "status"])
-    neo.set_defaults(handler=cmd_neo4j)
 
-    imp = sub.add_parser("import-calipso", help="import Calipso MongoDB exports",
-                         description="Import mongoexport files of Calipso's inventory, links, "
-                                     "clique_types, clique_constraints and "
-                                     "environments_config collections. The collection is "
-                                     "recognised from the file name unless --collection is "
-                                     "given. Secrets in environments_config are never "
-                                     "written. Exit status: 0 all loaded, 1 some documents "
-                                     "were bad (the rest loaded), 2 error.")
+    imp = _add_command(sub, "import-calipso", cmd_import_calipso,
+                       "import Calipso MongoDB exports",
+                       "Import mongoexport files of Calipso's inventory, links, clique_types, "
+                       "clique_constraints and environments_config collections. The "
+                       "collection is recognised from the file name unless --collection is "
+                       "given. Secrets in environments_config are never written. Exit status: "
+                       "0 all loaded, 1 some documents were bad (the rest loaded), 2 error.")
     imp.add_argument("paths", nargs="+", metavar="PATH", help="export files (.json, .gz)")
-    imp.add_argument("--environment", "-e", required=True,
-                     help="environment to import into")
+    _add_environment(imp, help_text="environment to import into")
     imp.add_argument("--collection", help="collection of every PATH (overrides file names)")
     imp.add_argument("--max-listed", type=int, default=50,
                      help="problems listed per kind in the summary (default: 50)")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
-    imp.set_defaults(handler=cmd_import_calipso)
 
-    implicit = sub.add_parser("implicit-links", help="recompute implicit (derived) links",
-                              description="Derive an environment's implicit links from its "
-                                          "discovered links, as Calipso's transitive closure "
-                                          "does; previous implicit links are replaced.")
-    implicit.add_argument("--environment", "--env", "-e", required=True)
-    implicit.set_defaults(handler=cmd_implicit_links)
+    implicit = _add_command(sub, "implicit-links", cmd_implicit_links,
+                            "recompute implicit (derived) links",
+                            "Derive an environment's implicit links from its discovered "
+                            "links, as Calipso's transitive closure does; previous implicit "
+                            "links are replaced.")
+    _add_environment(implicit)
 
-    check = sub.add_parser("check", help="check that the graph is reachable",
-                           description="Connect to Neo4j (starting the local one when "
-                                       "NEO4J_URI is unset), apply the schema and list the "
-                                       "environments. Exit status 0 when healthy.")
-    check.set_defaults(handler=cmd_check)
+    _add_command(sub, "check", cmd_check, "check that the graph is reachable",
+                 "Connect to Neo4j (starting the local one when NEO4J_URI is unset), apply "
+                 "the schema and list the environments. Exit status 0 when healthy.")
 
-    clique = sub.add_parser("clique", help="show a focal point's clique (or its Cypher)",
-                            description="Compute a focal point's clique from the live graph "
-                                        "with the clique type chosen for its environment. "
-                                        "--explain prints the Cypher (with :param lines) to "
-                                        "paste into Neo4j Browser. Exit status 1 when the "
-                                        "focal point has no clique.")
-    clique.add_argument("--environment", "--env", "-e", required=True)
+    clique = _add_command(sub, "clique", cmd_clique,
+                          "show a focal point's clique (or its Cypher)",
+                          "Compute a focal point's clique from the live graph with the clique "
+                          "type chosen for its environment. --explain prints the Cypher (with "
+                          ":param lines) to paste into Neo4j Browser. Exit status 1 when the "
+                          "focal point has no clique.")
+    _add_environment(clique)
     clique.add_argument("--focal-point", "-f", metavar="ID", help="object id of the focal point")
     clique.add_argument("--explain", action="store_true",
                         help="print the Cypher query instead of running it")
@@ -395,13 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="list the objects whose clique is not empty")
     clique.add_argument("--limit", type=int, default=20,
                         help="ids listed per type with --focal-points (default: 20)")
-    clique.set_defaults(handler=cmd_clique)
 
-    serve = sub.add_parser("serve", help="serve the GraphQL API",
-                           description="Serve GraphQL at /graphql (GraphiQL in a browser), "
-                                       "GET /healthz and GET /metrics (Prometheus). Every "
-                                       "route but /healthz needs a bearer token: "
-                                       "TOPOLOGY_ADMIN_TOKEN or [[tokens]] in the config.")
+    serve = _add_command(sub, "serve", cmd_serve, "serve the GraphQL API",
+                         "Serve GraphQL at /graphql (GraphiQL in a browser), GET /healthz and "
+                         "GET /metrics (Prometheus). Every route but /healthz needs a bearer "
+                         "token: TOPOLOGY_ADMIN_TOKEN or [[tokens]] in the config.")
     serve.add_argument("--host", help="address to listen on (default: [api] host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: [api] port, 8080)")
     serve.add_argument("--workers", type=int, help="uvicorn worker processes (default: 1)")
@@ -409,31 +414,26 @@ def build_parser() -> argparse.ArgumentParser:
                        help="without a configured admin token, use (and print) one kept in "
                             "the state directory; for local use (make run)")
     serve.add_argument("--access-log", action="store_true", help="log every request")
-    serve.set_defaults(handler=cmd_serve)
 
-    export = sub.add_parser("export-schema", help="print the GraphQL SDL",
-                            description="Write the GraphQL schema (SDL) of the API; the copy "
-                                        "in graphql/schema.graphql is checked by a test.")
+    export = _add_command(sub, "export-schema", cmd_export_schema, "print the GraphQL SDL",
+                          "Write the GraphQL schema (SDL) of the API; the copy in "
+                          "graphql/schema.graphql is checked by a test.")
     export.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
-    export.set_defaults(handler=cmd_export_schema)
 
-    token = sub.add_parser("token", help="make an API token and its hash",
-                           description="Print a new random token and the SHA-256 to put in a "
-                                       "[[tokens]] entry, or with --hash the SHA-256 of a "
-                                       "token you have.")
+    token = _add_command(sub, "token", cmd_token, "make an API token and its hash",
+                         "Print a new random token and the SHA-256 to put in a [[tokens]] "
+                         "entry, or with --hash the SHA-256 of a token you have.")
     token.add_argument("--hash", metavar="TOKEN", help="hash this token instead")
-    token.set_defaults(handler=cmd_token)
 
-    demo = sub.add_parser("demo", help="generate and import a demo environment",
-                          description="Generate a synthetic OpenStack environment in "
-                                      "Calipso's export format and import it.")
-    demo.add_argument("--environment", "-e", default="demo")
+    demo = _add_command(sub, "demo", cmd_demo, "generate and import a demo environment",
+                        "Generate a synthetic OpenStack environment in Calipso's export "
+                        "format and import it.")
+    _add_environment(demo, default="demo")
     demo.add_argument("--objects", type=int, default=150,
                       help="approximate number of inventory objects (default: 150)")
     demo.add_argument("--out", help="folder for the export files "
                                     "(default: <state dir>/demo-export/<environment>)")
     demo.add_argument("--max-listed", type=int, default=20)
-    demo.set_defaults(handler=cmd_demo)
     return parser
 
 
@@ -442,15 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.log_level)
     try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    from topology.errors import USER_ERRORS
-
-    try:
-        return int(args.handler(config, args))
-    except USER_ERRORS as exc:
+        return int(args.handler(load_config(args.config), args))
+    except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -15,21 +15,28 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from topology.errors import UserError
+from topology.net import socket_address
+
 DEFAULT_NEO4J_VERSION = "5.26.29"
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, UserError):
     """The configuration file or an override is not usable."""
 
 
-def _default_state_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+def _xdg_topology_dir(variable: str, *home_parts: str) -> Path:
+    """``$<variable>/topology``, or ``~/<home_parts>/topology`` without the variable."""
+    base = os.environ.get(variable) or str(Path.home().joinpath(*home_parts))
     return Path(base) / "topology"
+
+
+def _default_state_dir() -> Path:
+    return _xdg_topology_dir("XDG_STATE_HOME", ".local", "state")
 
 
 def _default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "topology"
+    return _xdg_topology_dir("XDG_CACHE_HOME", ".cache")
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ class Config:
 
     @property
     def local_bolt_uri(self) -> str:
-        return f"bolt://{self.local_neo4j.host}:{self.local_neo4j.port}"
+        return f"bolt://{socket_address(self.local_neo4j.host, self.local_neo4j.port)}"
 
     @property
     def browser_url(self) -> str | None:
@@ -115,7 +122,7 @@ class Config:
         if not self.uses_local_neo4j or not self.local_neo4j.http_port:
             return None
         local = self.local_neo4j
-        return (f"http://{local.host}:{local.http_port}/browser/"
+        return (f"http://{socket_address(local.host, local.http_port)}/browser/"
                 f"?dbms={self.local_bolt_uri}&preselectAuthMethod=NO_AUTH")
 
     @property

@@ -1,19 +1,13 @@
-"""Errors a person can act on: the CLI prints their message, without a traceback."""
+"""The base of errors a person can act on.
+
+The CLI prints such an error's message, without a traceback, and exits with status 2.
+This module imports nothing of the project, so that every part (the service's packages
+and the loaders alike) can subclass :class:`UserError` without depending on another part.
+"""
 
 from __future__ import annotations
 
-from loaders.calipso.reader import CalipsoExportError
-from topology.cliques.definitions import CliqueDefinitionError
-from topology.cliques.service import CliqueLookupError
-from topology.config import ConfigError
-from topology.neo4j_local import Neo4jLocalError
-from topology.store import StoreUnavailableError
 
-USER_ERRORS: tuple[type[Exception], ...] = (
-    CalipsoExportError,
-    CliqueDefinitionError,
-    CliqueLookupError,
-    ConfigError,
-    Neo4jLocalError,
-    StoreUnavailableError,
-)
+class UserError(Exception):
+    """Something a person can fix (a file, a setting, a name, a running service); the
+    message says what and, where it can, how."""

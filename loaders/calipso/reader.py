@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
 import gzip
 import json
 import re
@@ -32,6 +31,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from topology.errors import UserError
+from topology.gc_pause import paused_gc
 
 __all__ = [
     "COLLECTIONS",
@@ -60,7 +62,7 @@ _BY_LENGTH = tuple(sorted(COLLECTIONS, key=len, reverse=True))
 _EXTENSIONS = (".json", ".jsonl", ".ndjson", ".gz")
 
 
-class CalipsoExportError(Exception):
+class CalipsoExportError(UserError):
     """A whole export file cannot be used (unreadable, not UTF-8, corrupt, unknown collection)."""
 
 
@@ -416,13 +418,8 @@ def read_export(path: str | Path, collection: str | None = None) -> ExportFile:
     parser = _Parser(text, str(path))
     # JSON yields no reference cycles, but the cyclic collector would keep re-scanning the
     # millions of containers being created: pausing it makes big files about twice as fast.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         fmt = parser.parse()
-    finally:
-        if collecting:
-            gc.enable()
     return ExportFile(str(path), coll, parser.documents, parser.bad, fmt)
 
 
@@ -578,6 +575,19 @@ class _Parser:
             reason += " (mongo shell syntax such as ObjectId(...) is not JSON: use mongoexport)"
         return reason
 
+    def _decode_or_reject(self, ref: SourceRef, pos: int,
+                          decoder: json.JSONDecoder) -> tuple[Any, int] | None:
+        """The value at ``pos`` and where it ends, or None after recording a broken document
+        (invalid JSON, or nested too deeply). Extended JSON errors are the caller's."""
+        try:
+            return self._raw_decode(pos, decoder)
+        except _JSONError as error:
+            reason = self._json_reason(ref, error)
+        except RecursionError:
+            reason = "document is nested too deeply"
+        self.bad.append(BadDocument(ref, reason))
+        return None
+
     def _read_document(self, pos: int) -> int | None:
         """Read the document starting at ``pos`` and record it, good or bad.
 
@@ -586,25 +596,17 @@ class _Parser:
         """
         ref = self._ref(pos)
         try:
-            obj, end = self._raw_decode(pos, self.decoder)
-        except _JSONError as error:
-            self.bad.append(BadDocument(ref, self._json_reason(ref, error)))
-            return None
-        except RecursionError:
-            self.bad.append(BadDocument(ref, "document is nested too deeply"))
-            return None
+            decoded = self._decode_or_reject(ref, pos, self.decoder)
         except _ExtendedJSONError as exc:
             # Well-formed JSON with an unconvertible value: find where it ends and move on.
-            try:
-                _, end = self._raw_decode(pos, self.plain)
-            except _JSONError as error:
-                self.bad.append(BadDocument(ref, self._json_reason(ref, error)))
-                return None
-            except RecursionError:
-                self.bad.append(BadDocument(ref, "document is nested too deeply"))
+            plain = self._decode_or_reject(ref, pos, self.plain)
+            if plain is None:
                 return None
             self.bad.append(BadDocument(ref, f"invalid extended JSON: {exc}"))
-            return end
+            return plain[1]
+        if decoded is None:
+            return None
+        obj, end = decoded
         if type(obj) is dict:
             self.documents.append(Document(ref, obj))
         else:

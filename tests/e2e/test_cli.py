@@ -37,9 +37,14 @@ def test_help_lists_the_subcommands(run_cli):
         assert command in result.stdout
 
 
-def test_demo_imports_and_its_hint_query_returns_paths(run_cli, graph_store, environment):
+def test_demo_imports_and_its_hint_query_returns_paths(run_cli, graph_store, environment,
+                                                       tmp_path):
     result = run_cli("demo", "--environment", environment)
     assert result.returncode == 0, result.stderr
+    export = tmp_path / "state" / "demo-export" / environment  # under TOPOLOGY_STATE_DIR
+    assert f"demo export written to {export}" in result.stdout
+    inventory = (export / "inventory.json").read_text(encoding="utf-8").splitlines()
+    assert {json.loads(line)["environment"] for line in inventory} == {environment}
     assert "Neo4j Bolt URI: bolt://" in result.stdout
     assert re.search(r"inventory\s+read\s+\d+\s+loaded\s+\d+\s+bad\s+0", result.stdout)
     for secret in FAKE_SECRETS:

@@ -6,7 +6,6 @@ Neo4j jars are fetched once per machine (the first run takes ~30 s longer).
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,14 +16,9 @@ from neo4j import GraphDatabase
 
 from topology.config import Config, load_config
 from topology.neo4j_local import LocalNeo4j
+from topology.net import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

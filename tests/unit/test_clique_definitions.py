@@ -42,6 +42,7 @@ def test_twelve_shipped_clique_types_with_the_typo_fixed_and_three_constraints()
     (_type(distribution="Mirantis"), 32),
     (_type(distribution="Mirantis", distribution_version="6.0"), 0),
     (_type(distribution="RDO"), 0),
+    (_type(distribution_version="6.0"), 2),  # a version counts only with its distribution
     (_type(mechanism_drivers="OVS"), 8),
     (_type(mechanism_drivers="VPP"), 0),
     (_type(type_drivers="vxlan"), 4),

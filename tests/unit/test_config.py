@@ -15,6 +15,15 @@ def test_defaults_use_the_local_neo4j(tmp_path):
     assert config.local_neo4j.pagecache == "256m"
 
 
+def test_local_addresses_put_ipv6_hosts_in_brackets(tmp_path):
+    file = tmp_path / "topology.toml"
+    file.write_text('[local_neo4j]\nhost = "::1"\nport = 7688\nhttp_port = 7475\n')
+    config = load_config(str(file), environ={"HOME": str(tmp_path)})
+    assert config.bolt_uri == "bolt://[::1]:7688"
+    assert config.browser_url == ("http://[::1]:7475/browser/?dbms=bolt://[::1]:7688"
+                                  "&preselectAuthMethod=NO_AUTH")
+
+
 def test_file_then_environment_override(tmp_path):
     file = tmp_path / "topology.toml"
     file.write_text('state_dir = "/srv/topology"\n[neo4j]\nuser = "svc"\npassword = "file-pw"\n'

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from topology.store.gc_pause import paused_gc
+from topology.gc_pause import paused_gc
 
 
 @pytest.fixture(autouse=True)

@@ -40,14 +40,9 @@ from topology.neo4j_local.cache import (
     sha256,
 )
 from topology.neo4j_local.prereqs import javac_for, parse_java_major
+from topology.net import free_port
 
 VERSION = "5.26.29"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_config(tmp_path: Path, **local: object) -> Config:

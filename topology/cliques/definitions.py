@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from topology import catalogue
+from topology.errors import UserError
 
 ANY_ENVIRONMENT = "ANY"
 
@@ -19,7 +20,7 @@ ANY_ENVIRONMENT = "ANY"
 LINK_TYPE_FIXES = {"switch_pnic-switch-pnic": "switch_pnic-switch_pnic"}
 
 
-class CliqueDefinitionError(ValueError):
+class CliqueDefinitionError(ValueError, UserError):
     """A clique type or constraint that cannot be accepted; the message says why."""
 
 

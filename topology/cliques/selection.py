@@ -48,23 +48,29 @@ def score(clique_type: CliqueType, environment: EnvironmentProfile) -> int:
             and clique_type.environment_type != environment.environment_type):
         return 0
     total = 0
-    if clique_type.distribution:
-        if clique_type.distribution != environment.distribution:
+    for weight, wanted, matches in _configuration_checks(clique_type, environment):
+        if not wanted:
+            continue
+        if not matches:
             return 0
-        total += 32
-        if clique_type.distribution_version:
-            if clique_type.distribution_version != environment.distribution_version:
-                return 0
-            total += 16
-    if clique_type.mechanism_drivers:
-        if clique_type.mechanism_drivers not in environment.mechanism_drivers:
-            return 0
-        total += 8
-    if clique_type.type_drivers:
-        if clique_type.type_drivers != environment.type_drivers:
-            return 0
-        total += 4
+        total += weight
     return max(total, 2)
+
+
+def _configuration_checks(clique_type: CliqueType, environment: EnvironmentProfile
+                          ) -> tuple[tuple[int, bool, bool], ...]:
+    """(weight, does the clique type ask for it, does the environment have it) per part of
+    a configuration. The distribution version counts only along with the distribution."""
+    return (
+        (32, bool(clique_type.distribution),
+         clique_type.distribution == environment.distribution),
+        (16, bool(clique_type.distribution and clique_type.distribution_version),
+         clique_type.distribution_version == environment.distribution_version),
+        (8, bool(clique_type.mechanism_drivers),
+         clique_type.mechanism_drivers in environment.mechanism_drivers),
+        (4, bool(clique_type.type_drivers),
+         clique_type.type_drivers == environment.type_drivers),
+    )
 
 
 def select(clique_types: Iterable[CliqueType], focal_point_type: str,

@@ -9,13 +9,10 @@ at once; otherwise they show within ``ttl``.
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, LiteralString, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, LiteralString
 
 from topology import catalogue
 from topology.cliques.compiler import Output, compile_clique, compile_focal_points
@@ -29,16 +26,16 @@ from topology.cliques.definitions import (
     validate_constraint,
     validate_new,
 )
+from topology.cliques.memo import LruMap, TimedMemo
 from topology.cliques.selection import EnvironmentProfile, select
+from topology.errors import UserError
 from topology.store import GraphStore
 from topology.store.queries import query
-
-T = TypeVar("T")
 
 DEFAULT_CONSTRAINTS = ("network",)
 
 
-class CliqueLookupError(LookupError):
+class CliqueLookupError(LookupError, UserError):
     """No clique can be computed; the message says why (unknown object, no clique type)."""
 
 
@@ -69,67 +66,14 @@ class Clique:
         return not self.links
 
 
-@dataclass
-class _Cache:
-    ttl: float
-    values: dict[Any, tuple[float, Any]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, key: Any, compute: Callable[[], T]) -> T:
-        now = time.monotonic()
-        with self.lock:
-            hit = self.values.get(key)
-            if hit and now - hit[0] < self.ttl:
-                return hit[1]
-        value = compute()
-        with self.lock:
-            self.values[key] = (now, value)
-        return value
-
-    def clear(self, predicate: Callable[[Any], bool] | None = None) -> None:
-        with self.lock:
-            if predicate is None:
-                self.values.clear()
-            else:
-                for key in [k for k in self.values if predicate(k)]:
-                    del self.values[key]
-
-
-class _Lru:
-    """A small thread-safe LRU map (object types of focal points seen recently)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.values: OrderedDict[Any, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self.lock:
-            if key in self.values:
-                self.values.move_to_end(key)
-                return self.values[key]
-            return None
-
-    def put(self, key: Any, value: Any) -> None:
-        with self.lock:
-            self.values[key] = value
-            self.values.move_to_end(key)
-            while len(self.values) > self.size:
-                self.values.popitem(last=False)
-
-    def pop(self, key: Any) -> None:
-        with self.lock:
-            self.values.pop(key, None)
-
-
 class CliqueService:
     """Clique types, their selection per environment and the cliques themselves."""
 
     def __init__(self, store: GraphStore, ttl: float = 30.0,
                  known_types: int = 100_000) -> None:
         self.store = store
-        self._cache = _Cache(ttl)
-        self._types = _Lru(known_types)  # (environment, id) -> object type
+        self._cache = TimedMemo(ttl)
+        self._types: LruMap[tuple[str, str], str] = LruMap(known_types)  # (env, id) -> type
         self._recent_types: dict[str, str] = {}  # environment -> type of its last clique
 
     # -- definitions ----------------------------------------------------------------------

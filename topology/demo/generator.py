@@ -19,21 +19,24 @@ credentials in the environment config and the ``switch_pnic-switch-pnic`` typo i
 
 from __future__ import annotations
 
-import argparse
-import gc
 import hashlib
 import json
 import math
 import random
-import sys
-import time
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from topology.cliques.definitions import (
+    LINK_TYPE_FIXES,
+    SHIPPED_CLIQUE_CONSTRAINTS,
+    SHIPPED_CLIQUE_TYPES,
+    CliqueType,
+)
+from topology.gc_pause import paused_gc
 
 Doc = dict[str, Any]
 
@@ -949,18 +952,12 @@ def _write_inventory(w: _Writer, plan: _Plan) -> None:
 
 
 def _write_links(w: _Writer, plan: _Plan) -> None:
-    for host in plan.hosts:
-        _instance_vnic_links(w, host)
-    for host in plan.hosts:
-        _otep_links(w, host)
-    for host in plan.hosts:
-        _vconnector_links(w, host)
-    for host in plan.hosts:
-        _vedge_links(w, host)
-    for host in plan.hosts:
-        _vservice_vnic_links(w, host)
-    for host in plan.hosts:
-        _pnic_network_links(w, host)
+    """Each finder over every host before the next finder, as Calipso's scan runs them."""
+    finders = (_instance_vnic_links, _otep_links, _vconnector_links, _vedge_links,
+               _vservice_vnic_links, _pnic_network_links)
+    for finder in finders:
+        for host in plan.hosts:
+            finder(w, host)
 
 
 def _instance_vnic_links(w: _Writer, host: _Host) -> None:
@@ -1071,54 +1068,18 @@ def _environment_config(w: _Writer, plan: _Plan) -> Doc:
     }
 
 
-_CLIQUE_TYPES: tuple[Doc, ...] = (
-    {"environment": "ANY", "focal_point_type": "instance", "name": "instance",
-     "link_types": ["instance-vnic", "vnic-vconnector", "vconnector-vedge", "vedge-otep",
-                    "otep-vconnector", "vconnector-host_pnic", "host_pnic-network"]},
-    {"environment": "ANY", "focal_point_type": "vservice", "name": "vservice",
-     "link_types": ["vservice-vnic", "vnic-vedge", "vedge-otep", "otep-vconnector",
-                    "vconnector-host_pnic", "host_pnic-network"]},
-    {"environment": "config_based_example", "focal_point_type": "vservice",
-     "name": "vservice_config_based", "distribution": "Mirantis",
-     "distribution_version": "6.0", "mechanism_drivers": "OVS", "type_drivers": "vxlan",
-     "link_types": ["vservice-vnic", "vnic-vedge", "vedge-otep", "otep-vconnector",
-                    "vconnector-host_pnic", "host_pnic-network"]},
-    {"environment": "ANY", "focal_point_type": "network", "name": "network",
-     "link_types": ["network-host_pnic", "host_pnic-vconnector", "vconnector-otep",
-                    "otep-vedge", "vedge-vconnector", "vedge-vnic", "vconnector-vnic",
-                    "vnic-instance", "vnic-vservice"]},
-    # Calipso shipped the first link type misspelt; the importer is expected to repair it.
-    {"environment": "ANY", "focal_point_type": "switch_pnic", "name": "switch_pnic clique",
-     "link_types": ["switch_pnic-switch-pnic", "switch_pnic-host_pnic", "host_pnic-vconnector",
-                    "vconnector-otep", "otep-vedge", "vedge-vconnector", "vedge-vnic",
-                    "vconnector-vnic", "vnic-instance", "vnic-vservice"]},
-    {"environment": "Apex-Euphrates", "focal_point_type": "instance", "name": "instance",
-     "link_types": ["instance-vnic", "vnic-vconnector", "vconnector-vedge", "vedge-otep",
-                    "otep-host_pnic", "host_pnic-network"]},
-    {"environment": "Apex-Euphrates", "focal_point_type": "vservice", "name": "vservice",
-     "link_types": ["vservice-vnic", "vnic-vedge", "vedge-otep", "otep-host_pnic",
-                    "host_pnic-network"]},
-    {"environment": "Apex-Euphrates", "focal_point_type": "network", "name": "network",
-     "link_types": ["network-host_pnic", "host_pnic-otep", "otep-vedge", "vedge-vconnector",
-                    "vedge-vnic", "vconnector-vnic", "vnic-instance", "vnic-vservice"]},
-    {"environment": "Mercury", "focal_point_type": "instance",
-     "name": "instance_vconnector_clique",
-     "link_types": ["instance-vnic", "vnic-vconnector", "vconnector-vedge", "vedge-host_pnic",
-                    "host_pnic-network"]},
-    {"environment": "Mercury", "focal_point_type": "vservice", "name": "vservice_vedge_clique",
-     "link_types": ["vservice-vnic", "vnic-vedge", "vedge-host_pnic", "host_pnic-network"]},
-    {"environment": "Mercury", "focal_point_type": "network", "name": "network",
-     "link_types": ["network-host_pnic", "host_pnic-vedge", "vedge-vconnector", "vedge-vnic",
-                    "vconnector-vnic", "vnic-instance", "vnic-vservice"]},
-    {"environment": "implicit-links-ex", "focal_point_type": "instance", "name": "instance",
-     "use_implicit_links": True, "link_types": ["instance-network"]},
-)
+# Calipso's install data spelt some link types wrongly; the importer repairs them, so the
+# export keeps the original spelling.
+_CALIPSO_SPELLING = {fixed: typo for typo, fixed in LINK_TYPE_FIXES.items()}
 
-_CLIQUE_CONSTRAINTS: tuple[Doc, ...] = (
-    {"focal_point_type": "instance", "constraints": ["network"]},
-    {"focal_point_type": "vservice", "constraints": ["network"]},
-    {"focal_point_type": "network", "constraints": ["network"]},
-)
+
+def _clique_type_document(clique_type: CliqueType) -> Doc:
+    """A shipped clique type as Calipso's ``clique_types`` collection held it: only the
+    fields it sets, and the link types as Calipso spelt them."""
+    doc = {name: value for name, value in clique_type.properties().items()
+           if value is not None and value is not False}
+    doc["link_types"] = [_CALIPSO_SPELLING.get(name, name) for name in clique_type.link_types]
+    return doc
 
 
 def _with_oids(w: _Writer, docs: Iterable[Doc]) -> list[Doc]:
@@ -1136,13 +1097,8 @@ def generate(shape: DemoShape) -> dict[str, list[Doc]]:
     would trigger full collections again and again (making the run superlinear), and none of
     them is part of a reference cycle.
     """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _generate(shape)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _generate(shape: DemoShape) -> dict[str, list[Doc]]:
@@ -1157,8 +1113,8 @@ def _generate(shape: DemoShape) -> dict[str, list[Doc]]:
         "environments_config": [env_config],
         "inventory": w.inventory,
         "links": w.links,
-        "clique_types": _with_oids(w, _CLIQUE_TYPES),
-        "clique_constraints": _with_oids(w, _CLIQUE_CONSTRAINTS),
+        "clique_types": _with_oids(w, map(_clique_type_document, SHIPPED_CLIQUE_TYPES)),
+        "clique_constraints": _with_oids(w, (c.properties() for c in SHIPPED_CLIQUE_CONSTRAINTS)),
     }
 
 
@@ -1181,38 +1137,3 @@ def write_export(directory: Path, collections: dict[str, list[Doc]], *,
         path.write_text(text, encoding="utf-8")
         paths[name] = path
     return paths
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m topology.demo``: write a demo export and print what it holds."""
-    parser = argparse.ArgumentParser(
-        prog="python -m topology.demo",
-        description="Write a synthetic Calipso export (mongoexport files) of an OpenStack cloud.")
-    parser.add_argument("--objects", type=int, default=0,
-                        help="at least this many inventory objects (default: the small demo)")
-    parser.add_argument("--out", type=Path, required=True, help="directory for the .json files")
-    parser.add_argument("--environment", default="demo", help="environment name")
-    parser.add_argument("--style", choices=EXPORT_STYLES, default="jsonl")
-    parser.add_argument("--seed", type=int, default=DemoShape.seed)
-    args = parser.parse_args(argv)
-    shape = shape_for_objects(args.objects, args.environment)
-    shape = replace(shape, seed=args.seed)
-    started = time.perf_counter()
-    collections = generate(shape)
-    generated = time.perf_counter() - started
-    paths = write_export(args.out, collections, style=args.style)
-    out = sys.stdout
-    print(f"{shape}", file=out)
-    print(f"generated in {generated:.2f} s", file=out)
-    for name, docs in collections.items():
-        print(f"{name:<22} {len(docs):>9}  {paths[name]}", file=out)
-    _print_counts("objects", (d["type"] for d in collections["inventory"]))
-    _print_counts("links", (d["link_type"] for d in collections["links"]))
-    return 0
-
-
-def _print_counts(title: str, names: Iterable[str]) -> None:
-    counts = Counter(names)
-    print(f"{title} by type:")
-    for name, count in sorted(counts.items()):
-        print(f"  {name:<30} {count:>9}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from topology.errors import UserError
 
-class Neo4jLocalError(RuntimeError):
+
+class Neo4jLocalError(RuntimeError, UserError):
     """The local Neo4j cannot be prepared, started or stopped; the message says what to do."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from topology.config import Config
 from topology.neo4j_local.cache import LAUNCHER_CLASS, Runtime
 from topology.neo4j_local.errors import Neo4jLocalError
+from topology.net import socket_address
 
 CONF_FILE = "neo4j.conf"
 MAX_INITIAL_HEAP = 256 * 1024**2
@@ -67,13 +68,6 @@ def check_loopback(host: str) -> None:
             f"and only listens on loopback (127.0.0.1, ::1 or localhost). To serve other "
             f"machines run a real Neo4j server with authentication and set NEO4J_URI."
         )
-
-
-def socket_address(host: str, port: int) -> str:
-    """``host:port`` as Neo4j parses it; IPv6 literals go in brackets."""
-    if ":" in host:
-        return f"[{host}]:{port}"
-    return f"{host}:{port}"
 
 
 def _http_settings(host: str, http_port: int) -> dict[str, str]:

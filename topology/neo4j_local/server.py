@@ -27,6 +27,7 @@ from topology.neo4j_local.errors import Neo4jLocalError
 from topology.neo4j_local.filelock import exclusive_lock
 from topology.neo4j_local.jars import ensure_runtime
 from topology.neo4j_local.probe import bolt_ready, port_open
+from topology.net import socket_address
 
 LOG = logging.getLogger("topology.neo4j_local")
 PID_FILE = "neo4j.pid"
@@ -55,8 +56,7 @@ class LocalNeo4j:
         self.config = config
         # Absolute: the home path on the java command line is how our process is recognised.
         self.home = Path(os.path.abspath(config.neo4j_home.expanduser()))
-        local = config.local_neo4j
-        self.bolt_uri = f"bolt://{launch.socket_address(local.host, local.port)}"
+        self.bolt_uri = config.local_bolt_uri
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -180,7 +180,7 @@ class LocalNeo4j:
     def _refuse_other_address(self, pid: int) -> None:
         """A running instance started with another host/port would never answer here."""
         local = self.config.local_neo4j
-        expected = launch.socket_address(local.host, local.port)
+        expected = socket_address(local.host, local.port)
         running = launch.read_conf(self.conf_file).get("server.bolt.listen_address")
         if running is not None and running != expected:
             raise Neo4jLocalError(
@@ -204,7 +204,7 @@ class LocalNeo4j:
                 f"(not the local Neo4j of {self.home}). Choose another port: set "
                 f"`port = {other}` in the [local_neo4j] section of the config file, or "
                 f"TOPOLOGY_NEO4J_PORT={other}. If that program is a Neo4j you want to use, "
-                f"set NEO4J_URI=bolt://{launch.socket_address(local.host, local.port)} instead."
+                f"set NEO4J_URI={self.bolt_uri} instead."
             )
 
     def _spawn(self, command: list[str]) -> int:

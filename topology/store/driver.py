@@ -8,11 +8,12 @@ import neo4j
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
 from topology.config import Config
+from topology.errors import UserError
 
 log = logging.getLogger(__name__)
 
 
-class StoreUnavailableError(RuntimeError):
+class StoreUnavailableError(RuntimeError, UserError):
     """Neo4j cannot be reached or refused us; the message says what to check."""
 
 

@@ -30,11 +30,11 @@ from typing import Any, LiteralString
 import neo4j
 from neo4j.exceptions import DriverError, Neo4jError
 
+from topology.gc_pause import paused_gc
 from topology.store import cleanup
 from topology.store.change_writer import ChangeWriter
 from topology.store.changes import ChangeSet
 from topology.store.element_ids import ElementIdMemory
-from topology.store.gc_pause import paused_gc
 from topology.store.link_writer import LinkWriter
 from topology.store.object_writer import ObjectWriter
 from topology.store.provenance import Provenance
@@ -163,7 +163,7 @@ class GraphStore:
 
     def _bulk(self, rows: int) -> AbstractContextManager[None]:
         """The cyclic collector paused for a write of more than one batch (see
-        :mod:`topology.store.gc_pause`); a small write leaves it alone."""
+        :mod:`topology.gc_pause`); a small write leaves it alone."""
         return paused_gc() if rows > self.batch_size else nullcontext()
 
     def upsert_objects(self, records: Sequence[ObjectRecord],

@@ -1,14 +1,16 @@
-"""Pause Python's cyclic garbage collector while a bulk write runs.
+"""Pause Python's cyclic garbage collector while bulk work runs.
 
-A bulk write allocates millions of short-lived objects (rows, packed parameters, answers)
-while the caller holds millions of long-lived ones (its records). The allocations keep
-triggering the cyclic collector, and its full collections walk every live object with the
-GIL held, while the writer threads should be feeding Neo4j. Measured on 200,000 objects
-and 173,803 links held in memory: building the object rows took 0.78 s with the collector
-and 0.15 s without; grouping the links by type took 0.56 s against 0.03 s.
+Bulk work (a batched write, parsing a large export, generating a demo environment)
+allocates millions of small containers while the process holds millions of long-lived ones.
+The allocations keep triggering the cyclic collector, and each full collection walks every
+live object with the GIL held. Measured on a bulk write of 200,000 objects and 173,803
+links held in memory: building the object rows took 0.78 s with the collector and 0.15 s
+without; grouping the links by type took 0.56 s against 0.03 s.
 
 Reference counting still frees every object that is not part of a cycle, so pausing costs
-only the cycles made meanwhile, which are collected when the last bulk write ends.
+only the cycles made meanwhile, which are collected when the last pause ends. Pauses are
+counted: overlapping ones (nested, or in other threads) resume the collector only when the
+last of them ends.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from contextlib import contextmanager
 
 
 class _Pauses:
-    """How many bulk writes want the collector paused, and whether it ran before them."""
+    """How many holders want the collector paused, and whether it ran before them."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
