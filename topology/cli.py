@@ -89,23 +89,23 @@ def cmd_import_calipso(config: Config, args: argparse.Namespace) -> int:
         print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
     loaded = _import_exports(config, args.environment, args.paths, collection=args.collection,
-                             quiet=args.quiet, max_listed=args.max_listed)
+                             quiet=args.quiet, max_listed=args.max_listed, prune=args.prune)
     return EXIT_OK if loaded else EXIT_PARTIAL
 
 
 def _import_exports(config: Config, environment: str, paths: Iterable[str | Path], *,
                     max_listed: int, collection: str | None = None,
-                    quiet: bool = False) -> bool:
-    """Import Calipso export files and print the summary; True when every document loaded."""
+                    quiet: bool = False, prune: bool = False) -> bool:
+    """Import Calipso export files and print the report; True when every document loaded."""
     from loaders.calipso.importer import CalipsoImporter, format_summary
     from topology.runtime import open_store
 
     with open_store(config) as store:
         importer = CalipsoImporter(store, environment,
                                    progress=None if quiet else ProgressPrinter())
-        summary = importer.run(paths, collection=collection)
-    print(format_summary(summary, max_listed=max_listed))
-    return summary.ok
+        report = importer.run(paths, collection=collection, prune=prune)
+    print(format_summary(report, max_listed=max_listed))
+    return report.ok
 
 
 # -- demo ---------------------------------------------------------------------------------
@@ -118,8 +118,9 @@ def cmd_demo(config: Config, args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else config.state_dir / "demo-export" / args.environment
     paths = write_export(out, generate(shape))
     print(f"demo export written to {out}")
+    # The demo replaces the environment: what an earlier, larger demo wrote goes.
     loaded = _import_exports(config, args.environment, paths.values(),
-                             max_listed=args.max_listed)
+                             max_listed=args.max_listed, prune=True)
     print(_try_this(config, args.environment))
     return EXIT_OK if loaded else EXIT_PARTIAL
 
@@ -185,7 +186,7 @@ def cmd_clique(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_implicit_links(config: Config, args: argparse.Namespace) -> int:
     """Recompute an environment's implicit links (Calipso's transitive closure)."""
-    from topology.cliques.implicit import derive_implicit_links
+    from loaders.links.implicit import derive_implicit_links
     from topology.cliques.service import CliqueService
     from topology.runtime import open_store
 
@@ -376,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--max-listed", type=int, default=50,
                      help="problems listed per kind in the summary (default: 50)")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    imp.add_argument("--prune", action="store_true",
+                     help="also remove what earlier imports of the inventory or links wrote "
+                          "and these files no longer hold (only for a collection read whole)")
 
     implicit = _add_command(sub, "implicit-links", cmd_implicit_links,
                             "recompute implicit (derived) links",

@@ -1,9 +1,18 @@
-"""Import Calipso's MongoDB exports into the graph.
+"""Import Calipso's MongoDB exports into the graph: the first loader on the seam.
 
-Files are read whole (documents with their file and line), grouped by collection and
-written in dependency order: environment first, then objects, links and clique
-definitions. A broken document is reported with where it came from and why; every good
-document still loads. Secrets in ``environments_config`` never reach the graph.
+The inventory and the links are the loader's two scopes (``import:calipso-inventory``,
+``import:calipso-links``), each present when files of that collection are given: ``get``
+reads a scope's files whole (documents with their file and line), ``transform`` turns
+its documents into records, and :func:`loaders.seam.run_loader` writes them with the
+scope's provenance. Around that, the importer writes what only an export carries: the
+environment's configuration (secrets never reach the graph) and clique types and
+constraints. A broken document is reported with where it came from and why; every good
+document still loads.
+
+With ``prune``, the import also removes what earlier imports of a collection wrote and
+this one no longer holds, for each collection it read whole (no broken document, no
+batch rolled back): a partial export never deletes anything, and importing the links
+alone leaves the inventory as it was.
 """
 
 from __future__ import annotations
@@ -11,82 +20,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from loaders.calipso import transform
-from loaders.calipso.reader import (
-    COLLECTIONS,
-    BadDocument,
-    Document,
-    ExportFile,
-    SourceRef,
-    read_export,
-)
-from topology.store import GraphStore, RecordError, WriteReport
+from loaders.calipso.reader import COLLECTIONS, Document, SourceRef, collection_for, read_export
+from loaders.report import LoadReport, PartReport, Problem
+from loaders.seam import Progress, Records, run_loader
+from topology.store import GraphStore, Provenance, RecordError, WriteReport
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
+SOURCE = "Calipso import"
+SCOPES = {"inventory": Provenance("import", "calipso-inventory"),
+          "links": Provenance("import", "calipso-links")}
+_COLLECTION_OF = {scope: collection for collection, scope in SCOPES.items()}
 
 
-@dataclass
-class CollectionSummary:
-    """What happened to one collection's documents."""
-
-    collection: str
-    read: int = 0
-    loaded: int = 0
-    bad: list[BadDocument] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportSummary:
-    environment: str
-    collections: dict[str, CollectionSummary] = field(default_factory=dict)
-    secrets_dropped: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)  # batches that rolled back
-    seconds: float = 0.0
-
-    def of(self, collection: str) -> CollectionSummary:
-        return self.collections.setdefault(collection, CollectionSummary(collection))
-
-    @property
-    def bad_count(self) -> int:
-        return sum(len(c.bad) for c in self.collections.values())
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures and not self.bad_count
-
-
-def _bad(document: Document, reason: str) -> BadDocument:
-    return BadDocument(document.ref, reason)
-
-
-def _report_write(summary: CollectionSummary, report: WriteReport,
-                  documents: Sequence[Document], import_summary: ImportSummary,
-                  skipped_is_bad: bool) -> None:
-    failed_rows: set[int] = set()
-    for failure in report.failed:
-        failed_rows.update(failure.indices)
-        first = documents[failure.indices[0]].ref if failure.indices else None
-        import_summary.failures.append(f"{failure} (first document at {first})")
-    skipped_rows = {row.index for row in report.skipped}
-    for row in report.skipped:
-        ref = documents[row.index].ref
-        if skipped_is_bad:
-            summary.bad.append(BadDocument(ref, row.reason))
-        else:
-            summary.warnings.append(f"{ref}: {row.reason}")
-    lost = failed_rows | (skipped_rows if skipped_is_bad else set())
-    summary.loaded += len(documents) - len(lost)
 
 
 class CalipsoImporter:
-    """Loads Calipso export files into one environment of the graph."""
+    """Loads Calipso export files into one environment of the graph (a
+    :class:`loaders.seam.Loader`)."""
+
+    name = SOURCE
+    timed = False  # an export is a snapshot of unknown age: its writes apply as they come
 
     def __init__(self, store: GraphStore, environment: str,
                  progress: Progress | None = None) -> None:
@@ -95,56 +53,115 @@ class CalipsoImporter:
         self.store = store
         self.environment = environment
         self.progress = progress
+        self._files: dict[str, list[str | Path]] = {name: [] for name in COLLECTIONS}
+        self._collection: str | None = None
 
-    def _progress(self, what: str) -> Callable[[int, int], None] | None:
-        if self.progress is None:
-            return None
-        progress = self.progress
-        return lambda done, total: progress(what, done, total)
+    # -- the seam ---------------------------------------------------------------------------
 
-    def run(self, paths: Iterable[str | Path], collection: str | None = None) -> ImportSummary:
-        started = time.perf_counter()
-        summary = ImportSummary(self.environment)
-        files: list[ExportFile] = [read_export(path, collection) for path in paths]
-        by_collection: dict[str, list[Document]] = {name: [] for name in COLLECTIONS}
-        for export in files:
-            part = summary.of(export.collection)
-            part.read += len(export.documents) + len(export.bad)
-            part.bad.extend(export.bad)
-            by_collection[export.collection].extend(export.documents)
-            log.info("read %s: %d documents (%d broken) for %s", export.path,
-                     len(export.documents), len(export.bad), export.collection)
+    def scopes(self) -> Sequence[Provenance]:
+        return tuple(scope for collection, scope in SCOPES.items()
+                     if self._files[collection])
 
-        self._environment(by_collection["environments_config"], summary)
-        if by_collection["inventory"]:
-            self._inventory(by_collection["inventory"], summary)
-        if by_collection["links"]:
-            self._links(by_collection["links"], summary)
-        if by_collection["clique_types"]:
-            self._clique_types(by_collection["clique_types"], summary)
-        if by_collection["clique_constraints"]:
-            self._clique_constraints(by_collection["clique_constraints"], summary)
-        summary.seconds = time.perf_counter() - started
-        return summary
+    def get(self, scope: Provenance) -> tuple[str, list[Document], PartReport]:
+        """Read one scope's files (no writes): its documents, and the broken ones counted
+        in a part report."""
+        return self._read(_COLLECTION_OF[scope])
 
-    # -- collections ----------------------------------------------------------------------
+    def _read(self, collection: str) -> tuple[str, list[Document], PartReport]:
+        documents: list[Document] = []
+        part = PartReport(collection)
+        for path in self._files[collection]:
+            read = read_export(path, self._collection)
+            documents.extend(read.documents)
+            part.read += len(read.documents) + len(read.bad)
+            part.bad.extend(Problem(bad.ref, bad.reason) for bad in read.bad)
+            log.info("read %s: %d documents (%d broken) for %s", read.path,
+                     len(read.documents), len(read.bad), collection)
+        return collection, documents, part
 
-    def _environment(self, documents: list[Document], summary: ImportSummary) -> None:
+    def transform(self, scope: Provenance, raw: tuple[str, list[Document], PartReport],
+                  report: LoadReport) -> Records:
+        """A scope's documents -> records; broken and bad ones into ``report``."""
+        collection, documents, read = raw
+        part = report.part(collection)
+        part.read += read.read
+        part.bad.extend(read.bad)
+        records = Records(object_part="inventory", link_part="links")
+        if collection == "inventory":
+            self._inventory(documents, records, part)
+            return records
+        for document in documents:
+            try:
+                records.add_link(transform.link(self.environment, document.data),
+                                 document.ref)
+            except RecordError as exc:
+                part.bad.append(Problem(document.ref, str(exc)))
+        return records
+
+    def _inventory(self, documents: list[Document], records: Records,
+                   part: PartReport) -> None:
+        seen: dict[str, tuple[str, SourceRef]] = {}
+        for document in documents:
+            try:
+                record = transform.inventory_object(self.environment, document.data)
+            except RecordError as exc:
+                part.bad.append(Problem(document.ref, str(exc)))
+                continue
+            earlier = seen.get(record.id)
+            if earlier and earlier[0] != record.type:
+                part.bad.append(Problem(document.ref, (
+                    f"id {record.id!r} is already used by a {earlier[0]} at {earlier[1]}")))
+                continue
+            if earlier:
+                part.warnings.append(f"{document.ref}: id {record.id!r} repeated "
+                                     f"(first at {earlier[1]}); the later document wins")
+            seen[record.id] = (record.type, document.ref)
+            records.add_object(record, document.ref)
+
+    # -- a whole import ---------------------------------------------------------------------
+
+    def run(self, paths: Iterable[str | Path], collection: str | None = None, *,
+            prune: bool = False) -> LoadReport:
+        """Import the files: the environment's configuration, objects and links through
+        the seam, then the clique definitions. With ``prune``, what earlier imports of
+        a collection wrote and this export no longer holds is removed."""
+        clock = time.perf_counter()
+        self._collection = collection
+        self._files = {name: [] for name in COLLECTIONS}
+        for path in paths:
+            self._files[collection_for(path, collection)].append(path)
+        report = LoadReport(self.name, self.environment)
+        self._environment(report)
+        run_loader(self.store, self, self.environment, cleanup=prune,
+                   progress=self.progress, report=report)
+        self._definitions("clique_types", report, transform.clique_type,
+                          self.store.upsert_clique_types)
+        self._definitions("clique_constraints", report, self._constraint,
+                          self.store.upsert_clique_constraints)
+        report.seconds = time.perf_counter() - clock
+        return report
+
+    # -- what only an export carries -------------------------------------------------------
+
+    def _environment(self, report: LoadReport) -> None:
         props: dict[str, Any] = {}
-        if documents:
-            part = summary.of("environments_config")
-            chosen = self._choose_environment_config(documents, part)
+        _, documents, read = self._read("environments_config")
+        if documents or read.bad:
+            part = report.part("environments_config")
+            part.read, part.bad = read.read, read.bad
+            chosen = self._choose_environment_config(documents, part) if documents else None
             if chosen is not None:
                 props, dropped = transform.environment_config(chosen.data)
-                summary.secrets_dropped.extend(dropped)
-                part.loaded += 1
+                part.written += 1
                 if dropped:
+                    report.notes.append(
+                        f"secrets left out of the graph: {', '.join(dropped)}")
                     log.info("environment config: left out %d secret field(s): %s",
                              len(dropped), ", ".join(dropped))
         self.store.upsert_environment(self.environment, props)
 
     def _choose_environment_config(self, documents: list[Document],
-                                   part: CollectionSummary) -> Document | None:
+                                   part: PartReport) -> Document | None:
         named = [d for d in documents if d.data.get("name") == self.environment]
         if named:
             chosen = named[-1]
@@ -167,94 +184,34 @@ class CalipsoImporter:
                                      f"(importing into {self.environment!r})")
         return chosen
 
-    def _inventory(self, documents: list[Document], summary: ImportSummary) -> None:
-        part = summary.of("inventory")
-        records, kept = [], []
-        seen: dict[str, tuple[str, SourceRef]] = {}
-        for document in documents:
-            try:
-                record = transform.inventory_object(self.environment, document.data)
-            except RecordError as exc:
-                part.bad.append(_bad(document, str(exc)))
-                continue
-            earlier = seen.get(record.id)
-            if earlier and earlier[0] != record.type:
-                part.bad.append(_bad(document, (
-                    f"id {record.id!r} is already used by a {earlier[0]} at {earlier[1]}")))
-                continue
-            if earlier:
-                part.warnings.append(f"{document.ref}: id {record.id!r} repeated "
-                                     f"(first at {earlier[1]}); the later document wins")
-            seen[record.id] = (record.type, document.ref)
-            records.append(record)
-            kept.append(document)
-        report = self.store.upsert_objects(records, progress=self._progress("inventory"))
-        _report_write(part, report, kept, summary, skipped_is_bad=False)
-        log.info("inventory: %d objects written in %.1f s (%.0f rows/s)", report.written,
-                 report.seconds, report.rows_per_second)
+    @staticmethod
+    def _constraint(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        return transform.clique_constraint(data), []
 
-    def _links(self, documents: list[Document], summary: ImportSummary) -> None:
-        part = summary.of("links")
-        records, kept = [], []
+    def _definitions(self, collection: str, report: LoadReport,
+                     convert: Callable[[dict[str, Any]], tuple[dict[str, Any], list[str]]],
+                     write: Callable[[Sequence[dict[str, Any]]], WriteReport]) -> None:
+        _, documents, read = self._read(collection)
+        if not (documents or read.bad):
+            return
+        part = report.part(collection)
+        part.read, part.bad = read.read, read.bad
+        rows, refs = [], []
         for document in documents:
             try:
-                records.append(transform.link(self.environment, document.data))
+                row, notes = convert(document.data)
             except RecordError as exc:
-                part.bad.append(_bad(document, str(exc)))
-                continue
-            kept.append(document)
-        report = self.store.upsert_links(records, progress=self._progress("links"))
-        _report_write(part, report, kept, summary, skipped_is_bad=True)
-        log.info("links: %d written in %.1f s", report.written, report.seconds)
-
-    def _clique_types(self, documents: list[Document], summary: ImportSummary) -> None:
-        part = summary.of("clique_types")
-        rows, kept = [], []
-        for document in documents:
-            try:
-                row, notes = transform.clique_type(document.data)
-            except RecordError as exc:
-                part.bad.append(_bad(document, str(exc)))
+                part.bad.append(Problem(document.ref, str(exc)))
                 continue
             part.warnings.extend(f"{document.ref}: {note}" for note in notes)
             rows.append(row)
-            kept.append(document)
-        report = self.store.upsert_clique_types(rows)
-        _report_write(part, report, kept, summary, skipped_is_bad=True)
-
-    def _clique_constraints(self, documents: list[Document], summary: ImportSummary) -> None:
-        part = summary.of("clique_constraints")
-        rows, kept = [], []
-        for document in documents:
-            try:
-                rows.append(transform.clique_constraint(document.data))
-            except RecordError as exc:
-                part.bad.append(_bad(document, str(exc)))
-                continue
-            kept.append(document)
-        report = self.store.upsert_clique_constraints(rows)
-        _report_write(part, report, kept, summary, skipped_is_bad=True)
+            refs.append(document.ref)
+        written = write(rows)
+        for failure in written.failed:
+            report.failures.append(f"{failure} (first at {refs[failure.indices[0]]})")
+        part.written += written.written
 
 
-def format_summary(summary: ImportSummary, *, max_listed: int = 50) -> str:
-    """A human-readable report: counts per collection, then each problem with its place."""
-    lines = [f"Calipso import into environment {summary.environment!r} "
-             f"({summary.seconds:.1f} s):"]
-    for name in COLLECTIONS:
-        part = summary.collections.get(name)
-        if part is None:
-            continue
-        lines.append(f"  {name:<20} read {part.read:>7}  loaded {part.loaded:>7}  "
-                     f"bad {len(part.bad):>5}  warnings {len(part.warnings)}")
-    if summary.secrets_dropped:
-        lines.append(f"  secrets left out of the graph: {', '.join(summary.secrets_dropped)}")
-    problems = [f"  BAD {bad.ref}: {bad.reason}" for part in summary.collections.values()
-                for bad in part.bad]
-    warnings = [f"  warning {text}" for part in summary.collections.values()
-                for text in part.warnings]
-    failures = [f"  FAILED {text}" for text in summary.failures]
-    for group in (failures, problems, warnings):
-        lines.extend(group[:max_listed])
-        if len(group) > max_listed:
-            lines.append(f"  ... and {len(group) - max_listed} more")
-    return "\n".join(lines)
+def format_summary(report: LoadReport, *, max_listed: int = 50) -> str:
+    """The import's report, collections in Calipso's order."""
+    return report.format(max_listed=max_listed, order=COLLECTIONS)

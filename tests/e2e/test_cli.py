@@ -46,7 +46,7 @@ def test_demo_imports_and_its_hint_query_returns_paths(run_cli, graph_store, env
     inventory = (export / "inventory.json").read_text(encoding="utf-8").splitlines()
     assert {json.loads(line)["environment"] for line in inventory} == {environment}
     assert "Neo4j Bolt URI: bolt://" in result.stdout
-    assert re.search(r"inventory\s+read\s+\d+\s+loaded\s+\d+\s+bad\s+0", result.stdout)
+    assert re.search(r"inventory\s+read\s+\d+\s+written\s+\d+\s+bad\s+0", result.stdout)
     for secret in FAKE_SECRETS:
         assert secret not in result.stdout + result.stderr
 
@@ -69,7 +69,7 @@ def test_import_reports_broken_documents_and_exits_1(run_cli, graph_store, envir
     result = run_cli("import-calipso", str(inventory), "--environment", environment, "-q")
     assert result.returncode == 1
     assert f"BAD {inventory}:2" in result.stdout
-    assert re.search(r"inventory\s+read\s+3\s+loaded\s+2\s+bad\s+1", result.stdout)
+    assert re.search(r"inventory\s+read\s+3\s+written\s+2\s+bad\s+1", result.stdout)
     assert graph_store.count_labels(environment)["Host"] == 2
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from topology.cliques.implicit import derive_implicit_links
+from loaders.links.implicit import derive_implicit_links
 from topology.cliques.service import CliqueService
 from topology.store import link_record, object_record
 

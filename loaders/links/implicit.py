@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from topology import catalogue
-from topology.store import GraphStore, LinkRecord, link_record
+from topology.store import GraphStore, LinkRecord, Provenance, link_record
 from topology.store.queries import query
 
 log = logging.getLogger(__name__)
 
 FRONTIER_BATCH = 5000
+PROVENANCE = Provenance("derived", "implicit-links")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def derive_implicit_links(store: GraphStore, environment: str,
                               if record.props.get(k) is not None}})
         if not new:
             break
-        report = store.upsert_links(new)
+        report = store.upsert_links(new, provenance=PROVENANCE)
         if not report.ok:
             raise RuntimeError(f"writing implicit links failed: {report.failed[0]}")
         created += report.written
