@@ -32,10 +32,9 @@ FOR (c:CliqueConstraint) REQUIRE c.id IS UNIQUE;
 // id_path and the API's optional filters test those properties on that range. Why:
 // - every index is one more insert per object written (and last_seen's a delete and an
 //   insert per object rescanned);
-// - an index on environment alone made the planner, on an empty database (a first import,
+// - an index on environment alone lets the planner, on an empty database (a first import,
 //   or after a wipe), find parents and link ends by scanning every object of the
-//   environment: one batch of 2,000 objects took 14 s with 4,000,000 db hits instead of
-//   0.25 s (PROFILE, measured), until the plan was replaced at least 10 s later.
+//   environment instead of seeking them, for as long as that plan stays cached.
 // Indexes earlier versions created: removed from existing databases.
 DROP INDEX object_environment IF EXISTS;
 DROP INDEX object_id_path IF EXISTS;

@@ -39,8 +39,7 @@ class ObjectType:
     description: str
     folder: bool = False
     linkable: bool = False  # may be an end of a link (Calipso's object_types_for_links)
-    # Derived once: the store asks for them per row written (computing them each time
-    # was 0.4 s of the writer's CPU per 50,000 objects, measured).
+    # Derived once: the store asks for them for every row it writes.
     label: str = field(init=False, compare=False, repr=False)
     """The Neo4j label besides ``:Object`` (and ``:Folder`` for folders)."""
     labels: tuple[str, ...] = field(init=False, compare=False, repr=False)

@@ -13,9 +13,8 @@
 //
 // Answers: rows that passed (written), their element ids (the store finds link ends by
 // them), the ids created, the ids outdated, and orphans (parent not (yet) in the graph),
-// for a second pass. USING INDEX pins the identity index for the parent: planned on an
-// empty database next to an index on environment alone, the parent search once scanned
-// the environment.
+// for a second pass. USING INDEX pins the identity index for the parent, so that no plan
+// made while the database looked empty scans the environment for it.
 UNWIND $rows AS row
 WITH row
 WHERE row.source_time IS NULL OR NOT EXISTS {

@@ -45,9 +45,8 @@ def parents_in_order(records: Sequence[ObjectRecord], indices: Sequence[int],
 
     Concurrent batches hanging children under the same dense parents (folders) deadlock
     on the parents' relationship-group locks when they take them in different orders;
-    taken in one order, they queue instead (with two writers and 100,000 objects,
-    unsorted batches deadlocked in 4 of 9 runs, sorted ones in none of 8). Batches keep
-    their members, so parents still come before their children across batches.
+    taken in one order, they queue instead. Batches keep their members, so parents still
+    come before their children across batches.
     """
     order: list[int] = []
     for start in range(0, len(indices), batch_size):

@@ -138,8 +138,8 @@ class Transactions:
     def read(self, text: LiteralString, params: dict[str, Any]) -> list[dict[str, Any]]:
         """One read query as an auto-commit read: one network round trip.
 
-        A managed transaction would add BEGIN and COMMIT round trips (measured: ~1.7 ms vs
-        ~0.6 ms for a point lookup); reads are idempotent, so transient failures are simply
+        A managed transaction would add BEGIN and COMMIT round trips, several times the
+        cost of a point lookup; reads are idempotent, so transient failures are simply
         retried, and the session is a read session so a cluster routes it to a reader.
         Records come back as plain dicts of the driver's values (``record.data()`` would
         walk every nested value again).
