@@ -265,11 +265,11 @@ def test_status_results_change_status_only_when_it_changes(graph_store, environm
 
 
 def test_concurrent_change_sets_on_shared_nodes_all_commit(graph_store, environment):
-    """Eight writers hang vNICs off one shared bridge and update it, at once: deadlocks
-    between them are retried, and every change set commits."""
-    graph_store.apply(ChangeSet(environment, EVENT).upsert_object(
-        _obj(environment, "br-1", "vconnector")))
+    """Eight writers update two shared bridges, half of them in the opposite order (so
+    they deadlock each other), and hang new vNICs off one of them, at once: deadlocks are
+    retried, and every change set commits."""
     errors: list[BaseException] = []
+    retries: list[str] = []
     start = threading.Barrier(8, timeout=30)
 
     def writer(n: int) -> None:
@@ -277,13 +277,15 @@ def test_concurrent_change_sets_on_shared_nodes_all_commit(graph_store, environm
             start.wait()
             for k in range(5):
                 change = ChangeSet(environment, EVENT)
-                change.upsert_object(_obj(environment, "br-1", "vconnector",
-                                          last_writer=n))
                 change.upsert_object(_obj(environment, f"tap-{n}-{k}", "vnic"))
+                bridges = [_obj(environment, name, "vconnector", last_writer=n)
+                           for name in ("br-1", "br-2")]
+                for bridge in bridges if n % 2 else reversed(bridges):
+                    change.upsert_object(bridge)
                 change.upsert_link(link_record(environment, {
                     "source_id": f"tap-{n}-{k}", "target_id": "br-1",
                     "link_type": "vnic-vconnector"}))
-                graph_store.apply(change)
+                retries.extend(graph_store.apply(change).retries.elements())
         except BaseException as exc:  # collected: a thread's failure must fail the test
             errors.append(exc)
 
@@ -293,5 +295,6 @@ def test_concurrent_change_sets_on_shared_nodes_all_commit(graph_store, environm
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
+    assert set(retries) <= {"deadlock"}
     assert graph_store.count_relationships(environment)["VNIC_VCONNECTOR"] == 40
     assert graph_store.count_labels(environment)["Vnic"] == 40
