@@ -37,8 +37,14 @@ def test_help_lists_the_subcommands(run_cli):
         assert command in result.stdout
 
 
-def test_demo_imports_and_its_hint_query_returns_paths(run_cli, graph_store, environment):
+def test_demo_imports_and_its_hint_query_returns_paths(run_cli, graph_store, environment,
+                                                       clique_definitions, tmp_path):
     result = run_cli("demo", "--environment", environment)
+    # The demo imports Calipso's clique types and constraints too (global): put back.
+    export = tmp_path / "state" / "demo-export" / environment
+    clique_definitions.from_export(sorted(export.glob("clique_*.json")))
+    assert {path.name for path in export.glob("clique_*.json")} == {
+        "clique_types.json", "clique_constraints.json"}
     assert result.returncode == 0, result.stderr
     assert "Neo4j Bolt URI: bolt://" in result.stdout
     assert re.search(r"inventory\s+read\s+\d+\s+loaded\s+\d+\s+bad\s+0", result.stdout)
