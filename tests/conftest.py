@@ -159,12 +159,13 @@ def graph_store(neo4j_target: Neo4jTarget) -> Iterator[GraphStore]:
 
 @pytest.fixture
 def own_neo4j(neo4j_target: Neo4jTarget) -> None:
-    """For tests that change what is global (the schema, shipped clique types): they run
-    only on a Neo4j this session started, never on ``NEO4J_URI``."""
+    """For tests that change more than environments of their own (the schema, shipped
+    clique types, environments of fixed names): they run only on a Neo4j this session
+    started, never on ``NEO4J_URI``."""
     if neo4j_target.kind == "external":
-        pytest.skip("changes the database's global state (schema or shipped clique "
-                    "definitions): runs only on a Neo4j the test session starts, not on "
-                    "NEO4J_URI")
+        pytest.skip("changes more than environments of its own (the schema, shipped clique "
+                    "definitions or fixed-name environments): runs only on a Neo4j the test "
+                    "session starts, not on NEO4J_URI")
 
 
 CLIQUE_DEFINITION_LABELS = ("CliqueType", "CliqueConstraint")
