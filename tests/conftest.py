@@ -123,7 +123,10 @@ def schema_problems(store: GraphStore) -> list[str]:
         have = {row["id"] for row in store.read(
             f"MATCH (c:{label}) WHERE c.id IN $ids RETURN c.id AS id",
             ids=[c.id for c in shipped])}
-        problems += [f"no shipped :{label} {c.id}" for c in shipped if c.id not in have]
+        missing = [c.id for c in shipped if c.id not in have]
+        if missing:
+            problems.append(f"{len(missing)} of the {len(shipped)} shipped :{label} nodes "
+                            f"missing (first {missing[0]})")
     return problems
 
 
