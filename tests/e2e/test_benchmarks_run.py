@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from bench import api, cliques, load
 from tests.conftest import drop_environment
+from topology import catalogue
+from topology.demo import count_objects, generate, shape_for_objects
 
 
 @pytest.fixture
@@ -16,19 +20,50 @@ def bench_env(neo4j_target, monkeypatch):
     monkeypatch.setenv("NEO4J_PASSWORD", config.neo4j.password)
 
 
-def test_bench_load_runs_and_compares_with_one_row_per_transaction(bench_env):
+LOAD_KEYS = {"benchmark", "timestamp", "machine", "neo4j", "batch_size", "warmup_objects",
+             "warmup_rows_per_second", "write_concurrency", "batched_create",
+             "batched_create_rounds_rows_per_second", "batched_create_rounds", "batched_update",
+             "one_row_per_transaction", "speedup_create_vs_one_row",
+             "speedup_update_vs_one_row", "objects_by_label"}
+
+
+def test_bench_load_writes_every_generated_row_and_reports_each_round(bench_env, graph_store,
+                                                                     own_neo4j):
+    # Writes and wipes environments of fixed names (bench-load*): not on someone's database.
     result = load.run(objects=200, baseline_rows=40, batch_size=50, concurrency=2,
                       warmup_objects=100, warmup_seconds=0.2, repeat=3)
-    assert result["batched_create"]["objects"] >= 200
-    assert result["one_row_per_transaction"]["transactions"] >= 40
-    assert result["speedup_create_vs_one_row"] > 0
-    assert result["warmup_rows_per_second"]  # the warm-up rounds are recorded
+    assert set(result) >= LOAD_KEYS
+    # Every timed write was checked by the benchmark (it stops on a failed or skipped
+    # row), so each reports exactly the rows generated for the size asked.
+    asked = generate(shape_for_objects(200, environment=load.ENVIRONMENT))
+    written = {"objects": len(asked["inventory"]), "links": len(asked["links"])}
+    written["rows"] = written["objects"] + written["links"]
+    for timed in [*result["batched_create_rounds"], result["batched_update"]]:
+        assert {key: timed[key] for key in written} == written
+    assert result["batched_create"] in result["batched_create_rounds"]
+    # After the update the environment held each object once, under its labels.
+    labels: Counter[str] = Counter()
+    for doc in asked["inventory"]:
+        labels.update(catalogue.object_type(doc["type"]).labels)
+    assert result["objects_by_label"] == dict(labels)
     rounds = result["batched_create_rounds_rows_per_second"]
+    assert rounds == [r["rows_per_second"] for r in result["batched_create_rounds"]]
     assert len(rounds) == 3
     assert result["batched_create"]["rows_per_second"] == sorted(rounds)[1]  # the median
+    assert result["warmup_objects"] == 100 and result["warmup_rows_per_second"]
+    # The baseline: the sample's objects (no room left for links in 40 rows), each row
+    # in a transaction of its own (hanging top-level objects under the environment: more).
+    baseline = result["one_row_per_transaction"]
+    sample = count_objects(shape_for_objects(50, environment=load.BASELINE_ENVIRONMENT))
+    assert (baseline["objects"], baseline["links"]) == (sample, 0)
+    assert baseline["transactions"] >= baseline["rows"] == sample
+    # The benchmark removes what it wrote.
+    for environment in (load.ENVIRONMENT, load.BASELINE_ENVIRONMENT, load.WARMUP_ENVIRONMENT):
+        assert graph_store.count_labels(environment) == {}
 
 
-def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store):
+def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store, own_neo4j):
+    # Reuses, then drops, the environment bench-cliques: not on someone's database.
     try:
         result = cliques.run(objects=400, samples=5, calipso_samples=2, seed=1,
                              warm_up_seconds=0.2)
@@ -37,6 +72,10 @@ def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store):
     for focal_type in cliques.FOCAL_TYPES:
         entry = result["results"][focal_type]
         assert entry["compiled_ms"]["samples"] == 5
+        # The benchmark stops when the two differ: this many focal points agreed.
+        assert entry["calipso_strategy_ms"]["samples"] == 2
+        assert entry["links_per_clique"]["samples"] == 5
+        assert entry["links_per_clique"]["p50"] >= 1  # every focal point has a clique
         assert entry["compiled_db_hits"] > 0
 
 

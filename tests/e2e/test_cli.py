@@ -38,8 +38,13 @@ def test_help_lists_the_subcommands(run_cli):
 
 
 def test_demo_imports_and_its_hint_query_returns_paths(run_cli, graph_store, environment,
-                                                       tmp_path):
+                                                       clique_definitions, tmp_path):
     result = run_cli("demo", "--environment", environment)
+    # The demo imports Calipso's clique types and constraints too (global): put back.
+    export = tmp_path / "state" / "demo-export" / environment
+    clique_definitions.from_export(sorted(export.glob("clique_*.json")))
+    assert {path.name for path in export.glob("clique_*.json")} == {
+        "clique_types.json", "clique_constraints.json"}
     assert result.returncode == 0, result.stderr
     export = tmp_path / "state" / "demo-export" / environment  # under TOPOLOGY_STATE_DIR
     assert f"demo export written to {export}" in result.stdout

@@ -6,7 +6,6 @@ Neo4j jars are fetched once per machine (the first run takes ~30 s longer).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from neo4j import GraphDatabase
 
 from topology.config import Config, load_config
-from topology.neo4j_local import LocalNeo4j
+from topology.neo4j_local import LocalNeo4j, process
 from topology.net import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -66,21 +65,25 @@ def test_start_query_stop_restart_keeps_data(neo4j: LocalNeo4j, config: Config) 
         )
     assert count_nodes(uri, "a") == 100
 
-    # A second start (another process, say) reuses the running instance at once.
-    began = time.monotonic()
+    # A second start (another process, say) reuses the running instance: it launches
+    # nothing (no new launch line in the console log, one process for the home).
+    launches = neo4j.log_file.read_text().count(" topology: ")
     assert LocalNeo4j(config).start() == uri
-    assert time.monotonic() - began < 10
+    assert neo4j.log_file.read_text().count(" topology: ") == launches == 1
+    assert process.find_instances(neo4j.home) == [running.pid]
     assert LocalNeo4j(config).status().pid == running.pid
 
     assert neo4j.stop()
+    assert not process.is_alive(running.pid)  # stop returns once the process is gone
     stopped = neo4j.status()
     assert not stopped.running and stopped.pid is None and not stopped.bolt_reachable
     assert not neo4j.pid_file.exists()
     assert "NEO4J_STOPPED" in neo4j.log_file.read_text()  # a clean shutdown, not a kill
     assert not neo4j.stop()
 
-    # Restart: the store survived.
+    # Restart: a new launch, and the store survived.
     assert neo4j.start() == uri
+    assert neo4j.log_file.read_text().count(" topology: ") == 2
     assert count_nodes(uri, "a") == 100
     restarted = neo4j.status()
     assert restarted.running and restarted.pid != running.pid

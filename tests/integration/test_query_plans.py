@@ -4,6 +4,10 @@ Every other index on :Object costs each object written an insert, and one on env
 alone made the planner, on an empty database, find parents by scanning the whole
 environment (a 2,000-object batch took 14 s instead of 0.25 s). These tests read the plans
 (EXPLAIN), so they fail when a query stops seeking the identity index.
+
+The tests that create the competing index and re-apply the schema (which drops it) change
+the database's global schema: they run only on a Neo4j the test session started
+(``own_neo4j``), never on ``NEO4J_URI``.
 """
 
 from __future__ import annotations
@@ -77,7 +81,8 @@ def _object_finders(leaves: list[str]) -> list[str]:
     return [leaf for leaf in leaves if ":Object" in leaf or "AllNodesScan" in leaf]
 
 
-def test_objects_have_no_index_but_the_identity_constraint(graph_store):
+def test_apply_schema_drops_an_earlier_index_leaving_only_the_identity_one(graph_store,
+                                                                          own_neo4j):
     graph_store.write(COMPETING_INDEX)
     graph_store.apply_schema()  # an index of an earlier version is dropped
     indexes = graph_store.read("SHOW INDEXES YIELD name, labelsOrTypes "
@@ -94,7 +99,8 @@ def test_environment_queries_seek_the_identity_index(graph_store, name):
 
 
 @pytest.mark.parametrize("name", sorted(ID_LOOKUPS))
-def test_id_lookups_keep_the_identity_index_beside_another(graph_store, name):
+def test_id_lookups_keep_the_identity_index_beside_an_environment_index(graph_store, own_neo4j,
+                                                                       name):
     graph_store.write(COMPETING_INDEX)
     graph_store.write("CALL db.awaitIndexes(60)")
     try:
