@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from topology.cliques.definitions import (
+    CLIQUE_TYPE_FOR_ANY_ENVIRONMENT,
     SHIPPED_CLIQUE_TYPES,
     CliqueConstraint,
     CliqueDefinitionError,
@@ -54,7 +55,8 @@ def test_save_validates_and_selection_prefers_the_environment(graph_store, envir
             "instance-vnic",)
     finally:
         assert service.delete_clique_type(mine.id)
-    assert service.clique_type_for(environment, "instance").environment == "ANY"
+    assert (service.clique_type_for(environment, "instance").environment
+            == CLIQUE_TYPE_FOR_ANY_ENVIRONMENT)
 
 
 def test_constraints_one_document_per_focal_point_type(graph_store):

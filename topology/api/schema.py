@@ -20,9 +20,14 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
 from topology import catalogue
-from topology.api.auth import ANY_ENVIRONMENT, ForbiddenError, Principal
+from topology.api.auth import ROLES_IN_EVERY_ENVIRONMENT, ForbiddenError, Principal
 from topology.api.context import ApiContext, ApiInputError
-from topology.cliques.definitions import CliqueConstraint, CliqueDefinitionError, CliqueType
+from topology.cliques.definitions import (
+    CLIQUE_TYPE_FOR_ANY_ENVIRONMENT,
+    CliqueConstraint,
+    CliqueDefinitionError,
+    CliqueType,
+)
 from topology.cliques.service import Clique as CliqueResult
 from topology.cliques.service import CliqueLookupError, NoCliqueTypeError
 from topology.store.queries import query
@@ -399,10 +404,10 @@ async def _environments(info: Info, name: str | None = None) -> list[Environment
 def _editable(info: Info, clique_type: CliqueType) -> None:
     """Edit rights for a clique type: on its environment, or everywhere for the others."""
     environment = clique_type.environment
-    if environment and environment.upper() != "ANY":
+    if environment and environment.upper() != CLIQUE_TYPE_FOR_ANY_ENVIRONMENT:
         _principal(info).require(environment, "edit")
     else:
-        _principal(info).require(ANY_ENVIRONMENT, "edit")
+        _principal(info).require(ROLES_IN_EVERY_ENVIRONMENT, "edit")
 
 
 @strawberry.type
@@ -496,10 +501,12 @@ class Query:
             _view(info, environment)
         types = await run_in_threadpool(info.context.cliques.clique_types)
         if environment is not None:
-            types = [t for t in types if t.environment in (environment, "ANY", None)]
+            types = [t for t in types
+                     if t.environment in (environment, CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, None)]
         else:
             principal = _principal(info)
-            types = [t for t in types if not t.environment or t.environment == "ANY"
+            types = [t for t in types if not t.environment
+                     or t.environment == CLIQUE_TYPE_FOR_ANY_ENVIRONMENT
                      or principal.can(t.environment, "view")]
         return [CliqueTypeNode.from_definition(t) for t in types]
 
@@ -598,14 +605,14 @@ class Mutation:
                                      "type).")
     async def create_clique_constraint(self, info: Info, input: CliqueConstraintInput
                                        ) -> CliqueConstraintResult:
-        _principal(info).require(ANY_ENVIRONMENT, "edit")
+        _principal(info).require(ROLES_IN_EVERY_ENVIRONMENT, "edit")
         return await _save_constraint(info, "", input)
 
     @strawberry.mutation
     async def update_clique_constraint(self, info: Info, id: str,
                                        input: CliqueConstraintInput
                                        ) -> CliqueConstraintResult:
-        _principal(info).require(ANY_ENVIRONMENT, "edit")
+        _principal(info).require(ROLES_IN_EVERY_ENVIRONMENT, "edit")
         found = await run_in_threadpool(info.context.cliques.clique_constraints)
         if not any(c.id == id for c in found):
             return DefinitionError(message=f"no clique constraint {id!r}")
@@ -613,7 +620,7 @@ class Mutation:
 
     @strawberry.mutation
     async def delete_clique_constraint(self, info: Info, id: str) -> DeleteResult:
-        _principal(info).require(ANY_ENVIRONMENT, "edit")
+        _principal(info).require(ROLES_IN_EVERY_ENVIRONMENT, "edit")
         deleted = await run_in_threadpool(info.context.cliques.delete_clique_constraint, id)
         if not deleted:
             return DefinitionError(message=f"no clique constraint {id!r}")

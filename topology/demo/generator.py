@@ -35,6 +35,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from topology.cliques.definitions import CLIQUE_TYPE_FOR_ANY_ENVIRONMENT
+
 Doc = dict[str, Any]
 
 EXPORT_STYLES: tuple[str, ...] = ("jsonl", "array")
@@ -1072,10 +1074,12 @@ def _environment_config(w: _Writer, plan: _Plan) -> Doc:
 
 
 _CLIQUE_TYPES: tuple[Doc, ...] = (
-    {"environment": "ANY", "focal_point_type": "instance", "name": "instance",
+    {"environment": CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, "focal_point_type": "instance",
+     "name": "instance",
      "link_types": ["instance-vnic", "vnic-vconnector", "vconnector-vedge", "vedge-otep",
                     "otep-vconnector", "vconnector-host_pnic", "host_pnic-network"]},
-    {"environment": "ANY", "focal_point_type": "vservice", "name": "vservice",
+    {"environment": CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, "focal_point_type": "vservice",
+     "name": "vservice",
      "link_types": ["vservice-vnic", "vnic-vedge", "vedge-otep", "otep-vconnector",
                     "vconnector-host_pnic", "host_pnic-network"]},
     {"environment": "config_based_example", "focal_point_type": "vservice",
@@ -1083,12 +1087,14 @@ _CLIQUE_TYPES: tuple[Doc, ...] = (
      "distribution_version": "6.0", "mechanism_drivers": "OVS", "type_drivers": "vxlan",
      "link_types": ["vservice-vnic", "vnic-vedge", "vedge-otep", "otep-vconnector",
                     "vconnector-host_pnic", "host_pnic-network"]},
-    {"environment": "ANY", "focal_point_type": "network", "name": "network",
+    {"environment": CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, "focal_point_type": "network",
+     "name": "network",
      "link_types": ["network-host_pnic", "host_pnic-vconnector", "vconnector-otep",
                     "otep-vedge", "vedge-vconnector", "vedge-vnic", "vconnector-vnic",
                     "vnic-instance", "vnic-vservice"]},
     # Calipso shipped the first link type misspelt; the importer is expected to repair it.
-    {"environment": "ANY", "focal_point_type": "switch_pnic", "name": "switch_pnic clique",
+    {"environment": CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, "focal_point_type": "switch_pnic",
+     "name": "switch_pnic clique",
      "link_types": ["switch_pnic-switch-pnic", "switch_pnic-host_pnic", "host_pnic-vconnector",
                     "vconnector-otep", "otep-vedge", "vedge-vconnector", "vedge-vnic",
                     "vconnector-vnic", "vnic-instance", "vnic-vservice"]},
