@@ -22,6 +22,7 @@ from strawberry.scalars import JSON
 from topology import catalogue
 from topology.api.auth import ROLES_IN_EVERY_ENVIRONMENT, ForbiddenError, Principal
 from topology.api.context import ApiContext, ApiInputError
+from topology.cliques.compiler import CLIQUE_LINK_FIELDS, CLIQUE_NODE_FIELDS
 from topology.cliques.definitions import (
     CLIQUE_TYPE_FOR_ANY_ENVIRONMENT,
     CliqueConstraint,
@@ -32,13 +33,6 @@ from topology.cliques.service import Clique as CliqueResult
 from topology.cliques.service import CliqueLookupError, NoCliqueTypeError
 from topology.store.queries import query
 
-# Properties shown as their own fields; the rest of a node's properties are `attributes`.
-_OBJECT_FIELDS = ("id", "environment", "type", "name", "object_name", "parent_id",
-                  "parent_type", "id_path", "name_path", "first_seen", "last_seen", "status",
-                  "status_value", "status_text", "status_timestamp")
-_LINK_FIELDS = ("link_type", "link_name", "source_id", "target_id", "state", "link_weight",
-                "implicit", "host", "switch", "network", "environment", "first_seen",
-                "last_seen", "status", "status_value", "status_text", "status_timestamp")
 STATUS_BY_VALUE = {0: "OK", 1: "Warning", 2: "Error"}
 
 Info = strawberry.Info[ApiContext, None]
@@ -242,10 +236,23 @@ class CliqueNode:
 
     @classmethod
     def from_map(cls, node: Mapping[str, Any]) -> CliqueNode:
-        return cls(**{name: _plain(node.get(name)) for name in _CLIQUE_NODE_FIELDS})
+        return cls(**{name: _plain(node.get(name)) for name in CLIQUE_NODE_FIELDS})
 
 
-_CLIQUE_NODE_FIELDS = tuple(f.name for f in dataclasses.fields(CliqueNode))
+def _shown(api_type: type) -> tuple[str, ...]:
+    """The properties a type shows as its own fields (the others are its `attributes`)."""
+    return tuple(f.name for f in dataclasses.fields(api_type)
+                 if f.init and f.name != "props")  # resolvers are not init fields
+
+
+_OBJECT_FIELDS = _shown(TopologyObject)
+_LINK_FIELDS = _shown(Link)
+# A clique answer carries the fields the clique compiler lists: the types that show it
+# must have each of them (and a clique node nothing else).
+if set(_shown(CliqueNode)) != set(CLIQUE_NODE_FIELDS) or not set(
+        CLIQUE_LINK_FIELDS) <= set(_LINK_FIELDS):
+    raise TypeError("CliqueNode / Link do not match the clique compiler's "
+                    "CLIQUE_NODE_FIELDS / CLIQUE_LINK_FIELDS")
 
 
 @strawberry.type(description="Calipso's clique_types document.")
