@@ -13,6 +13,7 @@ from topology.api.auth import hash_token, load_tokens
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.demo import generate, shape_for_objects, write_export
+from topology.store import GraphStore, link_record, object_record
 
 ADMIN = {"Authorization": "Bearer admin-token"}
 LIMITS = ApiConfig(max_depth=8, max_aliases=5, max_page_size=50)
@@ -250,3 +251,70 @@ def test_metrics_count_requests(client):
     text = client.get("/metrics", headers=ADMIN).text
     assert 'topology_http_requests_total{route="/graphql",method="POST",status="200"}' in text
     assert "topology_http_request_duration_seconds_bucket" in text
+
+
+class CountingStore(GraphStore):
+    """The session's store (same driver, same Neo4j), counting its reads: each read is one
+    query sent to Neo4j."""
+
+    reads = 0
+
+    def read(self, text, **params):
+        self.reads += 1
+        return super().read(text, **params)
+
+
+def _hosts_with_instances(store: GraphStore, environment: str, instances: int) -> None:
+    """A host with ``instances`` instances, each holding two vNICs it links to."""
+    store.upsert_environment(environment, {})
+    objects = [object_record(environment, {"id": "host", "type": "host",
+                                           "parent_id": environment,
+                                           "parent_type": "environment"})]
+    links = []
+    for i in range(instances):
+        vm = f"vm-{i:04}"
+        objects.append(object_record(environment, {
+            "id": vm, "type": "instance", "parent_id": "host", "parent_type": "host",
+            "network": ["net"]}))
+        for side in ("a", "b"):
+            objects.append(object_record(environment, {
+                "id": f"{vm}-{side}", "type": "vnic", "parent_id": vm,
+                "parent_type": "instance"}))
+            links.append(link_record(environment, {
+                "source_id": vm, "target_id": f"{vm}-{side}", "link_type": "instance-vnic",
+                "attributes": {"network": "net"}}))
+    assert store.upsert_objects(objects).ok
+    assert store.upsert_links(links).ok
+
+
+PAGE = """query($e: String!, $first: Int) { objects(environment: $e, type: "instance",
+  first: $first) { items { id parent { id } children { id }
+  firstVnic: children(type: "vnic", first: 1) { id }
+  links { linkType sourceId targetId } clique { nodes { id } links { sourceId targetId } } } } }"""
+
+
+def test_a_page_asks_neo4j_the_same_few_queries_whatever_its_size(graph_store, environment):
+    _hosts_with_instances(graph_store, environment, 300)
+    store = CountingStore(graph_store.driver, database=graph_store.database)
+    app = create_app(store, ApiConfig(max_page_size=500), load_tokens("admin-token", []),
+                     CliqueService(store, ttl=0))  # no cache: every request reads the same
+    reads = {}
+    with TestClient(app) as test_client:
+        for size in (2, 300):
+            store.reads = 0
+            status, body = gql(test_client, PAGE, e=environment, first=size)
+            assert status == 200 and "errors" not in body, body
+            reads[size] = store.reads
+            items = body["data"]["objects"]["items"]
+            assert len(items) == size
+            for item in items:
+                vm, vnics = item["id"], [f"{item['id']}-a", f"{item['id']}-b"]
+                assert item["parent"] == {"id": "host"}
+                assert [c["id"] for c in item["children"]] == vnics
+                assert [c["id"] for c in item["firstVnic"]] == vnics[:1]
+                assert item["links"] == [{"linkType": "instance-vnic", "sourceId": vm,
+                                          "targetId": v} for v in vnics]
+                assert {n["id"] for n in item["clique"]["nodes"]} == {vm, *vnics}
+                assert sorted((x["sourceId"], x["targetId"]) for x in
+                              item["clique"]["links"]) == [(vm, v) for v in vnics]
+    assert reads[300] == reads[2], reads

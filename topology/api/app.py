@@ -31,6 +31,7 @@ from strawberry.extensions import (
 
 from topology.api.auth import Principal, TokenTable
 from topology.api.context import ApiContext
+from topology.api.loaders import Loaders
 from topology.api.metrics import Metrics
 from topology.api.schema import PUBLIC_ERRORS, Mutation, Query
 from topology.cliques.service import CliqueService
@@ -81,7 +82,7 @@ class _GraphQLApp(GraphQL):
     async def get_context(self, request: Any, response: Any) -> ApiContext:  # type: ignore[override]
         return ApiContext(store=self.store, cliques=self.cliques,
                           principal=request.scope.get("topology.principal", _NOBODY),
-                          limits=self.limits)
+                          limits=self.limits, loaders=Loaders(self.store, self.cliques))
 
 
 def _wants_ide(scope: Scope) -> bool:

@@ -30,7 +30,7 @@ from topology.cliques.definitions import (
     CliqueType,
 )
 from topology.cliques.service import Clique as CliqueResult
-from topology.cliques.service import CliqueLookupError, NoCliqueTypeError
+from topology.cliques.service import CliqueLookupError
 from topology.store.queries import query
 
 STATUS_BY_VALUE = {0: "OK", 1: "Warning", 2: "Error"}
@@ -199,28 +199,33 @@ class TopologyObject:
                 values[name] = str(values[name])
         return cls(**values, props=props)
 
+    # The fields below go through the request's loaders: the objects of a page ask
+    # together, one query per kind (topology.api.loaders).
+
     @strawberry.field(description="The containing object (null under the environment).")
     async def parent(self, info: Info) -> TopologyObject | None:
-        rows = await _read(info, "api_parent", environment=self.environment, id=self.id)
-        return TopologyObject.from_props(rows[0]["props"]) if rows else None
+        props = await info.context.loaders.parent.load((self.environment, self.id))
+        return TopologyObject.from_props(props) if props is not None else None
 
     @strawberry.field(description="Contained objects, optionally of one type.")
     async def children(self, info: Info, type: str | None = None,
                        first: int | None = None) -> list[TopologyObject]:
-        rows = await _read(info, "api_children", environment=self.environment, id=self.id,
-                           type=_object_type_name(type), limit=_page_size(info, first))
-        return [TopologyObject.from_props(row["props"]) for row in rows]
+        found = await info.context.loaders.children.load(
+            (self.environment, self.id, _object_type_name(type), _page_size(info, first)))
+        return [TopologyObject.from_props(props) for props in found]
 
     @strawberry.field(description="Links of this object, in both directions.")
     async def links(self, info: Info) -> list[Link]:
-        rows = await _read(info, "api_object_links", environment=self.environment,
-                           id=self.id)
-        return [Link.from_props(row["link"]) for row in rows]
+        found = await info.context.loaders.links.load((self.environment, self.id))
+        return [Link.from_props(link) for link in found]
 
     @strawberry.field(description="The clique with this object as focal point (null when "
                                   "it has none).")
     async def clique(self, info: Info) -> Clique | None:
-        return await _clique(info, self.environment, self.id, missing_ok=True)
+        _view(info, self.environment)
+        result = await info.context.loaders.clique.load(
+            (self.environment, self.id, self.type))
+        return None if result is None or result.empty else Clique.from_result(result)
 
 
 @strawberry.type(description="A node of a clique, with its status.")
@@ -311,19 +316,6 @@ class Clique:
                    nodes=[CliqueNode.from_map(n) for n in result.nodes],
                    links=[Link.from_props(link) for link in result.links],
                    status=_worst(values))
-
-
-async def _clique(info: Info, environment: str, focal_point: str,
-                  missing_ok: bool = False) -> Clique | None:
-    _view(info, environment)
-    try:
-        result = await run_in_threadpool(info.context.cliques.clique, environment,
-                                         focal_point)
-    except NoCliqueTypeError:
-        if missing_ok:
-            return None
-        raise
-    return None if result.empty else Clique.from_result(result)
 
 
 @strawberry.type
@@ -489,7 +481,10 @@ class Query:
 
     @strawberry.field(description="A focal point's clique (null when it takes no link).")
     async def clique(self, info: Info, environment: str, focal_point: str) -> Clique | None:
-        return await _clique(info, environment, focal_point)
+        _view(info, environment)
+        result = await run_in_threadpool(info.context.cliques.clique, environment,
+                                         focal_point)
+        return None if result.empty else Clique.from_result(result)
 
     @strawberry.field(description="Objects whose clique is not empty, per focal point type.")
     async def focal_points(self, info: Info, environment: str,

@@ -95,8 +95,10 @@ def _constraint_test(constraints: Sequence[str]) -> list[str]:
 
 
 def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
-                   reverse: Sequence[bool], output: Output = "api") -> LiteralString:
-    """The Cypher of a clique type's cliques; parameters ``$environment``, ``$focal_point``.
+                   reverse: Sequence[bool], output: Output = "api",
+                   batch: bool = False) -> LiteralString:
+    """The Cypher of a clique type's cliques; parameters ``$environment``, ``$focal_point``
+    (with ``batch``: ``$focal_points``, a list of ids, one row per object found).
 
     ``output="api"`` returns small maps (``focal_point``, ``nodes``, ``links`` with
     ``source_id``/``target_id``); ``output="graph"`` returns the nodes and relationships
@@ -115,7 +117,9 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
         f"// Clique type {clique_type.name!r} ({clique_type.id}), focal point type "
         f"{focal_type.name}",
         f"// link types: {', '.join(clique_type.link_types)}",
-        "MATCH (f:Object {environment: $environment, id: $focal_point})",
+        *(["UNWIND $focal_points AS focal_point",
+           "MATCH (f:Object {environment: $environment, id: focal_point})"] if batch
+          else ["MATCH (f:Object {environment: $environment, id: $focal_point})"]),
         "WITH f, " + ", ".join(
             f"{'[f]' if t == focal_type.name else '[]'} AS {_var(t)}" for t in types)
         + f", [] AS links, f:{focal_type.label} AS going",
