@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from loaders.calipso.importer import CalipsoImporter
+from tests.conftest import drop_environment
+from tests.support.clique_oracle import clique as oracle_clique
+from tests.support.topology_model import Clique as OracleClique
+from tests.support.topology_model import CliqueType as OracleCliqueType
+from tests.support.topology_model import Topology
+from tests.support.topology_strategies import SHIPPED_CONSTRAINTS
 from topology.api.app import create_app
 from topology.api.auth import hash_token, load_tokens
+from topology.cliques.definitions import CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, SHIPPED_CLIQUE_TYPES
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.demo import generate, shape_for_objects, write_export
@@ -19,14 +27,20 @@ ADMIN = {"Authorization": "Bearer admin-token"}
 LIMITS = ApiConfig(max_depth=8, max_aliases=5, max_page_size=50)
 
 
-@pytest.fixture(scope="module")
-def demo_env(graph_store, tmp_path_factory) -> Iterator[str]:
-    from tests.conftest import drop_environment
+DEMO = "api-test-demo"
 
-    name = "api-test-demo"
+
+@pytest.fixture(scope="module")
+def demo_collections() -> dict[str, list[dict[str, Any]]]:
+    """The demo environment's Calipso documents (what the API's answers come from)."""
+    return generate(shape_for_objects(150, environment=DEMO))
+
+
+@pytest.fixture(scope="module")
+def demo_env(graph_store, demo_collections, tmp_path_factory) -> Iterator[str]:
+    name = DEMO
     drop_environment(graph_store, name)
-    paths = write_export(tmp_path_factory.mktemp("demo"),
-                         generate(shape_for_objects(150, environment=name)))
+    paths = write_export(tmp_path_factory.mktemp("demo"), demo_collections)
     CalipsoImporter(graph_store, name).run(paths.values())
     graph_store.write("MATCH (n:Instance {environment: $e}) WITH n ORDER BY n.id LIMIT 1 "
                       "SET n.status = 'Error', n.status_value = 2", e=name)
@@ -96,16 +110,43 @@ def test_object_with_parent_children_links_and_clique(client, demo_env):
     assert obj["clique"]["nodes"][0]["id"] == instance
 
 
-def test_clique_matches_the_service(client, graph_store, demo_env):
-    instance = first_instance(client, demo_env)
-    _, body = gql(client, """query($e: String!, $f: String!) { clique(environment: $e,
-      focalPoint: $f) { focalPoint { id type } nodes { id } links { linkType sourceId targetId
-      state status network } cliqueType { id } } }""", e=demo_env, f=instance)
-    clique = body["data"]["clique"]
-    expected = CliqueService(graph_store, ttl=0).clique(demo_env, instance)
-    assert {(link["sourceId"], link["targetId"]) for link in clique["links"]} == {
-        (link["source_id"], link["target_id"]) for link in expected.links}
-    assert clique["cliqueType"]["id"] == expected.clique_type.id
+CLIQUE_FIELDS = ("nodes { id } links { sourceId linkType targetId } "
+                 "cliqueType { environment linkTypes }")
+
+
+def _as_oracle_clique(focal_point: str, answer: dict[str, Any] | None) -> OracleClique | None:
+    if answer is None:
+        return None
+    return OracleClique(focal_point, frozenset(n["id"] for n in answer["nodes"]),
+                        frozenset((link["sourceId"], link["linkType"], link["targetId"])
+                                  for link in answer["links"]))
+
+
+def test_cliques_are_calipsos_for_the_imported_documents(client, demo_env, demo_collections):
+    """Every instance's clique, asked one at a time and for a whole page, is what the
+    plain-Python oracle of Calipso's rules computes from the documents imported."""
+    any_instance = next(c for c in SHIPPED_CLIQUE_TYPES if c.focal_point_type == "instance"
+                        and c.environment == CLIQUE_TYPE_FOR_ANY_ENVIRONMENT)
+    topology = Topology.from_calipso(demo_collections)
+    expected = {obj.id: oracle_clique(topology, OracleCliqueType.of(any_instance), obj.id,
+                                      SHIPPED_CONSTRAINTS["instance"])
+                for obj in topology.of_type("instance")}
+    assert sum(e is not None for e in expected.values()) >= 5
+
+    _, body = gql(client, "query($e: String!) { objects(environment: $e, type: \"instance\","
+                          f" first: 50) {{ items {{ id clique {{ {CLIQUE_FIELDS} }} }} }} }}",
+                  e=demo_env)
+    page = body["data"]["objects"]["items"]
+    assert {item["id"]: _as_oracle_clique(item["id"], item["clique"])
+            for item in page} == expected
+    for focal_point in sorted(expected)[:3]:
+        _, body = gql(client, "query($e: String!, $f: String!) { clique(environment: $e, "
+                              f"focalPoint: $f) {{ {CLIQUE_FIELDS} }} }}",
+                      e=demo_env, f=focal_point)
+        answer = body["data"]["clique"]
+        assert _as_oracle_clique(focal_point, answer) == expected[focal_point]
+        assert answer is None or answer["cliqueType"] == {  # the shipped one, or its import
+            "environment": any_instance.environment, "linkTypes": list(any_instance.link_types)}
 
 
 def test_clique_of_a_missing_object_is_a_readable_error(client, demo_env):
