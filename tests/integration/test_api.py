@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from loaders.calipso.importer import CalipsoImporter
 from tests.conftest import drop_environment
 from tests.support.clique_oracle import clique as oracle_clique
+from tests.support.prometheus import sample
 from tests.support.topology_model import Clique as OracleClique
 from tests.support.topology_model import CliqueType as OracleCliqueType
 from tests.support.topology_model import Topology
@@ -287,11 +288,40 @@ def test_errors_never_show_cypher_or_traces(client, demo_env):
     assert message.startswith("unknown object type") and "extensions" not in body["errors"][0]
 
 
-def test_metrics_count_requests(client):
+def test_metrics_count_requests_and_each_kind_of_graphql_error(client, demo_env):
+    def scrape() -> str:
+        response = client.get("/metrics", headers=ADMIN)
+        assert response.status_code == 200
+        return response.text
+
+    def errors(text: str) -> dict[str, float]:
+        return {kind: sample(text, "topology_graphql_errors_total", kind=kind)
+                for kind in ("validation", "forbidden", "input", "not_found", "internal")}
+
+    ok = {"route": "/graphql", "method": "POST", "status": "200"}
+    before = scrape()
+    failing = {  # a real failing request of each kind
+        "validation": ("{ environments { nme } }", {}),
+        "forbidden": ("query($e: String!) { statusSummary(environment: $e) { environment } }",
+                      {"e": "not-mine"}),
+        "input": ("query($e: String!) { objects(environment: $e, first: 0) { totalCount } }",
+                  {"e": demo_env}),
+        "not_found": ("query($e: String!) { clique(environment: $e, focalPoint: \"nope\") "
+                      "{ status } }", {"e": demo_env}),
+    }
+    viewer = {"Authorization": "Bearer viewer-token"}
+    for kind, (text, variables) in failing.items():
+        _, body = gql(client, text, headers=viewer if kind == "forbidden" else ADMIN,
+                      **variables)
+        assert body["errors"], kind
     gql(client, "{ environments { name } }")
-    text = client.get("/metrics", headers=ADMIN).text
-    assert 'topology_http_requests_total{route="/graphql",method="POST",status="200"}' in text
-    assert "topology_http_request_duration_seconds_bucket" in text
+    after = scrape()
+    assert errors(after) == {kind: value + (kind in failing)
+                             for kind, value in errors(before).items()}
+    assert sample(after, "topology_http_requests_total", **ok) == sample(
+        before, "topology_http_requests_total", **ok) + len(failing) + 1
+    assert sample(after, "topology_http_request_duration_seconds_count",
+                  route="/graphql") >= len(failing) + 1
 
 
 class CountingStore(GraphStore):

@@ -22,18 +22,19 @@ from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from topology.api import metrics
 from topology.api.auth import Principal, TokenTable
 from topology.api.context import ApiContext
+from topology.api.errors import PublicErrors, log_error
 from topology.api.loaders import Loaders
-from topology.api.schema import PUBLIC_ERRORS, Mutation, Query
+from topology.api.schema import Mutation, Query
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.store import GraphStore
@@ -51,11 +52,12 @@ _NOBODY = Principal(name="anonymous")
 OPERATION_CACHE_SIZE = 256
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    original = error.original_error
-    if original is None:  # syntax, validation and limit errors: about the request itself
-        return False
-    return not isinstance(original, PUBLIC_ERRORS)
+class _Schema(Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """Log by kind (strawberry logs every error with its trace, a forbidden one too)."""
+        for error in errors:
+            log_error(error)
 
 
 def build_schema(limits: ApiConfig | None = None) -> Schema:
@@ -65,11 +67,11 @@ def build_schema(limits: ApiConfig | None = None) -> Schema:
     # would never hit it.
     rules = [*QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
              *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules]
-    return Schema(query=Query, mutation=Mutation, extensions=[
+    return _Schema(query=Query, mutation=Mutation, extensions=[
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=OPERATION_CACHE_SIZE),
         lambda: ValidationCache(maxsize=OPERATION_CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=_should_mask, error_message="internal error"),
+        PublicErrors,
     ])
 
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
 from topology import catalogue
-from topology.api.auth import ROLES_IN_EVERY_ENVIRONMENT, ForbiddenError, Principal
+from topology.api.auth import ROLES_IN_EVERY_ENVIRONMENT, Principal
 from topology.api.context import ApiContext, ApiInputError
 from topology.cliques.compiler import CLIQUE_LINK_FIELDS, CLIQUE_NODE_FIELDS
 from topology.cliques.definitions import (
@@ -30,7 +30,6 @@ from topology.cliques.definitions import (
     CliqueType,
 )
 from topology.cliques.service import Clique as CliqueResult
-from topology.cliques.service import CliqueLookupError
 from topology.store.queries import query
 
 STATUS_BY_VALUE = {0: "OK", 1: "Warning", 2: "Error"}
@@ -648,7 +647,3 @@ async def _save_constraint(info: Info, id: str,
         return DefinitionError(message=str(exc))
     return CliqueConstraintNode.from_definition(saved)
 
-
-# Errors whose message is meant for the caller; everything else is masked.
-PUBLIC_ERRORS: tuple[type[Exception], ...] = (ForbiddenError, ApiInputError,
-                                               CliqueLookupError, CliqueDefinitionError)

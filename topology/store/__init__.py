@@ -1,6 +1,6 @@
 """The graph store: the only module that talks to the Neo4j driver."""
 
-from topology.store.driver import StoreUnavailableError, open_driver
+from topology.store.driver import UNAVAILABLE_ERRORS, StoreUnavailableError, open_driver
 from topology.store.graph_store import (
     BatchFailure,
     CleanupReport,
@@ -17,6 +17,7 @@ from topology.store.records import (
 )
 
 __all__ = [
+    "UNAVAILABLE_ERRORS",
     "BatchFailure",
     "CleanupReport",
     "GraphStore",
