@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
@@ -61,6 +63,40 @@ def test_served_graphql_answers_with_a_token_and_401_without(server, graph_store
     assert ide.status_code == 200 and "graphiql" in ide.text.lower()
     metrics = httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer e2e-admin"})
     assert "topology_http_requests_total" in metrics.text
+
+
+class _References(HTMLParser):
+    """The URLs a page loads: src of scripts, href of stylesheets and icons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attribute = {"script": "src", "link": "href"}.get(tag)
+        url = dict(attrs).get(attribute) if attribute else None
+        if url:
+            self.urls.append(url)
+
+
+def test_graphiql_loads_only_from_the_service_itself(server):
+    """Without internet GraphiQL must still load: every file the page refers to is
+    same-origin and served, without a token."""
+    base, _port, _env = server
+    page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    references = _References()
+    references.feed(page.text)
+    files = [url for url in references.urls if not url.startswith("data:")]
+    assert len(files) >= 5, references.urls  # React, ReactDOM, GraphiQL (js, css), ...
+    for url in files:
+        target = urlsplit(urljoin(f"{base}/graphql", url))
+        assert (target.scheme, target.netloc) == ("http", urlsplit(base).netloc), url
+        response = httpx.get(urljoin(base, url))
+        assert response.status_code == 200, url
+        assert response.headers["content-type"].startswith(
+            "text/css" if url.endswith(".css") else "text/javascript"), url
+        assert response.content
 
 
 def test_a_taken_port_is_reported_clearly(server):

@@ -1,8 +1,9 @@
 """The HTTP application: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/metrics``.
 
 Every route but ``/healthz`` needs ``Authorization: Bearer <token>``; a missing or wrong
-token is HTTP 401. The GraphiQL page itself (GET with ``Accept: text/html``) carries no
-data and loads without a token; its queries need one (GraphiQL's Headers pane).
+token is HTTP 401. The GraphiQL page itself (GET with ``Accept: text/html``) and its
+scripts and styles (``/graphql/assets/...``) carry no data and load without a token; its
+queries need one (GraphiQL's Headers pane).
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry import Schema
@@ -33,6 +40,8 @@ from topology.api import metrics
 from topology.api.auth import Principal, TokenTable
 from topology.api.context import ApiContext
 from topology.api.errors import PublicErrors, log_error
+from topology.api.graphiql import ROUTE as GRAPHIQL_FILES
+from topology.api.graphiql import GraphiQLPage
 from topology.api.loaders import Loaders
 from topology.api.schema import Mutation, Query
 from topology.cliques.service import CliqueService
@@ -44,6 +53,8 @@ log = logging.getLogger(__name__)
 
 # The caller of the token-less GraphiQL page: no roles at all.
 _NOBODY = Principal(name="anonymous")
+# Routes without a token: health, GraphiQL's files (no data), and unknown paths (404).
+_OPEN_ROUTES = frozenset({"/healthz", GRAPHIQL_FILES, "other"})
 
 
 # Distinct operation texts whose parse tree and validation result are kept. Dashboards
@@ -77,9 +88,12 @@ def build_schema(limits: ApiConfig | None = None) -> Schema:
 
 class _GraphQLApp(GraphQL):
     def __init__(self, schema: Schema, store: GraphStore, cliques: CliqueService,
-                 limits: ApiConfig) -> None:
+                 limits: ApiConfig, ide: GraphiQLPage) -> None:
         super().__init__(schema, graphql_ide="graphiql")
-        self.store, self.cliques, self.limits = store, cliques, limits
+        self.store, self.cliques, self.limits, self.ide = store, cliques, limits, ide
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.ide.html)  # strawberry's page, with same-origin files
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:  # type: ignore[override]
         return ApiContext(store=self.store, cliques=self.cliques,
@@ -105,7 +119,8 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         path = scope["path"].rstrip("/") or "/"
-        route = path if path in ("/graphql", "/healthz", "/metrics") else "other"
+        route = (path if path in ("/graphql", "/healthz", "/metrics")
+                 else GRAPHIQL_FILES if path.startswith(GRAPHIQL_FILES + "/") else "other")
         started = time.perf_counter()
         status = {"code": 500}
 
@@ -115,8 +130,7 @@ class _Guard:
             await send(message)
 
         try:
-            if route not in ("/healthz", "other") and not (
-                    route == "/graphql" and _wants_ide(scope)):
+            if route not in _OPEN_ROUTES and not (route == "/graphql" and _wants_ide(scope)):
                 headers = dict(scope["headers"])
                 authorization = headers.get(b"authorization", b"").decode("latin-1")
                 principal = self.tokens.authenticate(authorization)
@@ -137,7 +151,8 @@ class _Guard:
 def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
                cliques: CliqueService | None = None) -> ASGIApp:
     cliques = cliques or CliqueService(store)
-    graphql_app = _GraphQLApp(build_schema(limits), store, cliques, limits)
+    ide = GraphiQLPage.strawberry()
+    graphql_app = _GraphQLApp(build_schema(limits), store, cliques, limits, ide)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -152,9 +167,18 @@ def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
         text, content_type = await run_in_threadpool(metrics.render)  # reads files
         return Response(text, headers={"Content-Type": content_type})
 
+    async def graphiql_file(request: Request) -> Response:
+        file = ide.files.get(request.path_params["ref"])
+        if file is None:
+            return PlainTextResponse("not found", status_code=404)
+        # The URL names the package version: the file never changes under it.
+        return FileResponse(file, headers={"Cache-Control": "public, max-age=31536000, "
+                                                            "immutable"})
+
     app = Starlette(routes=[
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route(GRAPHIQL_FILES + "/{ref:path}", graphiql_file, methods=["GET"]),
     ])
     return _Guard(app, tokens)
