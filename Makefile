@@ -8,6 +8,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+GRAPHIQL := topology/api/graphiql_assets
+# npm ci writes this file last: it is there, and newer than the lock file, once installed.
+GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.package-lock.json
 PYTEST_ARGS ?=
 
 .PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api clean help
@@ -33,7 +36,14 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-ve
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# GraphiQL's scripts and styles (served by the API itself); without them only the GraphiQL
+# page (and its test) fails, and the page says how to install them.
+$(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json \
+		scripts/ensure-graphiql-assets.sh
+	@bash scripts/ensure-graphiql-assets.sh || \
+		echo "warning: GraphiQL's files are not installed (see above); the API works without them" >&2
+
+setup: $(STAMP) $(GRAPHIQL_STAMP)
 
 run: setup
 	$(BIN)/topology neo4j start
@@ -76,4 +86,4 @@ bench-api: setup
 	exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(GRAPHIQL)/node_modules

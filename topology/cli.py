@@ -276,10 +276,10 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         print("Try:  curl -s -H 'Authorization: Bearer '\"$TOKEN\" -H 'Content-Type: "
               f"application/json' -d '{{\"query\": \"{{ environments {{ name objectCount }} "
               f"}}\"}}' {base}/graphql", flush=True)
-    from topology.api.metrics import METRICS_DIR_VARIABLE
-
     metrics_dir = _fresh_metrics_dir(config.state_dir)
-    os.environ[METRICS_DIR_VARIABLE] = str(metrics_dir)  # for the workers
+    # prometheus_client's multiprocess mode, for every worker: set before the app (and
+    # so prometheus_client) is imported in this process, where one worker runs.
+    os.environ[PROMETHEUS_MULTIPROC_DIR] = str(metrics_dir)
     try:
         uvicorn.run("topology.api.server:app", factory=True, host=api.host, port=api.port,
                     workers=api.workers, log_level=args.log_level.lower(),
@@ -289,9 +289,14 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# topology.api.metrics.MULTIPROCESS_DIR_VARIABLE, not imported from there: importing that
+# module imports prometheus_client, which must see the variable already set.
+PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
 def _fresh_metrics_dir(state_dir: Path) -> Path:
-    """``<state>/api-metrics/<pid>``: where this server's workers add up their metrics.
-    Folders of servers that are no longer running are removed."""
+    """``<state>/api-metrics/<pid>``, empty: where this server's workers keep their
+    metrics. Folders of servers that are no longer running are removed."""
     from topology.neo4j_local.process import is_alive
 
     root = state_dir / "api-metrics"

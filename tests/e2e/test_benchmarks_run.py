@@ -88,9 +88,13 @@ def test_bench_api_runs_over_http(bench_env, graph_store, monkeypatch):
         drop_environment(graph_store, cliques.ENVIRONMENT)
     rounds = result["http"]
     assert set(rounds) == {"concurrency_1", "concurrency_16", "offered_50_concurrency_16"}
-    for entry in rounds.values():  # wrk checked every answer: HTTP 200, no GraphQL errors
-        assert entry["requests"] > 0 and entry["latency_ms"]["p50"] > 0
-        assert entry["cpu_ms_per_request"]["api_server"] > 0
-    assert rounds["offered_50_concurrency_16"]["requests_per_second"] < 70  # paced
+    for entry in rounds.values():
+        # Every answer was checked (HTTP 200, no GraphQL errors, a non-empty clique: else
+        # the run fails) and timed; the figures themselves are not judged here.
+        assert entry["requests"] > 0 and entry["answers_checked"] == entry["requests"]
+        assert set(entry["latency_ms"]) == {"p50", "p90", "p99", "mean", "max"}
+        assert "api_server" in entry["cpu_ms_per_request"]
+    assert rounds["offered_50_concurrency_16"]["latency_from"] == "schedule"
+    assert rounds["concurrency_16"]["latency_from"] == "send"
     assert result["direct_service_ms"]["samples"] == 500
     assert set(result["target"]["rounds"]) == {"concurrency_16", "offered_50_concurrency_16"}

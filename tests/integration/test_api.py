@@ -3,29 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from loaders.calipso.importer import CalipsoImporter
+from tests.conftest import drop_environment
+from tests.support.clique_oracle import clique as oracle_clique
+from tests.support.prometheus import sample
+from tests.support.topology_model import Clique as OracleClique
+from tests.support.topology_model import CliqueType as OracleCliqueType
+from tests.support.topology_model import Topology
+from tests.support.topology_strategies import SHIPPED_CONSTRAINTS
 from topology.api.app import create_app
 from topology.api.auth import hash_token, load_tokens
+from topology.cliques.definitions import CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, SHIPPED_CLIQUE_TYPES
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.demo import generate, shape_for_objects, write_export
+from topology.store import GraphStore, link_record, object_record
 
 ADMIN = {"Authorization": "Bearer admin-token"}
 LIMITS = ApiConfig(max_depth=8, max_aliases=5, max_page_size=50)
 
 
-@pytest.fixture(scope="module")
-def demo_env(graph_store, tmp_path_factory) -> Iterator[str]:
-    from tests.conftest import drop_environment
+DEMO = "api-test-demo"
 
-    name = "api-test-demo"
+
+@pytest.fixture(scope="module")
+def demo_collections() -> dict[str, list[dict[str, Any]]]:
+    """The demo environment's Calipso documents (what the API's answers come from)."""
+    return generate(shape_for_objects(150, environment=DEMO))
+
+
+@pytest.fixture(scope="module")
+def demo_env(graph_store, demo_collections, tmp_path_factory) -> Iterator[str]:
+    name = DEMO
     drop_environment(graph_store, name)
-    paths = write_export(tmp_path_factory.mktemp("demo"),
-                         generate(shape_for_objects(150, environment=name)))
+    paths = write_export(tmp_path_factory.mktemp("demo"), demo_collections)
     CalipsoImporter(graph_store, name).run(paths.values())
     graph_store.write("MATCH (n:Instance {environment: $e}) WITH n ORDER BY n.id LIMIT 1 "
                       "SET n.status = 'Error', n.status_value = 2", e=name)
@@ -95,16 +111,43 @@ def test_object_with_parent_children_links_and_clique(client, demo_env):
     assert obj["clique"]["nodes"][0]["id"] == instance
 
 
-def test_clique_matches_the_service(client, graph_store, demo_env):
-    instance = first_instance(client, demo_env)
-    _, body = gql(client, """query($e: String!, $f: String!) { clique(environment: $e,
-      focalPoint: $f) { focalPoint { id type } nodes { id } links { linkType sourceId targetId
-      state status network } cliqueType { id } } }""", e=demo_env, f=instance)
-    clique = body["data"]["clique"]
-    expected = CliqueService(graph_store, ttl=0).clique(demo_env, instance)
-    assert {(link["sourceId"], link["targetId"]) for link in clique["links"]} == {
-        (link["source_id"], link["target_id"]) for link in expected.links}
-    assert clique["cliqueType"]["id"] == expected.clique_type.id
+CLIQUE_FIELDS = ("nodes { id } links { sourceId linkType targetId } "
+                 "cliqueType { environment linkTypes }")
+
+
+def _as_oracle_clique(focal_point: str, answer: dict[str, Any] | None) -> OracleClique | None:
+    if answer is None:
+        return None
+    return OracleClique(focal_point, frozenset(n["id"] for n in answer["nodes"]),
+                        frozenset((link["sourceId"], link["linkType"], link["targetId"])
+                                  for link in answer["links"]))
+
+
+def test_cliques_are_calipsos_for_the_imported_documents(client, demo_env, demo_collections):
+    """Every instance's clique, asked one at a time and for a whole page, is what the
+    plain-Python oracle of Calipso's rules computes from the documents imported."""
+    any_instance = next(c for c in SHIPPED_CLIQUE_TYPES if c.focal_point_type == "instance"
+                        and c.environment == CLIQUE_TYPE_FOR_ANY_ENVIRONMENT)
+    topology = Topology.from_calipso(demo_collections)
+    expected = {obj.id: oracle_clique(topology, OracleCliqueType.of(any_instance), obj.id,
+                                      SHIPPED_CONSTRAINTS["instance"])
+                for obj in topology.of_type("instance")}
+    assert sum(e is not None for e in expected.values()) >= 5
+
+    _, body = gql(client, "query($e: String!) { objects(environment: $e, type: \"instance\","
+                          f" first: 50) {{ items {{ id clique {{ {CLIQUE_FIELDS} }} }} }} }}",
+                  e=demo_env)
+    page = body["data"]["objects"]["items"]
+    assert {item["id"]: _as_oracle_clique(item["id"], item["clique"])
+            for item in page} == expected
+    for focal_point in sorted(expected)[:3]:
+        _, body = gql(client, "query($e: String!, $f: String!) { clique(environment: $e, "
+                              f"focalPoint: $f) {{ {CLIQUE_FIELDS} }} }}",
+                      e=demo_env, f=focal_point)
+        answer = body["data"]["clique"]
+        assert _as_oracle_clique(focal_point, answer) == expected[focal_point]
+        assert answer is None or answer["cliqueType"] == {  # the shipped one, or its import
+            "environment": any_instance.environment, "linkTypes": list(any_instance.link_types)}
 
 
 def test_clique_of_a_missing_object_is_a_readable_error(client, demo_env):
@@ -245,8 +288,104 @@ def test_errors_never_show_cypher_or_traces(client, demo_env):
     assert message.startswith("unknown object type") and "extensions" not in body["errors"][0]
 
 
-def test_metrics_count_requests(client):
+def test_metrics_count_requests_and_each_kind_of_graphql_error(client, demo_env):
+    def scrape() -> str:
+        response = client.get("/metrics", headers=ADMIN)
+        assert response.status_code == 200
+        return response.text
+
+    def errors(text: str) -> dict[str, float]:
+        return {kind: sample(text, "topology_graphql_errors_total", kind=kind)
+                for kind in ("validation", "forbidden", "input", "not_found", "internal")}
+
+    ok = {"route": "/graphql", "method": "POST", "status": "200"}
+    before = scrape()
+    failing = {  # a real failing request of each kind
+        "validation": ("{ environments { nme } }", {}),
+        "forbidden": ("query($e: String!) { statusSummary(environment: $e) { environment } }",
+                      {"e": "not-mine"}),
+        "input": ("query($e: String!) { objects(environment: $e, first: 0) { totalCount } }",
+                  {"e": demo_env}),
+        "not_found": ("query($e: String!) { clique(environment: $e, focalPoint: \"nope\") "
+                      "{ status } }", {"e": demo_env}),
+    }
+    viewer = {"Authorization": "Bearer viewer-token"}
+    for kind, (text, variables) in failing.items():
+        _, body = gql(client, text, headers=viewer if kind == "forbidden" else ADMIN,
+                      **variables)
+        assert body["errors"], kind
     gql(client, "{ environments { name } }")
-    text = client.get("/metrics", headers=ADMIN).text
-    assert 'topology_http_requests_total{route="/graphql",method="POST",status="200"}' in text
-    assert "topology_http_request_duration_seconds_bucket" in text
+    after = scrape()
+    assert errors(after) == {kind: value + (kind in failing)
+                             for kind, value in errors(before).items()}
+    assert sample(after, "topology_http_requests_total", **ok) == sample(
+        before, "topology_http_requests_total", **ok) + len(failing) + 1
+    assert sample(after, "topology_http_request_duration_seconds_count",
+                  route="/graphql") >= len(failing) + 1
+
+
+class CountingStore(GraphStore):
+    """The session's store (same driver, same Neo4j), counting its reads: each read is one
+    query sent to Neo4j."""
+
+    reads = 0
+
+    def read(self, text, **params):
+        self.reads += 1
+        return super().read(text, **params)
+
+
+def _hosts_with_instances(store: GraphStore, environment: str, instances: int) -> None:
+    """A host with ``instances`` instances, each holding two vNICs it links to."""
+    store.upsert_environment(environment, {})
+    objects = [object_record(environment, {"id": "host", "type": "host",
+                                           "parent_id": environment,
+                                           "parent_type": "environment"})]
+    links = []
+    for i in range(instances):
+        vm = f"vm-{i:04}"
+        objects.append(object_record(environment, {
+            "id": vm, "type": "instance", "parent_id": "host", "parent_type": "host",
+            "network": ["net"]}))
+        for side in ("a", "b"):
+            objects.append(object_record(environment, {
+                "id": f"{vm}-{side}", "type": "vnic", "parent_id": vm,
+                "parent_type": "instance"}))
+            links.append(link_record(environment, {
+                "source_id": vm, "target_id": f"{vm}-{side}", "link_type": "instance-vnic",
+                "attributes": {"network": "net"}}))
+    assert store.upsert_objects(objects).ok
+    assert store.upsert_links(links).ok
+
+
+PAGE = """query($e: String!, $first: Int) { objects(environment: $e, type: "instance",
+  first: $first) { items { id parent { id } children { id }
+  firstVnic: children(type: "vnic", first: 1) { id }
+  links { linkType sourceId targetId } clique { nodes { id } links { sourceId targetId } } } } }"""
+
+
+def test_a_page_asks_neo4j_the_same_few_queries_whatever_its_size(graph_store, environment):
+    _hosts_with_instances(graph_store, environment, 300)
+    store = CountingStore(graph_store.driver, database=graph_store.database)
+    app = create_app(store, ApiConfig(max_page_size=500), load_tokens("admin-token", []),
+                     CliqueService(store, ttl=0))  # no cache: every request reads the same
+    reads = {}
+    with TestClient(app) as test_client:
+        for size in (2, 300):
+            store.reads = 0
+            status, body = gql(test_client, PAGE, e=environment, first=size)
+            assert status == 200 and "errors" not in body, body
+            reads[size] = store.reads
+            items = body["data"]["objects"]["items"]
+            assert len(items) == size
+            for item in items:
+                vm, vnics = item["id"], [f"{item['id']}-a", f"{item['id']}-b"]
+                assert item["parent"] == {"id": "host"}
+                assert [c["id"] for c in item["children"]] == vnics
+                assert [c["id"] for c in item["firstVnic"]] == vnics[:1]
+                assert item["links"] == [{"linkType": "instance-vnic", "sourceId": vm,
+                                          "targetId": v} for v in vnics]
+                assert {n["id"] for n in item["clique"]["nodes"]} == {vm, *vnics}
+                assert sorted((x["sourceId"], x["targetId"]) for x in
+                              item["clique"]["links"]) == [(vm, v) for v in vnics]
+    assert reads[300] == reads[2], reads

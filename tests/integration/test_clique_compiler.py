@@ -161,17 +161,7 @@ def test_an_imported_calipso_export_gives_calipso_cliques(graph_store, environme
     links = [transform.link(environment, d) for d in collections["links"]]
     assert graph_store.upsert_objects(objects).ok
     assert graph_store.upsert_links(links).ok
-    topology = Topology()
-    for doc in collections["inventory"]:
-        if doc["type"] in {"instance", "vnic", "vconnector", "vedge", "otep", "host_pnic",
-                           "network", "vservice"}:
-            network = doc.get("network")
-            topology.add(Obj(doc["id"], doc["type"],
-                             {"network": network} if network is not None else {}))
-    for doc in collections["links"]:
-        topology.link(doc["source_id"], doc["target_id"], link_type=doc["link_type"],
-                      implicit=bool(doc.get("implicit")),
-                      network=(doc.get("attributes") or {}).get("network"))
+    topology = Topology.from_calipso(collections)
 
     service = CliqueService(graph_store, ttl=0)
     checked = 0

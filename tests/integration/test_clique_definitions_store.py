@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from topology.cliques.definitions import (
+    CLIQUE_TYPE_FOR_ANY_ENVIRONMENT,
     SHIPPED_CLIQUE_CONSTRAINTS,
     SHIPPED_CLIQUE_TYPES,
     CliqueConstraint,
@@ -75,7 +76,8 @@ def test_save_validates_and_selection_prefers_the_environment(graph_store, envir
     assert service.clique_type_for(environment, "instance").link_types == ("instance-vnic",)
     assert service.delete_clique_type(mine.id)
     assert not service.delete_clique_type(mine.id)
-    assert service.clique_type_for(environment, "instance").environment == "ANY"
+    assert (service.clique_type_for(environment, "instance").environment
+            == CLIQUE_TYPE_FOR_ANY_ENVIRONMENT)
 
 
 def test_constraints_one_document_per_focal_point_type(graph_store, clique_definitions):

@@ -51,6 +51,9 @@ ID_LOOKUPS: dict[str, dict[str, Any]] = {
     "element_ids": {"ids": ["a"]},
     "attach_to_parents": {"rows": [{"id": "a", "parent_id": "b"}]},
     "attach_to_environment": {"rows": [{"id": "a"}]},
+    "api_parents": {"ids": ["a"]},
+    "api_children_of": {"ids": ["a"], "type": None, "limit": 10},
+    "api_links_of": {"ids": ["a"]},
 }
 
 

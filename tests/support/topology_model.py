@@ -75,6 +75,22 @@ class Topology:
         self.links.append(new)
         return new
 
+    @classmethod
+    def from_calipso(cls, collections: Mapping[str, Iterable[Mapping[str, Any]]]) -> Topology:
+        """The linkable objects and the links of Calipso documents (``inventory``,
+        ``links``), read the way Calipso's clique code reads them."""
+        topology = cls()
+        for doc in collections["inventory"]:
+            if catalogue.object_type(doc["type"]).linkable:
+                network = doc.get("network")
+                topology.add(Obj(doc["id"], doc["type"],
+                                 {"network": network} if network is not None else {}))
+        for doc in collections["links"]:
+            topology.link(doc["source_id"], doc["target_id"], link_type=doc["link_type"],
+                          implicit=bool(doc.get("implicit")),
+                          network=(doc.get("attributes") or {}).get("network"))
+        return topology
+
     def of_type(self, type_name: str) -> list[Obj]:
         return [obj for obj in self.objects.values() if obj.type == type_name]
 

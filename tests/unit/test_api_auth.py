@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from topology.api.auth import AuthConfigError, ForbiddenError, hash_token, load_tokens
+from topology.api.auth import (
+    ROLES_IN_EVERY_ENVIRONMENT,
+    AuthConfigError,
+    ForbiddenError,
+    Principal,
+    hash_token,
+    load_tokens,
+)
 
 
 def table():
@@ -36,16 +43,15 @@ def test_roles_per_environment_and_edit_implies_view():
 
 
 def test_view_scope_names_what_a_token_may_view():
-    from topology.api.auth import Principal
+    def roles(by_env: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+        return {e: frozenset(r) for e, r in by_env.items()}
 
-    def roles(**by_env: list[str]) -> dict[str, frozenset[str]]:
-        return {("*" if e == "ANY" else e): frozenset(r) for e, r in by_env.items()}
-
+    every = ROLES_IN_EVERY_ENVIRONMENT
     assert Principal("admin", admin=True).view_scope() is None
-    assert Principal("all", roles=roles(ANY=["view"])).view_scope() is None
-    assert Principal("all-edit", roles=roles(ANY=["edit"])).view_scope() is None
-    assert Principal("some", roles=roles(prod=["view"], lab=["edit"], qa=[],
-                                          ANY=[])).view_scope() == ["lab", "prod"]
+    assert Principal("all", roles=roles({every: ["view"]})).view_scope() is None
+    assert Principal("all-edit", roles=roles({every: ["edit"]})).view_scope() is None
+    assert Principal("some", roles=roles({"prod": ["view"], "lab": ["edit"], "qa": [],
+                                          every: []})).view_scope() == ["lab", "prod"]
     assert Principal("none").view_scope() == []
 
 

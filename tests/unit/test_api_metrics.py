@@ -1,47 +1,53 @@
-"""Metrics of several workers add up through their snapshots in a shared folder."""
+"""/metrics of several worker processes adds up (prometheus_client's multiprocess mode)."""
 
 from __future__ import annotations
 
-from topology.api.metrics import Metrics
+import os
+import subprocess
+import sys
+
+from tests.support.prometheus import sample
+from topology.api import metrics
+
+# What one worker process does: a few requests and a GraphQL error.
+WORKER = """
+from topology.api import metrics
+for _ in range({requests}):
+    metrics.observe("/graphql", "POST", 200, {seconds})
+metrics.observe("/graphql", "POST", 401, 0.001)
+metrics.graphql_error("forbidden")
+"""
 
 
-def _value(text: str, prefix: str) -> float:
-    rows = [row for row in text.splitlines() if row.startswith(prefix)]
-    assert len(rows) == 1, text
-    return float(rows[0].rsplit(" ", 1)[1])
+def _run_worker(directory, requests: int, seconds: float) -> None:
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(directory))
+    subprocess.run([sys.executable, "-c", WORKER.format(requests=requests, seconds=seconds)],
+                   env=env, check=True)
 
 
-def test_each_worker_reports_the_sum_of_all(tmp_path):
-    one, two = Metrics(tmp_path, worker="1"), Metrics(tmp_path, worker="2")
-    for _ in range(3):
-        one.observe("/graphql", "POST", 200, 0.004)
-    two.observe("/graphql", "POST", 200, 0.2)
-    two.observe("/graphql", "POST", 401, 0.001)
-    two.graphql_error("forbidden")
-    one.snapshot()
-    two.snapshot()
-    for metrics in (one, two):
-        text = metrics.render()
-        ok = 'topology_http_requests_total{route="/graphql",method="POST",status="200"}'
-        assert _value(text, ok) == 4
-        assert _value(text, 'topology_http_requests_total{route="/graphql",method="POST",'
-                            'status="401"}') == 1
-        assert _value(text, 'topology_http_request_duration_seconds_count{route='
-                            '"/graphql"}') == 5
-        assert _value(text, 'topology_http_request_duration_seconds_bucket{route='
-                            '"/graphql",le="0.005"}') == 4
-        assert _value(text, 'topology_graphql_errors_total{kind="forbidden"}') == 1
+def test_the_workers_of_a_server_add_up(tmp_path, monkeypatch):
+    _run_worker(tmp_path, 3, 0.004)
+    _run_worker(tmp_path, 1, 0.2)
+    monkeypatch.setenv(metrics.MULTIPROCESS_DIR_VARIABLE, str(tmp_path))
+    text, content_type = metrics.render()
+    text = text.decode()
+    assert content_type.startswith("text/plain")
+    requests = "topology_http_requests_total"
+    assert sample(text, requests, route="/graphql", method="POST", status="200") == 4
+    assert sample(text, requests, route="/graphql", method="POST", status="401") == 2
+    duration = "topology_http_request_duration_seconds"
+    assert sample(text, f"{duration}_count", route="/graphql") == 6
+    assert sample(text, f"{duration}_bucket", route="/graphql", le="0.005") == 5
+    assert sample(text, "topology_graphql_errors_total", kind="forbidden") == 2
 
 
-def test_without_a_folder_a_worker_reports_its_own(tmp_path):
-    alone = Metrics()
-    alone.observe("/healthz", "GET", 200, 0.001)
-    assert _value(alone.render(), 'topology_http_requests_total{route="/healthz"') == 1
-    assert not list(tmp_path.iterdir())
+def test_without_the_folder_a_process_reports_its_own(monkeypatch):
+    monkeypatch.delenv(metrics.MULTIPROCESS_DIR_VARIABLE, raising=False)
+    line = {"route": "/healthz", "method": "GET", "status": "200"}
 
+    def count() -> float:
+        return sample(metrics.render()[0].decode(), "topology_http_requests_total", **line)
 
-def test_an_unreadable_snapshot_is_skipped(tmp_path):
-    (tmp_path / "worker-9.json").write_text("{not json", encoding="utf-8")
-    metrics = Metrics(tmp_path, worker="1")
-    metrics.observe("/graphql", "POST", 200, 0.01)
-    assert _value(metrics.render(), 'topology_http_requests_total{route="/graphql"') == 1
+    before = count()
+    metrics.observe("/healthz", "GET", 200, 0.001)
+    assert count() == before + 1

@@ -5,6 +5,7 @@ import pytest
 from topology import catalogue
 from topology.cliques.compiler import compile_clique, compile_focal_points, plan
 from topology.cliques.definitions import (
+    CLIQUE_TYPE_FOR_ANY_ENVIRONMENT,
     SHIPPED_CLIQUE_CONSTRAINTS,
     SHIPPED_CLIQUE_TYPES,
     CliqueDefinitionError,
@@ -36,7 +37,7 @@ def test_twelve_shipped_clique_types_with_the_typo_fixed_and_three_constraints()
 
 @pytest.mark.parametrize(("clique_type", "expected"), [
     (_type(environment="prod"), 64),
-    (_type(environment="ANY"), 1),
+    (_type(environment=CLIQUE_TYPE_FOR_ANY_ENVIRONMENT), 1),
     (_type(environment="other"), 0),
     (_type(distribution="Mirantis", distribution_version="9.0"), 48),
     (_type(distribution="Mirantis"), 32),
@@ -57,7 +58,7 @@ def test_calipso_scores(clique_type, expected):
 
 
 def test_selection_prefers_environment_then_configuration_then_any():
-    any_type = _type(id="a", environment="ANY")
+    any_type = _type(id="a", environment=CLIQUE_TYPE_FOR_ANY_ENVIRONMENT)
     config = _type(id="b", mechanism_drivers="OVS")
     mine = _type(id="c", environment="prod")
     assert select([any_type], "instance", MIRANTIS) is any_type
@@ -68,7 +69,8 @@ def test_selection_prefers_environment_then_configuration_then_any():
 
 
 def test_ties_go_to_the_first():
-    first, second = _type(id="1", environment="ANY"), _type(id="2", environment="ANY")
+    first = _type(id="1", environment=CLIQUE_TYPE_FOR_ANY_ENVIRONMENT)
+    second = _type(id="2", environment=CLIQUE_TYPE_FOR_ANY_ENVIRONMENT)
     assert select([first, second], "instance", MIRANTIS) is first
 
 

@@ -1,8 +1,9 @@
 """The HTTP application: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/metrics``.
 
 Every route but ``/healthz`` needs ``Authorization: Bearer <token>``; a missing or wrong
-token is HTTP 401. The GraphiQL page itself (GET with ``Accept: text/html``) carries no
-data and loads without a token; its queries need one (GraphiQL's Headers pane).
+token is HTTP 401. The GraphiQL page itself (GET with ``Accept: text/html``) and its
+scripts and styles (``/graphql/assets/...``) carry no data and load without a token; its
+queries need one (GraphiQL's Headers pane).
 """
 
 from __future__ import annotations
@@ -15,24 +16,34 @@ from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
+from topology.api import metrics
 from topology.api.auth import Principal, TokenTable
 from topology.api.context import ApiContext
-from topology.api.metrics import Metrics
-from topology.api.schema import PUBLIC_ERRORS, Mutation, Query
+from topology.api.errors import PublicErrors, log_error
+from topology.api.graphiql import ROUTE as GRAPHIQL_FILES
+from topology.api.graphiql import GraphiQLPage
+from topology.api.loaders import Loaders
+from topology.api.schema import Mutation, Query
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.store import GraphStore
@@ -42,19 +53,22 @@ log = logging.getLogger(__name__)
 
 # The caller of the token-less GraphiQL page: no roles at all.
 _NOBODY = Principal(name="anonymous")
-
-
-def _should_mask(error: GraphQLError) -> bool:
-    original = error.original_error
-    if original is None:  # syntax, validation and limit errors: about the request itself
-        return False
-    return not isinstance(original, PUBLIC_ERRORS)
+# Routes without a token: health, GraphiQL's files (no data), and unknown paths (404).
+_OPEN_ROUTES = frozenset({"/healthz", GRAPHIQL_FILES, "other"})
 
 
 # Distinct operation texts whose parse tree and validation result are kept. Dashboards
 # send a handful of operations over and over; parsing and validating one took ~80% of a
 # clique request's GraphQL time (measured: 4.5 ms of 5.9 ms in-process).
 OPERATION_CACHE_SIZE = 256
+
+
+class _Schema(Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """Log by kind (strawberry logs every error with its trace, a forbidden one too)."""
+        for error in errors:
+            log_error(error)
 
 
 def build_schema(limits: ApiConfig | None = None) -> Schema:
@@ -64,24 +78,27 @@ def build_schema(limits: ApiConfig | None = None) -> Schema:
     # would never hit it.
     rules = [*QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
              *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules]
-    return Schema(query=Query, mutation=Mutation, extensions=[
+    return _Schema(query=Query, mutation=Mutation, extensions=[
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=OPERATION_CACHE_SIZE),
         lambda: ValidationCache(maxsize=OPERATION_CACHE_SIZE),
-        lambda: MaskErrors(should_mask_error=_should_mask, error_message="internal error"),
+        PublicErrors,
     ])
 
 
 class _GraphQLApp(GraphQL):
     def __init__(self, schema: Schema, store: GraphStore, cliques: CliqueService,
-                 limits: ApiConfig) -> None:
+                 limits: ApiConfig, ide: GraphiQLPage) -> None:
         super().__init__(schema, graphql_ide="graphiql")
-        self.store, self.cliques, self.limits = store, cliques, limits
+        self.store, self.cliques, self.limits, self.ide = store, cliques, limits, ide
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.ide.html)  # strawberry's page, with same-origin files
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:  # type: ignore[override]
         return ApiContext(store=self.store, cliques=self.cliques,
                           principal=request.scope.get("topology.principal", _NOBODY),
-                          limits=self.limits)
+                          limits=self.limits, loaders=Loaders(self.store, self.cliques))
 
 
 def _wants_ide(scope: Scope) -> bool:
@@ -94,15 +111,16 @@ def _wants_ide(scope: Scope) -> bool:
 class _Guard:
     """Authenticates each HTTP request, times it and counts it."""
 
-    def __init__(self, app: ASGIApp, tokens: TokenTable, metrics: Metrics) -> None:
-        self.app, self.tokens, self.metrics = app, tokens, metrics
+    def __init__(self, app: ASGIApp, tokens: TokenTable) -> None:
+        self.app, self.tokens = app, tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"].rstrip("/") or "/"
-        route = path if path in ("/graphql", "/healthz", "/metrics") else "other"
+        route = (path if path in ("/graphql", "/healthz", "/metrics")
+                 else GRAPHIQL_FILES if path.startswith(GRAPHIQL_FILES + "/") else "other")
         started = time.perf_counter()
         status = {"code": 500}
 
@@ -112,8 +130,7 @@ class _Guard:
             await send(message)
 
         try:
-            if route not in ("/healthz", "other") and not (
-                    route == "/graphql" and _wants_ide(scope)):
+            if route not in _OPEN_ROUTES and not (route == "/graphql" and _wants_ide(scope)):
                 headers = dict(scope["headers"])
                 authorization = headers.get(b"authorization", b"").decode("latin-1")
                 principal = self.tokens.authenticate(authorization)
@@ -127,15 +144,15 @@ class _Guard:
                 scope["topology.principal"] = principal
             await self.app(scope, receive, counting_send)
         finally:
-            self.metrics.observe(route, scope["method"], status["code"],
-                                 time.perf_counter() - started)
+            metrics.observe(route, scope["method"], status["code"],
+                            time.perf_counter() - started)
 
 
 def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
                cliques: CliqueService | None = None) -> ASGIApp:
     cliques = cliques or CliqueService(store)
-    metrics = Metrics.from_environment()  # shared by the workers of `topology serve`
-    graphql_app = _GraphQLApp(build_schema(limits), store, cliques, limits)
+    ide = GraphiQLPage.strawberry()
+    graphql_app = _GraphQLApp(build_schema(limits), store, cliques, limits, ide)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -147,12 +164,21 @@ def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
         return JSONResponse({"status": "ok", "neo4j": "reachable"})
 
     async def prometheus(request: Request) -> Response:
-        return PlainTextResponse(metrics.render(),
-                                 media_type="text/plain; version=0.0.4")
+        text, content_type = await run_in_threadpool(metrics.render)  # reads files
+        return Response(text, headers={"Content-Type": content_type})
+
+    async def graphiql_file(request: Request) -> Response:
+        file = ide.files.get(request.path_params["ref"])
+        if file is None:
+            return PlainTextResponse("not found", status_code=404)
+        # The URL names the package version: the file never changes under it.
+        return FileResponse(file, headers={"Cache-Control": "public, max-age=31536000, "
+                                                            "immutable"})
 
     app = Starlette(routes=[
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route(GRAPHIQL_FILES + "/{ref:path}", graphiql_file, methods=["GET"]),
     ])
-    return _Guard(app, tokens, metrics)
+    return _Guard(app, tokens)

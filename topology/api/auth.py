@@ -8,8 +8,9 @@ everything. More tokens come from the config file, stored only as SHA-256 hashes
     sha256 = "<hex digest of the token>"
     roles = { "prod" = ["view"], "lab" = ["view", "edit"], "*" = [] }
 
-``"*"`` applies to every environment. ``edit`` implies ``view``. Token values never reach
-logs or error messages; a caller is named by the token's ``name``.
+``"*"`` (``ROLES_IN_EVERY_ENVIRONMENT``) applies to every environment. ``edit`` implies
+``view``. Token values never reach logs or error messages; a caller is named by the
+token's ``name``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ROLES = ("view", "edit")
-ANY_ENVIRONMENT = "*"
+# The [[tokens]] roles key whose roles hold in every environment. Not the clique types'
+# "ANY" (topology.cliques.definitions.CLIQUE_TYPE_FOR_ANY_ENVIRONMENT).
+ROLES_IN_EVERY_ENVIRONMENT = "*"
 
 
 class AuthConfigError(ValueError):
@@ -57,7 +60,7 @@ class Principal:
         if self.admin:
             return frozenset(ROLES)
         granted = self.roles.get(environment, frozenset()) | self.roles.get(
-            ANY_ENVIRONMENT, frozenset())
+            ROLES_IN_EVERY_ENVIRONMENT, frozenset())
         return granted | ({"view"} if "edit" in granted else set())
 
     def can(self, environment: str, role: str) -> bool:
@@ -70,9 +73,10 @@ class Principal:
     def view_scope(self) -> list[str] | None:
         """The environments this caller may view, known without asking the graph:
         ``None`` for all of them (admin, or a view role on ``*``), else their names."""
-        if self.can(ANY_ENVIRONMENT, "view"):
+        if self.can(ROLES_IN_EVERY_ENVIRONMENT, "view"):
             return None
-        return sorted(e for e in self.roles if e != ANY_ENVIRONMENT and self.can(e, "view"))
+        return sorted(e for e in self.roles
+                      if e != ROLES_IN_EVERY_ENVIRONMENT and self.can(e, "view"))
 
     @property
     def edits_anything(self) -> bool:

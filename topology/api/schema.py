@@ -20,20 +20,18 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.scalars import JSON
 
 from topology import catalogue
-from topology.api.auth import ANY_ENVIRONMENT, ForbiddenError, Principal
+from topology.api.auth import ROLES_IN_EVERY_ENVIRONMENT, Principal
 from topology.api.context import ApiContext, ApiInputError
-from topology.cliques.definitions import CliqueConstraint, CliqueDefinitionError, CliqueType
+from topology.cliques.compiler import CLIQUE_LINK_FIELDS, CLIQUE_NODE_FIELDS
+from topology.cliques.definitions import (
+    CLIQUE_TYPE_FOR_ANY_ENVIRONMENT,
+    CliqueConstraint,
+    CliqueDefinitionError,
+    CliqueType,
+)
 from topology.cliques.service import Clique as CliqueResult
-from topology.cliques.service import CliqueLookupError, NoCliqueTypeError
 from topology.store.queries import query
 
-# Properties shown as their own fields; the rest of a node's properties are `attributes`.
-_OBJECT_FIELDS = ("id", "environment", "type", "name", "object_name", "parent_id",
-                  "parent_type", "id_path", "name_path", "first_seen", "last_seen", "status",
-                  "status_value", "status_text", "status_timestamp")
-_LINK_FIELDS = ("link_type", "link_name", "source_id", "target_id", "state", "link_weight",
-                "implicit", "host", "switch", "network", "environment", "first_seen",
-                "last_seen", "status", "status_value", "status_text", "status_timestamp")
 STATUS_BY_VALUE = {0: "OK", 1: "Warning", 2: "Error"}
 
 Info = strawberry.Info[ApiContext, None]
@@ -200,28 +198,33 @@ class TopologyObject:
                 values[name] = str(values[name])
         return cls(**values, props=props)
 
+    # The fields below go through the request's loaders: the objects of a page ask
+    # together, one query per kind (topology.api.loaders).
+
     @strawberry.field(description="The containing object (null under the environment).")
     async def parent(self, info: Info) -> TopologyObject | None:
-        rows = await _read(info, "api_parent", environment=self.environment, id=self.id)
-        return TopologyObject.from_props(rows[0]["props"]) if rows else None
+        props = await info.context.loaders.parent.load((self.environment, self.id))
+        return TopologyObject.from_props(props) if props is not None else None
 
     @strawberry.field(description="Contained objects, optionally of one type.")
     async def children(self, info: Info, type: str | None = None,
                        first: int | None = None) -> list[TopologyObject]:
-        rows = await _read(info, "api_children", environment=self.environment, id=self.id,
-                           type=_object_type_name(type), limit=_page_size(info, first))
-        return [TopologyObject.from_props(row["props"]) for row in rows]
+        found = await info.context.loaders.children.load(
+            (self.environment, self.id, _object_type_name(type), _page_size(info, first)))
+        return [TopologyObject.from_props(props) for props in found]
 
     @strawberry.field(description="Links of this object, in both directions.")
     async def links(self, info: Info) -> list[Link]:
-        rows = await _read(info, "api_object_links", environment=self.environment,
-                           id=self.id)
-        return [Link.from_props(row["link"]) for row in rows]
+        found = await info.context.loaders.links.load((self.environment, self.id))
+        return [Link.from_props(link) for link in found]
 
     @strawberry.field(description="The clique with this object as focal point (null when "
                                   "it has none).")
     async def clique(self, info: Info) -> Clique | None:
-        return await _clique(info, self.environment, self.id, missing_ok=True)
+        _view(info, self.environment)
+        result = await info.context.loaders.clique.load(
+            (self.environment, self.id, self.type))
+        return None if result is None or result.empty else Clique.from_result(result)
 
 
 @strawberry.type(description="A node of a clique, with its status.")
@@ -237,10 +240,23 @@ class CliqueNode:
 
     @classmethod
     def from_map(cls, node: Mapping[str, Any]) -> CliqueNode:
-        return cls(**{name: _plain(node.get(name)) for name in _CLIQUE_NODE_FIELDS})
+        return cls(**{name: _plain(node.get(name)) for name in CLIQUE_NODE_FIELDS})
 
 
-_CLIQUE_NODE_FIELDS = tuple(f.name for f in dataclasses.fields(CliqueNode))
+def _shown(api_type: type) -> tuple[str, ...]:
+    """The properties a type shows as its own fields (the others are its `attributes`)."""
+    return tuple(f.name for f in dataclasses.fields(api_type)
+                 if f.init and f.name != "props")  # resolvers are not init fields
+
+
+_OBJECT_FIELDS = _shown(TopologyObject)
+_LINK_FIELDS = _shown(Link)
+# A clique answer carries the fields the clique compiler lists: the types that show it
+# must have each of them (and a clique node nothing else).
+if set(_shown(CliqueNode)) != set(CLIQUE_NODE_FIELDS) or not set(
+        CLIQUE_LINK_FIELDS) <= set(_LINK_FIELDS):
+    raise TypeError("CliqueNode / Link do not match the clique compiler's "
+                    "CLIQUE_NODE_FIELDS / CLIQUE_LINK_FIELDS")
 
 
 @strawberry.type(description="Calipso's clique_types document.")
@@ -299,19 +315,6 @@ class Clique:
                    nodes=[CliqueNode.from_map(n) for n in result.nodes],
                    links=[Link.from_props(link) for link in result.links],
                    status=_worst(values))
-
-
-async def _clique(info: Info, environment: str, focal_point: str,
-                  missing_ok: bool = False) -> Clique | None:
-    _view(info, environment)
-    try:
-        result = await run_in_threadpool(info.context.cliques.clique, environment,
-                                         focal_point)
-    except NoCliqueTypeError:
-        if missing_ok:
-            return None
-        raise
-    return None if result.empty else Clique.from_result(result)
 
 
 @strawberry.type
@@ -399,10 +402,10 @@ async def _environments(info: Info, name: str | None = None) -> list[Environment
 def _editable(info: Info, clique_type: CliqueType) -> None:
     """Edit rights for a clique type: on its environment, or everywhere for the others."""
     environment = clique_type.environment
-    if environment and environment.upper() != "ANY":
+    if environment and environment.upper() != CLIQUE_TYPE_FOR_ANY_ENVIRONMENT:
         _principal(info).require(environment, "edit")
     else:
-        _principal(info).require(ANY_ENVIRONMENT, "edit")
+        _principal(info).require(ROLES_IN_EVERY_ENVIRONMENT, "edit")
 
 
 @strawberry.type
@@ -477,7 +480,10 @@ class Query:
 
     @strawberry.field(description="A focal point's clique (null when it takes no link).")
     async def clique(self, info: Info, environment: str, focal_point: str) -> Clique | None:
-        return await _clique(info, environment, focal_point)
+        _view(info, environment)
+        result = await run_in_threadpool(info.context.cliques.clique, environment,
+                                         focal_point)
+        return None if result.empty else Clique.from_result(result)
 
     @strawberry.field(description="Objects whose clique is not empty, per focal point type.")
     async def focal_points(self, info: Info, environment: str,
@@ -496,10 +502,12 @@ class Query:
             _view(info, environment)
         types = await run_in_threadpool(info.context.cliques.clique_types)
         if environment is not None:
-            types = [t for t in types if t.environment in (environment, "ANY", None)]
+            types = [t for t in types
+                     if t.environment in (environment, CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, None)]
         else:
             principal = _principal(info)
-            types = [t for t in types if not t.environment or t.environment == "ANY"
+            types = [t for t in types if not t.environment
+                     or t.environment == CLIQUE_TYPE_FOR_ANY_ENVIRONMENT
                      or principal.can(t.environment, "view")]
         return [CliqueTypeNode.from_definition(t) for t in types]
 
@@ -598,14 +606,14 @@ class Mutation:
                                      "type).")
     async def create_clique_constraint(self, info: Info, input: CliqueConstraintInput
                                        ) -> CliqueConstraintResult:
-        _principal(info).require(ANY_ENVIRONMENT, "edit")
+        _principal(info).require(ROLES_IN_EVERY_ENVIRONMENT, "edit")
         return await _save_constraint(info, "", input)
 
     @strawberry.mutation
     async def update_clique_constraint(self, info: Info, id: str,
                                        input: CliqueConstraintInput
                                        ) -> CliqueConstraintResult:
-        _principal(info).require(ANY_ENVIRONMENT, "edit")
+        _principal(info).require(ROLES_IN_EVERY_ENVIRONMENT, "edit")
         found = await run_in_threadpool(info.context.cliques.clique_constraints)
         if not any(c.id == id for c in found):
             return DefinitionError(message=f"no clique constraint {id!r}")
@@ -613,7 +621,7 @@ class Mutation:
 
     @strawberry.mutation
     async def delete_clique_constraint(self, info: Info, id: str) -> DeleteResult:
-        _principal(info).require(ANY_ENVIRONMENT, "edit")
+        _principal(info).require(ROLES_IN_EVERY_ENVIRONMENT, "edit")
         deleted = await run_in_threadpool(info.context.cliques.delete_clique_constraint, id)
         if not deleted:
             return DefinitionError(message=f"no clique constraint {id!r}")
@@ -639,7 +647,3 @@ async def _save_constraint(info: Info, id: str,
         return DefinitionError(message=str(exc))
     return CliqueConstraintNode.from_definition(saved)
 
-
-# Errors whose message is meant for the caller; everything else is masked.
-PUBLIC_ERRORS: tuple[type[Exception], ...] = (ForbiddenError, ApiInputError,
-                                               CliqueLookupError, CliqueDefinitionError)

@@ -32,11 +32,13 @@ Output = Literal["api", "graph"]
 
 _ATTRIBUTE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-# What the API returns per node and per link (small maps, not whole elements).
-_NODE_FIELDS = ("id", "type", "name", "object_name", "status", "status_value", "status_text",
-                "status_timestamp")
-_LINK_FIELDS = ("link_type", "link_name", "state", "network", "implicit", "host", "switch",
-                "status", "status_value", "status_text", "status_timestamp")
+# What a clique answer carries per node and per link (small maps, not whole elements):
+# the one list of these fields. The API's clique types show exactly these (it checks so
+# when it is imported: the API depends on the cliques, not the reverse).
+_STATUS_FIELDS = ("status", "status_value", "status_text", "status_timestamp")
+CLIQUE_NODE_FIELDS = ("id", "type", "name", "object_name", *_STATUS_FIELDS)
+CLIQUE_LINK_FIELDS = ("link_type", "link_name", "state", "network", "implicit", "host",
+                      "switch", *_STATUS_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,10 @@ def _constraint_test(constraints: Sequence[str]) -> list[str]:
 
 
 def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
-                   reverse: Sequence[bool], output: Output = "api") -> LiteralString:
-    """The Cypher of a clique type's cliques; parameters ``$environment``, ``$focal_point``.
+                   reverse: Sequence[bool], output: Output = "api",
+                   batch: bool = False) -> LiteralString:
+    """The Cypher of a clique type's cliques; parameters ``$environment``, ``$focal_point``
+    (with ``batch``: ``$focal_points``, a list of ids, one row per object found).
 
     ``output="api"`` returns small maps (``focal_point``, ``nodes``, ``links`` with
     ``source_id``/``target_id``); ``output="graph"`` returns the nodes and relationships
@@ -113,7 +117,9 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
         f"// Clique type {clique_type.name!r} ({clique_type.id}), focal point type "
         f"{focal_type.name}",
         f"// link types: {', '.join(clique_type.link_types)}",
-        "MATCH (f:Object {environment: $environment, id: $focal_point})",
+        *(["UNWIND $focal_points AS focal_point",
+           "MATCH (f:Object {environment: $environment, id: focal_point})"] if batch
+          else ["MATCH (f:Object {environment: $environment, id: $focal_point})"]),
         "WITH f, " + ", ".join(
             f"{'[f]' if t == focal_type.name else '[]'} AS {_var(t)}" for t in types)
         + f", [] AS links, f:{focal_type.label} AS going",
@@ -166,8 +172,8 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
     if output == "graph":
         lines.append("RETURN f AS focal_point, nodes, links")
     else:
-        node_map = ", ".join(f".{name}" for name in _NODE_FIELDS)
-        link_map = ", ".join(f".{name}" for name in _LINK_FIELDS)
+        node_map = ", ".join(f".{name}" for name in CLIQUE_NODE_FIELDS)
+        link_map = ", ".join(f".{name}" for name in CLIQUE_LINK_FIELDS)
         lines += [
             f"RETURN f {{{node_map}}} AS focal_point,",
             f"       [n IN nodes | n {{{node_map}}}] AS nodes,",

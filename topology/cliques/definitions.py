@@ -14,7 +14,9 @@ from typing import Any
 from topology import catalogue
 from topology.errors import UserError
 
-ANY_ENVIRONMENT = "ANY"
+# The ``environment`` of a clique type that applies in any environment (Calipso's shipped
+# defaults); it scores lowest in the selection. Not a role scope: see the API's tokens.
+CLIQUE_TYPE_FOR_ANY_ENVIRONMENT = "ANY"
 
 # Calipso's shipped clique type for switch_pnic had this typo, which truncated the clique.
 LINK_TYPE_FIXES = {"switch_pnic-switch-pnic": "switch_pnic-switch_pnic"}
@@ -91,20 +93,21 @@ def _shipped(key: str, environment: str | None, focal: str, name: str, links: st
 
 # Calipso's 12 shipped clique types (install data), typo fixed, in their shipped order.
 SHIPPED_CLIQUE_TYPES: tuple[CliqueType, ...] = (
-    _shipped("any-instance", ANY_ENVIRONMENT, "instance", "instance",
+    _shipped("any-instance", CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, "instance", "instance",
              "instance-vnic vnic-vconnector vconnector-vedge vedge-otep otep-vconnector "
              "vconnector-host_pnic host_pnic-network"),
-    _shipped("any-vservice", ANY_ENVIRONMENT, "vservice", "vservice",
+    _shipped("any-vservice", CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, "vservice", "vservice",
              "vservice-vnic vnic-vedge vedge-otep otep-vconnector vconnector-host_pnic "
              "host_pnic-network"),
     _shipped("config-vservice", "config_based_example", "vservice", "vservice_config_based",
              "vservice-vnic vnic-vedge vedge-otep otep-vconnector vconnector-host_pnic "
              "host_pnic-network", distribution="Mirantis", distribution_version="6.0",
              mechanism_drivers="OVS", type_drivers="vxlan"),
-    _shipped("any-network", ANY_ENVIRONMENT, "network", "network",
+    _shipped("any-network", CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, "network", "network",
              "network-host_pnic host_pnic-vconnector vconnector-otep otep-vedge "
              "vedge-vconnector vedge-vnic vconnector-vnic vnic-instance vnic-vservice"),
-    _shipped("any-switch_pnic", ANY_ENVIRONMENT, "switch_pnic", "switch_pnic clique",
+    _shipped("any-switch_pnic", CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, "switch_pnic",
+             "switch_pnic clique",
              "switch_pnic-switch_pnic switch_pnic-host_pnic host_pnic-vconnector "
              "vconnector-otep otep-vedge vedge-vconnector vedge-vnic vconnector-vnic "
              "vnic-instance vnic-vservice"),
@@ -199,7 +202,7 @@ def validate_new(clique_type: CliqueType, existing: Iterable[CliqueType],
     previous = next((c for c in existing if c.id == clique_type.id), None)
     keeps_environment = previous is not None and previous.environment == environment
     if environment and not keeps_environment:
-        if environment.upper() == ANY_ENVIRONMENT:
+        if environment.upper() == CLIQUE_TYPE_FOR_ANY_ENVIRONMENT:
             raise CliqueDefinitionError(
                 f"environment {environment!r} is reserved for the shipped defaults")
         if environment not in set(environments):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from topology.cliques.definitions import ANY_ENVIRONMENT, CliqueType
+from topology.cliques.definitions import CLIQUE_TYPE_FOR_ANY_ENVIRONMENT, CliqueType
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def score(clique_type: CliqueType, environment: EnvironmentProfile) -> int:
     if clique_type.environment:
         if clique_type.environment == environment.name:
             return 64
-        return 1 if clique_type.environment == ANY_ENVIRONMENT else 0
+        return 1 if clique_type.environment == CLIQUE_TYPE_FOR_ANY_ENVIRONMENT else 0
     if (clique_type.environment_type
             and clique_type.environment_type != environment.environment_type):
         return 0

@@ -203,12 +203,12 @@ class CliqueService:
         return self._cache.get(("directions", environment, clique_type), load)
 
     def compiled(self, environment: str, clique_type: CliqueType,
-                 output: Output = "api") -> LiteralString:
+                 output: Output = "api", batch: bool = False) -> LiteralString:
         constraints = self.constraints_for(clique_type.focal_point_type)
         reverse = self.directions(environment, clique_type)
         return self._cache.get(
-            ("compiled", clique_type, constraints, reverse, output),
-            lambda: compile_clique(clique_type, constraints, reverse, output))
+            ("compiled", clique_type, constraints, reverse, output, batch),
+            lambda: compile_clique(clique_type, constraints, reverse, output, batch))
 
     def _focal_type(self, environment: str, focal_point: str) -> str:
         rows = self.store.read(query("object_type_of"), environment=environment,
@@ -260,11 +260,32 @@ class CliqueService:
                 continue
             self._types.put(key, focal_type)
             self._recent_types[environment] = focal_type
-            if not row["links"]:
-                return Clique(environment, clique_type, row["focal_point"], [], [])
-            return Clique(environment, clique_type, row["focal_point"], row["nodes"],
-                          row["links"])
+            return self._clique_of(environment, clique_type, row)
         raise NoSuchObjectError(f"no object {focal_point!r} in environment {environment!r}")
+
+    @staticmethod
+    def _clique_of(environment: str, clique_type: CliqueType, row: dict[str, Any]) -> Clique:
+        """A row of a compiled query as a clique (empty when it took no link: the
+        focal point was not of the clique type's focal point type, or has no clique)."""
+        if not row["links"]:
+            return Clique(environment, clique_type, row["focal_point"], [], [])
+        return Clique(environment, clique_type, row["focal_point"], row["nodes"],
+                      row["links"])
+
+    def cliques(self, environment: str, focal_point_type: str,
+                focal_points: Sequence[str]) -> dict[str, Clique]:
+        """The cliques of several focal points of one type, in one query (the API asks
+        for those of a page of objects at once), by focal point id.
+
+        Ids of objects that are gone are left out; an object that is no longer of
+        ``focal_point_type`` gets an empty clique. Raises NoCliqueTypeError when the
+        type has no clique type in the environment.
+        """
+        clique_type = self.clique_type_for(environment, focal_point_type)
+        rows = self.store.read(self.compiled(environment, clique_type, batch=True),
+                               environment=environment, focal_points=list(focal_points))
+        return {row["focal_point"]["id"]: self._clique_of(environment, clique_type, row)
+                for row in rows}
 
     def explain(self, environment: str, focal_point: str) -> str:
         """The query for a focal point, ready to paste into Neo4j Browser."""

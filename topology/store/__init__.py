@@ -1,7 +1,7 @@
 """The graph store: the only module that talks to the Neo4j driver."""
 
 from topology.store.changes import ChangeSet, StatusResult
-from topology.store.driver import StoreUnavailableError, open_driver
+from topology.store.driver import UNAVAILABLE_ERRORS, StoreUnavailableError, open_driver
 from topology.store.graph_store import GraphStore
 from topology.store.provenance import Provenance
 from topology.store.records import (
@@ -20,6 +20,7 @@ from topology.store.reports import (
 )
 
 __all__ = [
+    "UNAVAILABLE_ERRORS",
     "BatchFailure",
     "ChangeReport",
     "ChangeSet",

@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 
 import neo4j
-from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from topology.config import Config
 from topology.errors import UserError
@@ -15,6 +21,13 @@ log = logging.getLogger(__name__)
 
 class StoreUnavailableError(RuntimeError, UserError):
     """Neo4j cannot be reached or refused us; the message says what to check."""
+
+
+# What a store call raises when Neo4j cannot be reached (down, restarting, a network
+# failure), after the store's own retries: callers tell an outage from a bug by these.
+# Nothing is needed once Neo4j is back: the driver's pool opens new connections.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    StoreUnavailableError, ServiceUnavailable, SessionExpired)
 
 
 def open_driver(config: Config, uri: str | None = None) -> neo4j.Driver:
