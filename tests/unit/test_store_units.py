@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import neo4j
 import pytest
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
+from topology.net import free_port
 from topology.store import ChangeSet, Provenance, RecordError, StatusResult, object_record
 from topology.store.element_ids import ElementIdMemory
-from topology.store.transactions import RetryPolicy, failure_kind, is_transient
+from topology.store.transactions import RetryPolicy, Transactions, failure_kind, is_transient
 
 NOW = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
 
@@ -108,3 +110,20 @@ def test_retry_delays_grow_to_their_cap_with_bounded_jitter() -> None:
     delays = [next_delay() for _ in range(6)]
     bases = [0.1, 0.2, 0.4, 0.5, 0.5, 0.5]
     assert all(b * 0.8 <= d <= b * 1.2 for d, b in zip(delays, bases, strict=True))
+
+
+def test_a_write_to_an_unreachable_server_is_retried_until_its_budget_then_raised() -> None:
+    """A real driver against a closed loopback port: the failure is transient, so it is
+    retried (and counted) until the policy's time budget is spent, then raised."""
+    driver = neo4j.GraphDatabase.driver(f"bolt://127.0.0.1:{free_port()}",
+                                        connection_timeout=1)
+    retried: list[str] = []
+    try:
+        transactions = Transactions(driver, "neo4j",
+                                    RetryPolicy(first_delay=0.01, max_delay=0.02, max_time=0.2))
+        with pytest.raises(ServiceUnavailable):
+            transactions.write(lambda tx: tx.run("RETURN 1").consume(),
+                               on_retry=retried.append)
+    finally:
+        driver.close()
+    assert retried and set(retried) == {"unavailable"}
