@@ -9,7 +9,6 @@
 // MERGE on that type is the whole upsert.
 // Ordering as for objects (upsert_objects.cypher): a row no newer than a live tombstone
 // of the link is dropped; a row older than the link's source time changes nothing.
-// row.props carries the write's provenance and source time, as for objects.
 UNWIND $rows AS row
 MATCH (s:__SOURCE_LABEL__)
 WHERE elementId(s) = row.s AND s.environment = $environment AND s.id = row.source_id
@@ -32,7 +31,11 @@ SET r += CASE WHEN fresh THEN row.props ELSE {} END,
     r.link_type = $link_type,
     r.last_seen = CASE WHEN fresh THEN datetime.transaction()
                   WHEN r.provenance = $provenance THEN datetime.transaction()
-                  ELSE r.last_seen END
+                  ELSE r.last_seen END,
+    r.source_time = CASE WHEN fresh AND row.source_time IS NOT NULL THEN row.source_time
+                    ELSE r.source_time END,
+    r.provenance = CASE WHEN fresh AND $provenance IS NOT NULL THEN $provenance
+                   ELSE r.provenance END
 RETURN collect(row.i) AS written,
        collect(CASE WHEN r.first_seen = datetime.transaction() THEN row.i END) AS created,
        collect(CASE WHEN NOT fresh THEN row.i END) AS outdated

@@ -8,9 +8,7 @@
 // - A row older than the source time the object holds changes nothing ("outdated"), but
 //   still counts as seen (last_seen) when the object's provenance is the row's own: a
 //   scan's cleanup must not remove what it did see.
-// Rows without a source time are applied as they come. row.props carries the write's
-// provenance and source time (the store adds them), so a row that is applied sets them
-// with its other properties.
+// Rows without a source time are applied as they come.
 // A type change replaces the type labels (every label but :Object not in row.labels).
 //
 // Answers: rows that passed (written), their element ids (the store finds link ends by
@@ -37,7 +35,11 @@ SET n += CASE WHEN fresh THEN row.props ELSE {} END,
     n.environment = $environment,
     n.last_seen = CASE WHEN fresh THEN datetime.transaction()
                   WHEN n.provenance = $provenance THEN datetime.transaction()
-                  ELSE n.last_seen END
+                  ELSE n.last_seen END,
+    n.source_time = CASE WHEN fresh AND row.source_time IS NOT NULL THEN row.source_time
+                    ELSE n.source_time END,
+    n.provenance = CASE WHEN fresh AND $provenance IS NOT NULL THEN $provenance
+                   ELSE n.provenance END
 SET n:$(CASE WHEN fresh THEN row.labels ELSE [] END)
 WITH n, row, fresh
 OPTIONAL MATCH (p:Object {environment: $environment,

@@ -81,8 +81,7 @@ class ChangeWriter:
                                   if isinstance(item, ObjectRecord)])
         answer = _run(tx, query("upsert_objects"), environment=self.environment,
                       provenance=self.provenance,
-                      rows=[object_row(r, self.change_set.source_time, self.provenance)
-                            for r in records])
+                      rows=[object_row(r, self.change_set.source_time) for r in records])
         pairs = dict(answer.get("element_ids", []))
         self.element_ids.update(pairs)
         created = set(answer.get("created", []))
@@ -110,8 +109,8 @@ class ChangeWriter:
             by_type[record.link_type].append(index)
         for indices in by_type.values():
             link = records[indices[0]].type
-            rows = [link_row(self.element_ids, i, records[i], self.change_set.source_time,
-                             self.provenance) for i in indices]
+            rows = [link_row(self.element_ids, i, records[i], self.change_set.source_time)
+                    for i in indices]
             answer = _run(tx, link_query(link), environment=self.environment,
                           link_type=link.name, provenance=self.provenance, rows=rows)
             written = set(answer.get("written", []))

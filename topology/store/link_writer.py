@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, LiteralString
 
 from topology import catalogue
-from topology.store.object_writer import provenance_key, stamped
+from topology.store.object_writer import provenance_key
 from topology.store.provenance import Provenance
 from topology.store.queries import query
 from topology.store.records import LinkRecord
@@ -37,12 +37,11 @@ def link_query(link: catalogue.LinkType) -> LiteralString:
 
 
 def link_row(element_ids: dict[str, str], index: int, record: LinkRecord,
-             source_time: dt.datetime | None, provenance: str | None) -> dict[str, Any]:
+             source_time: dt.datetime | None) -> dict[str, Any]:
     """The query row of one link, its ends' element ids taken from ``element_ids``."""
-    time = record.source_time or source_time
     return {"i": index, "source_id": record.source_id, "target_id": record.target_id,
             "s": element_ids.get(record.source_id), "t": element_ids.get(record.target_id),
-            "props": stamped(record.props, provenance, time), "source_time": time}
+            "props": record.props, "source_time": record.source_time or source_time}
 
 
 def end_labels(type_name: str) -> frozenset[str]:
@@ -116,8 +115,7 @@ class LinkWriter:
 
         for _, chunk in chunks(items, self.store.batch_size):
             yield Batch(f"links of type {type_name}", text,
-                        [link_row(known, i, r, source_time, params["provenance"])
-                         for i, r in chunk],
+                        [link_row(known, i, r, source_time) for i, r in chunk],
                         [i for i, _ in chunk], batch_params, on_written)
 
     def _retry_batches(self, unwritten: Unwritten, report: WriteReport,

@@ -24,35 +24,19 @@ if TYPE_CHECKING:
     from topology.store.graph_store import GraphStore
 
 
-def provenance_key(provenance: Provenance | None) -> str | None:
-    return provenance.key if provenance is not None else None
-
-
-def stamped(props: dict[str, Any], provenance: str | None,
-            source_time: dt.datetime | None) -> dict[str, Any]:
-    """``props`` with the write's provenance and source time, set with them when the row
-    is applied (and left as they were when it is outdated)."""
-    if provenance is None and source_time is None:
-        return props
-    stamp: dict[str, Any] = {}
-    if provenance is not None:
-        stamp["provenance"] = provenance
-    if source_time is not None:
-        stamp["source_time"] = source_time
-    return {**props, **stamp}
-
-
-def object_row(record: ObjectRecord, source_time: dt.datetime | None,
-               provenance: str | None) -> dict[str, Any]:
+def object_row(record: ObjectRecord, source_time: dt.datetime | None) -> dict[str, Any]:
     """The query row of one object (``source_time``: the write's, if the record has none)."""
-    time = record.source_time or source_time
     return {
         "id": record.id,
         "labels": list(catalogue.object_type(record.type).labels[1:]),
-        "props": stamped(record.props, provenance, time),
+        "props": record.props,
         "parent_id": None if record.under_environment else record.parent_id,
-        "source_time": time,
+        "source_time": record.source_time or source_time,
     }
+
+
+def provenance_key(provenance: Provenance | None) -> str | None:
+    return provenance.key if provenance is not None else None
 
 
 def parents_in_order(records: Sequence[ObjectRecord], indices: Sequence[int],
@@ -119,12 +103,11 @@ class ObjectWriter:
 
         size = self.store.batch_size
         order = parents_in_order(records, indices, size)
-        key = provenance_key(provenance)
-        params = {"environment": environment, "provenance": key}
+        params = {"environment": environment, "provenance": provenance_key(provenance)}
         for start in range(0, len(order), size):
             chunk = order[start:start + size]
             yield Batch("objects", text,
-                        [object_row(records[i], source_time, key) for i in chunk],
+                        [object_row(records[i], source_time) for i in chunk],
                         chunk, params, on_written)
 
     def attach(self, environment: str, name: str, records: Sequence[ObjectRecord],
