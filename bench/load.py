@@ -72,7 +72,6 @@ def _timed_write(store: GraphStore, objects: list[ObjectRecord],
         "object_seconds": round(object_report.seconds, 3),
         "link_seconds": round(link_report.seconds, 3),
         "transactions": object_report.batches + link_report.batches,
-        "created": object_report.created + link_report.created,
         "retries": dict(object_report.retries + link_report.retries),
     }
 

@@ -92,6 +92,21 @@ def test_moving_an_object_keeps_one_parent(graph_store, environment):
     assert parents == [{"id": "node-1"}]
 
 
+def test_an_orphan_is_attached_when_written_again_after_its_parent(graph_store, environment):
+    """A rescan does not attach objects already under their parent again, but one that
+    was written before its parent existed still gets its parent on the next write."""
+    child = object_record(environment, {"id": "tap", "type": "vnic", "parent_id": "vm"})
+    assert [s.index for s in graph_store.upsert_objects([child]).skipped] == [0]
+    graph_store.upsert_objects([object_record(environment, {
+        "id": "vm", "type": "instance", "parent_id": environment,
+        "parent_type": "environment"})])
+    assert not graph_store.upsert_objects([child]).skipped
+    assert graph_store.upsert_objects([child]).written == 1  # already attached: unchanged
+    parents = graph_store.read("MATCH (p)-[:CONTAINS]->(:Vnic {environment: $e}) "
+                               "RETURN p.id AS id", e=environment)
+    assert parents == [{"id": "vm"}]
+
+
 def test_missing_parent_is_reported_not_fatal(graph_store, environment):
     orphan = object_record(environment, {"id": "x", "type": "vnic", "parent_id": "nowhere"})
     report = graph_store.upsert_objects([orphan])

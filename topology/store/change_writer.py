@@ -80,8 +80,8 @@ class ChangeWriter:
         records = _parents_first([item for item in step.items
                                   if isinstance(item, ObjectRecord)])
         answer = _run(tx, query("upsert_objects"), environment=self.environment,
-                      provenance=self.provenance,
-                      rows=[object_row(r, self.change_set.source_time) for r in records])
+                      provenance=self.provenance, source_time=self.change_set.source_time,
+                      report_created=True, rows=[object_row(r) for r in records])
         pairs = dict(answer.get("element_ids", []))
         self.element_ids.update(pairs)
         created = set(answer.get("created", []))
@@ -109,10 +109,11 @@ class ChangeWriter:
             by_type[record.link_type].append(index)
         for indices in by_type.values():
             link = records[indices[0]].type
-            rows = [link_row(self.element_ids, i, records[i], self.change_set.source_time)
-                    for i in indices]
+            rows = [link_row(self.element_ids, i, records[i]) for i in indices]
             answer = _run(tx, link_query(link), environment=self.environment,
-                          link_type=link.name, provenance=self.provenance, rows=rows)
+                          link_type=link.name, provenance=self.provenance,
+                          source_time=self.change_set.source_time, report_created=True,
+                          rows=rows)
             written = set(answer.get("written", []))
             created = set(answer.get("created", []))
             outdated = set(answer.get("outdated", []))
@@ -120,7 +121,8 @@ class ChangeWriter:
             buried: set[int] = set()
             if unwritten:
                 buried = set(_run(tx, query("buried_links"), environment=self.environment,
-                                  rows=unwritten).get("buried", []))
+                                  rows=unwritten, source_time=self.change_set.source_time
+                                  ).get("buried", []))
             for i in indices:
                 pair = (records[i].source_id, records[i].target_id)
                 if i in outdated or i in buried:

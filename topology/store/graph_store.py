@@ -228,13 +228,15 @@ class GraphStore:
             known.update(found)
         return known
 
-    def buried_links(self, environment: str, rows: Sequence[dict[str, Any]]) -> set[int]:
-        """Of link rows (``i``, ``source_id``, ``target_id``, ``source_time``), those a
-        live tombstone turns away."""
-        timed = [row for row in rows if row.get("source_time") is not None]
+    def buried_links(self, environment: str, rows: Sequence[dict[str, Any]],
+                     source_time: dt.datetime | None) -> set[int]:
+        """Of link rows (``i``, ``source_id``, ``target_id``, and their own
+        ``source_time`` or else the write's), those a live tombstone turns away."""
+        timed = [row for row in rows if (row.get("source_time") or source_time) is not None]
         if not timed:
             return set()
-        answer = self.read(query("buried_links"), environment=environment, rows=timed)
+        answer = self.read(query("buried_links"), environment=environment, rows=timed,
+                           source_time=source_time)
         return set(answer[0]["buried"]) if answer else set()
 
     # -- deletes and cleanup -------------------------------------------------------------

@@ -36,12 +36,12 @@ def link_query(link: catalogue.LinkType) -> LiteralString:
                  REL_TYPE=link.relationship_type)
 
 
-def link_row(element_ids: dict[str, str], index: int, record: LinkRecord,
-             source_time: dt.datetime | None) -> dict[str, Any]:
-    """The query row of one link, its ends' element ids taken from ``element_ids``."""
+def link_row(element_ids: dict[str, str], index: int, record: LinkRecord) -> dict[str, Any]:
+    """The query row of one link, its ends' element ids taken from ``element_ids``; its
+    ``source_time`` is the record's own, if any (the write's is ``$source_time``)."""
     return {"i": index, "source_id": record.source_id, "target_id": record.target_id,
             "s": element_ids.get(record.source_id), "t": element_ids.get(record.target_id),
-            "props": record.props, "source_time": record.source_time or source_time}
+            "props": record.props, "source_time": record.source_time}
 
 
 def end_labels(type_name: str) -> frozenset[str]:
@@ -67,9 +67,10 @@ class LinkWriter:
         for index, record in enumerate(records):
             by_type[(record.environment, record.link_type)].append((index, record))
         unwritten: Unwritten = []
-        params = {"provenance": provenance_key(provenance)}
+        params = {"provenance": provenance_key(provenance), "source_time": source_time,
+                  "report_created": False}
         lanes = [Lane(self._batches(environment, type_name, items, unwritten, report,
-                                    source_time, params),
+                                    params),
                       rows_left=len(items), labels=end_labels(type_name))
                  for (environment, type_name), items in by_type.items()]
         by_type.clear()  # the lanes hold what they need; the collector need not walk it
@@ -85,13 +86,11 @@ class LinkWriter:
         outdated = len(answer.get("outdated", []))
         report.written += len(written) - outdated
         report.outdated += outdated
-        report.created += len(answer.get("created", []))
         return written
 
     def _batches(self, environment: str, type_name: str,
                  items: list[tuple[int, LinkRecord]], unwritten: Unwritten,
-                 report: WriteReport, source_time: dt.datetime | None,
-                 params: dict[str, Any]) -> Iterator[Batch]:
+                 report: WriteReport, params: dict[str, Any]) -> Iterator[Batch]:
         """One link type's batches: its ends are looked up, and each batch's rows built,
         only when the writers reach them."""
         link = catalogue.link_type(type_name)
@@ -115,7 +114,7 @@ class LinkWriter:
 
         for _, chunk in chunks(items, self.store.batch_size):
             yield Batch(f"links of type {type_name}", text,
-                        [link_row(known, i, r, source_time) for i, r in chunk],
+                        [link_row(known, i, r) for i, r in chunk],
                         [i for i, _ in chunk], batch_params, on_written)
 
     def _retry_batches(self, unwritten: Unwritten, report: WriteReport,
@@ -140,7 +139,8 @@ class LinkWriter:
                            environment: str = environment) -> None:
                 written = self._count(report, answer)
                 failed = [row for row in rows if row["i"] not in written]
-                buried = self.store.buried_links(environment, failed) if failed else set()
+                buried = (self.store.buried_links(environment, failed, params["source_time"])
+                          if failed else set())
                 for row in failed:
                     if row["i"] in buried:
                         report.outdated += 1

@@ -32,14 +32,13 @@ class SkippedRow:
 class WriteReport:
     """What a batched write did. ``ok`` is False when any batch rolled back.
 
-    ``written`` counts the rows applied (``created`` of them new); ``outdated`` counts
+    ``written`` counts the rows applied (created or updated); ``outdated`` counts
     rows left alone because the graph holds a newer write of the same object or link, or
     a newer delete (a tombstone). ``retries`` counts transient failures (deadlocks, an
     unavailable or switched leader) that were retried, by kind.
     """
 
     written: int = 0
-    created: int = 0
     outdated: int = 0
     batches: int = 0
     failed: list[BatchFailure] = field(default_factory=list)
@@ -52,16 +51,11 @@ class WriteReport:
         return not self.failed
 
     @property
-    def updated(self) -> int:
-        return self.written - self.created
-
-    @property
     def rows_per_second(self) -> float:
         return self.written / self.seconds if self.seconds > 0 else 0.0
 
     def merge(self, other: WriteReport) -> None:
         self.written += other.written
-        self.created += other.created
         self.outdated += other.outdated
         self.batches += other.batches
         self.failed.extend(other.failed)
