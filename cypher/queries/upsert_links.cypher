@@ -25,6 +25,8 @@ WHERE time IS NULL OR NOT EXISTS {
 MERGE (s)-[r:__REL_TYPE__]->(t)
   ON CREATE SET r.first_seen = datetime.transaction()
 WITH r, row, time, row.props AS props,
+     CASE WHEN time > datetime.transaction() THEN time
+          ELSE datetime.transaction() END AS seen,
      CASE WHEN time IS NULL THEN true
           WHEN r.source_time IS NULL THEN true
           ELSE time >= r.source_time END AS fresh
@@ -35,8 +37,8 @@ SET r += CASE WHEN NOT fresh THEN {}
               ELSE props {.*, provenance: $provenance, source_time: time} END,
     r.environment = $environment,
     r.link_type = $link_type,
-    r.last_seen = CASE WHEN fresh THEN datetime.transaction()
-                  WHEN r.provenance = $provenance THEN datetime.transaction()
+    r.last_seen = CASE WHEN fresh THEN seen
+                  WHEN r.provenance = $provenance THEN seen
                   ELSE r.last_seen END
 RETURN collect(row.i) AS written,
        collect(CASE WHEN NOT $report_created THEN null

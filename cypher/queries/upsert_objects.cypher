@@ -9,6 +9,9 @@
 // - A row older than the source time the object holds changes nothing ("outdated"), but
 //   still counts as seen (last_seen) when the object's provenance is the row's own: a
 //   scan's cleanup must not remove what it did see.
+// last_seen is the write's time, or its source time when that is later: a scan writes
+// with its start as source time, so what it saw is never older than its start, whatever
+// the server's clock did meanwhile (cleanup compares last_seen with that start).
 // Rows without a source time are applied as they come. An applied row sets its
 // properties, its provenance and its source time in one map.
 // A type change replaces the type labels (every label but :Object not in row.labels).
@@ -30,6 +33,8 @@ WHERE time IS NULL OR NOT EXISTS {
 MERGE (n:Object {environment: $environment, id: row.id})
   ON CREATE SET n.first_seen = datetime.transaction()
 WITH n, row, time, row.props AS props,
+     CASE WHEN time > datetime.transaction() THEN time
+          ELSE datetime.transaction() END AS seen,
      CASE WHEN time IS NULL THEN true
           WHEN n.source_time IS NULL THEN true
           ELSE time >= n.source_time END AS fresh
@@ -43,8 +48,8 @@ SET n += CASE WHEN NOT fresh THEN {}
               WHEN $provenance IS NULL THEN props {.*, source_time: time}
               ELSE props {.*, provenance: $provenance, source_time: time} END,
     n.environment = $environment,
-    n.last_seen = CASE WHEN fresh THEN datetime.transaction()
-                  WHEN n.provenance = $provenance THEN datetime.transaction()
+    n.last_seen = CASE WHEN fresh THEN seen
+                  WHEN n.provenance = $provenance THEN seen
                   ELSE n.last_seen END
 SET n:$(CASE WHEN fresh THEN row.labels ELSE [] END)
 WITH n, row, fresh,

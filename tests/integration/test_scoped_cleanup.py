@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from topology.store import ChangeSet, GraphStore, Provenance, link_record, object_record
@@ -14,17 +16,20 @@ EVENT = Provenance("event", "nova")
 
 def _write(store: GraphStore, environment: str, provenance: Provenance,
            objects: list[tuple[str, str, str | None]],
-           links: list[tuple[str, str, str]] = ()) -> None:
+           links: list[tuple[str, str, str]] = (),
+           scan_started: dt.datetime | None = None) -> None:
+    """Write as a scope does; a rescan passes its start as the source time, as
+    :func:`loaders.seam.run_loader` does."""
     records = [object_record(environment, {
         "id": object_id, "type": type_name,
         **({"parent_id": parent} if parent else
            {"parent_id": environment, "parent_type": "environment"})})
         for object_id, type_name, parent in objects]
-    assert store.upsert_objects(records, provenance=provenance).ok
+    assert store.upsert_objects(records, provenance=provenance, source_time=scan_started).ok
     if links:
         report = store.upsert_links([link_record(environment, {
             "source_id": s, "target_id": t, "link_type": lt}) for s, t, lt in links],
-            provenance=provenance)
+            provenance=provenance, source_time=scan_started)
         assert report.ok and not report.skipped
 
 
@@ -53,8 +58,10 @@ def test_cleanup_of_one_scope_leaves_the_others(graph_store, environment):
     # node-2 could not be reached, so its scope is not named.
     _write(graph_store, environment, API, [("node-1", "host", None),
                                            ("node-2", "host", None),
-                                           ("vm-1", "instance", "node-1")])
-    _write(graph_store, environment, HOST_1, [("node-1-eth0", "host_pnic", "node-1")])
+                                           ("vm-1", "instance", "node-1")],
+           scan_started=started)
+    _write(graph_store, environment, HOST_1, [("node-1-eth0", "host_pnic", "node-1")],
+           scan_started=started)
     report = graph_store.remove_stale(environment, started, [API, HOST_1])
     assert report.objects == 2 and report.links == 1
     assert report.scopes == ("api:RegionOne", "cli:node-1")
@@ -74,7 +81,7 @@ def test_what_an_event_wrote_during_the_scan_survives(graph_store, environment):
                                                     "parent_id": "node-2"}))
     graph_store.apply(event)
     _write(graph_store, environment, API, [("node-1", "host", None),
-                                           ("node-2", "host", None)])
+                                           ("node-2", "host", None)], scan_started=started)
     report = graph_store.remove_stale(environment, started, [API])
     assert report.objects == 1  # vm-1 only
     assert {"vm-2", "vm-3"} <= _ids(graph_store, environment)
@@ -87,7 +94,8 @@ def test_a_stale_object_takes_its_descendants_and_leaves_tombstones(graph_store,
     before_scan = graph_store.now()
     started = graph_store.now()
     _write(graph_store, environment, API, [("node-1", "host", None),
-                                           ("vm-1", "instance", "node-1")])
+                                           ("vm-1", "instance", "node-1")],
+           scan_started=started)
     report = graph_store.remove_stale(environment, started, [API])
     # node-2 is gone from the API: its instance and the CLI's objects under it go too.
     assert report.objects == 4

@@ -288,8 +288,11 @@ class GraphStore:
         return count
 
     def now(self) -> dt.datetime:
-        """The database's clock, to stamp the start of a scan."""
-        value = self.read(query("now"))[0]["now"]
+        """The database's clock, to stamp the start of a scan.
+
+        Read in a write transaction: in a cluster that is the leader, whose clock stamps
+        the writes the stamp is compared with (a follower's may be ahead of it)."""
+        value = self.transactions.write_query(query("now"), {})[0]["now"]
         return value.to_native() if hasattr(value, "to_native") else value
 
     # -- environments and clique definitions ---------------------------------------------
