@@ -20,6 +20,13 @@ CREATE INDEX tombstone_expiry IF NOT EXISTS FOR (b:Tombstone) ON (b.expires_at);
 
 CREATE INDEX link_tombstone_expiry IF NOT EXISTS FOR (b:LinkTombstone) ON (b.expires_at);
 
+// Status changes (from check results): the history of each object and link (by key) and
+// the feed live subscriptions read (by the time they were recorded).
+CREATE INDEX status_change_key IF NOT EXISTS FOR (c:StatusChange) ON (c.environment, c.key);
+
+CREATE INDEX status_change_recorded IF NOT EXISTS
+FOR (c:StatusChange) ON (c.environment, c.recorded_at);
+
 CREATE CONSTRAINT clique_type_id IF NOT EXISTS
 FOR (c:CliqueType) REQUIRE c.id IS UNIQUE;
 

@@ -203,6 +203,37 @@ def cmd_implicit_links(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- sensu-handler ------------------------------------------------------------------------
+
+def cmd_sensu_handler(config: Config, args: argparse.Namespace) -> int:
+    """Apply Sensu check results read from stdin (or --input) to the graph."""
+    from topology.runtime import open_store
+    from topology.sensu.events import SensuEventError, load_events
+    from topology.sensu.handler import SensuHandler
+
+    try:
+        text = Path(args.input).read_bytes() if args.input else sys.stdin.buffer.read()
+        events = load_events(text)
+    except OSError as exc:
+        print(f"error: cannot read {args.input}: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+    except SensuEventError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    with open_store(config, apply_schema=False) as store:
+        outcomes = SensuHandler(store, args.environment).handle_many(events)
+    refused = [o for o in outcomes if isinstance(o, SensuEventError)]
+    for outcome in outcomes:
+        if isinstance(outcome, SensuEventError):
+            print(f"error: {outcome}", file=sys.stderr)
+        else:
+            state = "changed" if outcome.changed else "unchanged"
+            print(f"{outcome.environment}: {outcome.target} {outcome.status} ({state})")
+    if not refused:
+        return EXIT_OK
+    return EXIT_ERROR if len(refused) == len(outcomes) else EXIT_PARTIAL
+
+
 # -- check --------------------------------------------------------------------------------
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
@@ -392,6 +423,18 @@ def build_parser() -> argparse.ArgumentParser:
                             "links, as Calipso's transitive closure does; previous implicit "
                             "links are replaced.")
     _add_environment(implicit)
+
+    sensu = _add_command(sub, "sensu-handler", cmd_sensu_handler,
+                         "apply Sensu check results (a pipe handler)",
+                         "Read one Sensu event (or a JSON list of them) on stdin, in Sensu 1.x "
+                         "shape (client.environment, check.name) or Sensu Go shape (entity "
+                         "label 'environment', check.metadata.name), and write the result as "
+                         "the status of the object, port or link the check name gives. Exit "
+                         "status: 0 applied, 1 some events refused, 2 refused (the reason on "
+                         "stderr, one line each): malformed JSON, no environment, unknown "
+                         "check name or object.")
+    _add_environment(sensu, default="", help_text="environment of events that name none")
+    sensu.add_argument("--input", "-i", metavar="FILE", help="read the event(s) from FILE")
 
     _add_command(sub, "check", cmd_check, "check that the graph is reachable",
                  "Connect to Neo4j (starting the local one when NEO4J_URI is unset), apply "

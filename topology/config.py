@@ -75,6 +75,8 @@ class StoreConfig:
     write_concurrency: int = 2
     tombstone_ttl: float = 86400.0
     """Seconds a delete keeps turning older writes of what it deleted away."""
+    status_history: int = 50
+    """Status changes kept per object or link (the newest)."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ def open_store(config: Config, *, apply_schema: bool = True) -> GraphStore:
         cleanup_batch_size=config.store.cleanup_batch_size,
         write_concurrency=config.store.write_concurrency,
         tombstone_ttl=config.store.tombstone_ttl,
+        status_history=config.store.status_history,
     )
     if apply_schema:
         store.apply_schema()

@@ -1,5 +1,5 @@
-// One chunk of everything an environment holds: objects (with their links) and its
-// tombstones; the :Environment node goes last (drop_environment_node.cypher).
+// One chunk of everything an environment holds: objects (with their links), its
+// tombstones and its status changes; the :Environment node goes last (drop_environment_node.cypher).
 CALL () {
   MATCH (n:Object {environment: $environment}) WHERE n.id IS NOT NULL
   WITH n LIMIT $limit
@@ -18,4 +18,10 @@ CALL () {
   DELETE b
   RETURN count(*) AS link_tombstones
 }
-RETURN objects + tombstones + link_tombstones AS deleted
+CALL () {
+  MATCH (c:StatusChange {environment: $environment}) WHERE c.key IS NOT NULL
+  WITH c LIMIT $limit
+  DELETE c
+  RETURN count(*) AS status_changes
+}
+RETURN objects + tombstones + link_tombstones + status_changes AS deleted

@@ -14,11 +14,15 @@ from typing import Any, LiteralString
 
 import neo4j
 
+from topology import catalogue
 from topology.store.changes import (
+    STATUS_BY_VALUE,
     ChangeSet,
     LinkDelete,
+    LinkRollUp,
     LinkStatus,
     ObjectStatus,
+    PortStatus,
     Step,
     SubtreeDelete,
 )
@@ -58,10 +62,12 @@ def _parents_first(records: Sequence[ObjectRecord]) -> list[ObjectRecord]:
 class ChangeWriter:
     """Runs one change set's steps in a transaction and reports what changed."""
 
-    def __init__(self, change_set: ChangeSet, tombstone_ttl: float) -> None:
+    def __init__(self, change_set: ChangeSet, tombstone_ttl: float,
+                 status_history: int) -> None:
         self.change_set = change_set
         self.environment = change_set.environment
         self.ttl = tombstone_ttl
+        self.status_history = status_history
         self.provenance = provenance_key(change_set.provenance)
         self.element_ids: dict[str, str] = {}
 
@@ -163,31 +169,74 @@ class ChangeWriter:
     def _object_status(self, tx: neo4j.Transaction, step: Step,
                        report: ChangeReport) -> None:
         items = [item for item in step.items if isinstance(item, ObjectStatus)]
-        rows = [{"i": i, "id": item.object_id, **_status_fields(item.result)}
-                for i, item in enumerate(items)]
+        self._write_object_statuses(tx, [
+            {"i": i, "id": item.object_id, **_status_fields(item.result)}
+            for i, item in enumerate(items)], report)
+
+    def _write_object_statuses(self, tx: neo4j.Transaction, rows: list[dict[str, Any]],
+                               report: ChangeReport) -> None:
         answer = _run(tx, query("set_object_status"), environment=self.environment,
-                      rows=rows)
+                      rows=rows, history_limit=self.status_history)
         found, changed = set(answer.get("found", [])), set(answer.get("changed", []))
-        for i, item in enumerate(items):
-            if i in changed:
-                report.statuses_changed.append(item.object_id)
-            elif i not in found:
-                report.statuses_missing.append(item.object_id)
+        for row in rows:
+            if row["i"] in changed:
+                report.statuses_changed.append(row["id"])
+            elif row["i"] not in found:
+                report.statuses_missing.append(row["id"])
 
     def _link_status(self, tx: neo4j.Transaction, step: Step,
                      report: ChangeReport) -> None:
         items = [item for item in step.items if isinstance(item, LinkStatus)]
-        rows = [{"i": i, "source_id": item.source_id, "target_id": item.target_id,
-                 **_status_fields(item.result)} for i, item in enumerate(items)]
+        self._write_link_statuses(tx, [
+            {"i": i, "source_id": item.source_id, "target_id": item.target_id,
+             **_status_fields(item.result)} for i, item in enumerate(items)], report)
+
+    def _write_link_statuses(self, tx: neo4j.Transaction, rows: list[dict[str, Any]],
+                             report: ChangeReport) -> None:
         answer = _run(tx, query("set_link_status"), environment=self.environment,
-                      rows=rows)
+                      rows=rows, history_limit=self.status_history)
         found, changed = set(answer.get("found", [])), set(answer.get("changed", []))
-        for i, item in enumerate(items):
-            pair = (item.source_id, item.target_id)
-            if i in changed:
+        for row in rows:
+            pair = (row["source_id"], row["target_id"])
+            if row["i"] in changed:
                 report.statuses_changed.append(pair)
-            elif i not in found:
+            elif row["i"] not in found:
                 report.statuses_missing.append(pair)
+
+    def _port_status(self, tx: neo4j.Transaction, step: Step, report: ChangeReport) -> None:
+        """Ports' results, then their objects' roll-ups, with the objects locked first so
+        that concurrent results of one object's ports do not overwrite each other."""
+        items = [item for item in step.items if isinstance(item, PortStatus)]
+        ids = sorted({item.object_id for item in items})
+        _run(tx, query("lock_objects"), environment=self.environment, ids=ids)
+        for i, item in enumerate(items):  # one at a time: a port may come twice
+            answer = _run(tx, query("set_port_status"), environment=self.environment,
+                          rows=[{"i": i, "id": item.object_id, "port": item.port,
+                                 **_status_fields(item.result)}])
+            rolled = [{**row, "status": STATUS_BY_VALUE[row["status_value"]]}
+                      for row in answer.get("rolled", [])]
+            if not rolled:
+                report.statuses_missing.append(item.object_id)
+                continue
+            self._write_object_statuses(tx, rolled, report)
+
+    def _link_rollups(self, tx: neo4j.Transaction, step: Step,
+                      report: ChangeReport) -> None:
+        """Links' statuses from their ends, the links locked before the ends are read."""
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for item in step.items:
+            assert isinstance(item, LinkRollUp)
+            by_type[item.link_type].append(item.object_id)
+        for type_name, ids in by_type.items():
+            rel = catalogue.link_type(type_name).relationship_type
+            _run(tx, query("lock_links", REL_TYPE=rel), environment=self.environment,
+                 ids=ids)
+            answer = _run(tx, query("link_rollup", REL_TYPE=rel),
+                          environment=self.environment, ids=ids)
+            rows = [{**row, "i": i, "status": STATUS_BY_VALUE[row["status_value"]]}
+                    for i, row in enumerate(answer.get("rows", []))]
+            if rows:
+                self._write_link_statuses(tx, rows, report)
 
 
 def _status_fields(result: Any) -> dict[str, Any]:

@@ -20,13 +20,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from topology import catalogue
 from topology.store.provenance import Provenance
 from topology.store.records import LinkRecord, ObjectRecord, checked_source_time
 
 STATUS_BY_VALUE = {0: "OK", 1: "Warning", 2: "Error"}
 
 Kind = Literal["objects", "links", "delete_links", "delete_subtrees", "object_status",
-               "link_status"]
+               "link_status", "port_status", "link_rollups"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,26 @@ class LinkStatus:
     result: StatusResult
 
 
-Item = ObjectRecord | LinkRecord | LinkDelete | SubtreeDelete | ObjectStatus | LinkStatus
+@dataclass(frozen=True, slots=True)
+class PortStatus:
+    """A result for one port of an object (an otep's tunnel port): the object's status
+    becomes the roll-up of its ports'."""
+
+    object_id: str
+    port: str
+    result: StatusResult
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRollUp:
+    """Links of ``link_type`` touching ``object_id`` take their status from their ends."""
+
+    object_id: str
+    link_type: str
+
+
+Item = (ObjectRecord | LinkRecord | LinkDelete | SubtreeDelete | ObjectStatus | LinkStatus
+        | PortStatus | LinkRollUp)
 
 
 @dataclass
@@ -137,3 +157,14 @@ class ChangeSet:
     def set_link_status(self, source_id: str, target_id: str,
                         result: StatusResult) -> ChangeSet:
         return self._add("link_status", LinkStatus(source_id, target_id, result))
+
+    def set_port_status(self, object_id: str, port: str, result: StatusResult) -> ChangeSet:
+        """A port's result; the object's status becomes the ports' roll-up (all OK: OK,
+        any Error: Error, else Warning)."""
+        return self._add("port_status", PortStatus(object_id, port, result))
+
+    def roll_up_links(self, object_id: str, link_type: str) -> ChangeSet:
+        """Links of ``link_type`` touching ``object_id`` get their status from their two
+        ends (both OK: OK, else Warning); put it after the ends' own results."""
+        catalogue.link_type(link_type)
+        return self._add("link_rollups", LinkRollUp(object_id, link_type))

@@ -52,6 +52,7 @@ from topology.store.transactions import RetryPolicy, Transactions
 log = logging.getLogger(__name__)
 
 DEFAULT_TOMBSTONE_TTL = 24 * 3600.0  # seconds a delete turns older writes away
+DEFAULT_STATUS_HISTORY = 50  # status changes kept per object or link
 
 
 def _failure_reason(exc: Exception) -> str:
@@ -67,17 +68,19 @@ class GraphStore:
                  batch_size: int = 2000, cleanup_batch_size: int = 10000,
                  write_concurrency: int = 2,
                  tombstone_ttl: float = DEFAULT_TOMBSTONE_TTL,
+                 status_history: int = DEFAULT_STATUS_HISTORY,
                  retry_policy: RetryPolicy | None = None) -> None:
         if batch_size < 1 or cleanup_batch_size < 1 or write_concurrency < 1:
             raise ValueError("batch sizes and write concurrency must be positive")
-        if tombstone_ttl <= 0:
-            raise ValueError("tombstone_ttl must be positive")
+        if tombstone_ttl <= 0 or status_history < 1:
+            raise ValueError("tombstone_ttl and status_history must be positive")
         self.driver = driver
         self.database = database
         self.batch_size = batch_size
         self.cleanup_batch_size = cleanup_batch_size
         self.write_concurrency = write_concurrency
         self.tombstone_ttl = tombstone_ttl
+        self.status_history = status_history
         self.transactions = Transactions(driver, database, retry_policy)
         self.element_ids = ElementIdMemory()
         self._report_lock = threading.Lock()
@@ -112,7 +115,7 @@ class GraphStore:
         and raises (a Neo4j error: nothing of the change set was written).
         """
         started = time.perf_counter()
-        writer = ChangeWriter(change_set, self.tombstone_ttl)
+        writer = ChangeWriter(change_set, self.tombstone_ttl, self.status_history)
         retries: dict[str, int] = {}
 
         def on_retry(kind: str) -> None:
