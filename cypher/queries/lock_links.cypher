@@ -8,5 +8,5 @@ CALL (id) {
   MATCH ()-[r:__REL_TYPE__]->(:Object {environment: $environment, id: id})
   RETURN r
 }
-SET r.status_locked_at = datetime.transaction()
+SET r._lock = true REMOVE r._lock
 RETURN count(r) AS locked
