@@ -2,8 +2,9 @@
 // lists on the object (port_names, port_status_values, port_status_texts,
 // port_checked_at); an older result for a port than the one kept changes nothing. Answers
 // the object's rolled-up status: OK when every port is OK, Error when any is, else
-// Warning. The caller takes the objects' locks first (lock_objects.cypher) and writes the
-// roll-up with set_object_status.cypher.
+// Warning, its text the failing ports' (as status texts go, written only when the
+// status changes). The caller takes the objects' locks first (lock_objects.cypher) and
+// writes the roll-up with set_object_status.cypher.
 UNWIND $rows AS row
 MATCH (n:Object {environment: $environment, id: row.id})
   USING INDEX n:Object(environment, id)
@@ -35,8 +36,8 @@ WITH n, row, names, values, texts,
      CASE WHEN all(v IN values WHERE v = 0) THEN 0
           WHEN any(v IN values WHERE v = 2) THEN 2 ELSE 1 END AS rolled
 RETURN collect({i: row.i, id: n.id, status_value: rolled,
-                status_text: toString(size([v IN values WHERE v = 0])) + ' of ' +
-                  toString(size(values)) + ' ports OK' +
-                  reduce(bad = '', k IN [i IN range(0, size(values) - 1) WHERE values[i] > 0] |
-                         bad + '; ' + names[k] + ': ' + texts[k]),
+                status_text: CASE WHEN rolled = 0 THEN 'all ports OK'
+                  ELSE substring(reduce(bad = '',
+                         k IN [i IN range(0, size(values) - 1) WHERE values[i] > 0] |
+                         bad + '; ' + names[k] + ': ' + texts[k]), 2) END,
                 checked_at: row.checked_at}) AS rolled

@@ -205,20 +205,31 @@ class ChangeWriter:
 
     def _port_status(self, tx: neo4j.Transaction, step: Step, report: ChangeReport) -> None:
         """Ports' results, then their objects' roll-ups, with the objects locked first so
-        that concurrent results of one object's ports do not overwrite each other."""
+        that concurrent results of one object's ports do not overwrite each other. Results
+        of distinct objects go in one query; an object's second result waits for its
+        first (the roll-up reads what the first wrote)."""
         items = [item for item in step.items if isinstance(item, PortStatus)]
         ids = sorted({item.object_id for item in items})
         _run(tx, query("lock_objects"), environment=self.environment, ids=ids)
-        for i, item in enumerate(items):  # one at a time: a port may come twice
+        rounds: list[list[tuple[int, PortStatus]]] = []
+        depth: dict[str, int] = defaultdict(int)
+        for i, item in enumerate(items):
+            at = depth[item.object_id]
+            depth[item.object_id] += 1
+            if at == len(rounds):
+                rounds.append([])
+            rounds[at].append((i, item))
+        for batch in rounds:
             answer = _run(tx, query("set_port_status"), environment=self.environment,
                           rows=[{"i": i, "id": item.object_id, "port": item.port,
-                                 **_status_fields(item.result)}])
+                                 **_status_fields(item.result)} for i, item in batch])
             rolled = [{**row, "status": STATUS_BY_VALUE[row["status_value"]]}
                       for row in answer.get("rolled", [])]
-            if not rolled:
-                report.statuses_missing.append(item.object_id)
-                continue
-            self._write_object_statuses(tx, rolled, report)
+            found = {row["i"] for row in rolled}
+            report.statuses_missing.extend(item.object_id for i, item in batch
+                                           if i not in found)
+            if rolled:
+                self._write_object_statuses(tx, rolled, report)
 
     def _link_rollups(self, tx: neo4j.Transaction, step: Step,
                       report: ChangeReport) -> None:
