@@ -48,10 +48,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.cliques import ENVIRONMENT, _ensure_environment, _percentiles
-from bench.common import machine, timestamp, warm_up, write_result
+from bench.cliques import ENVIRONMENT, _percentiles
+from bench.common import (
+    ensure_demo_environment,
+    machine,
+    start_server,
+    timestamp,
+    warm_up,
+    write_result,
+)
 from topology.cliques.service import CliqueService
 from topology.config import Config, load_config
 from topology.neo4j_local.process import stat_fields
@@ -77,25 +82,6 @@ def _wrk() -> str:
         raise SystemExit("bench/api needs wrk (the HTTP load generator): "
                          "apt-get install wrk (make bench-api installs it when root)")
     return found
-
-
-def _start_server(port: int, token: str, workers: int) -> subprocess.Popen[str]:
-    env = dict(os.environ, TOPOLOGY_ADMIN_TOKEN=token)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "topology.cli", "--log-level", "WARNING", "serve", "--port",
-         str(port), "--workers", str(workers)], env=env, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            raise SystemExit("topology serve exited before it answered")
-        time.sleep(0.3)
-    process.kill()
-    raise SystemExit("topology serve did not answer within 120 s")
 
 
 # -- CPU accounting (Linux /proc; empty elsewhere) ----------------------------------------
@@ -218,7 +204,7 @@ def run(objects: int, seconds: int, workers: int, rate: float, seed: int,
     url = f"http://127.0.0.1:{port}/graphql"
     with open_store(config) as store, \
             tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
-        loaded = _ensure_environment(store, objects)
+        loaded = ensure_demo_environment(store, ENVIRONMENT, objects)
         ids = CliqueService(store).focal_points(ENVIRONMENT, ["instance"])["instance"]
         ids_file, body_file = Path(scratch, "ids"), Path(scratch, "body.json")
         ids_file.write_text("\n".join(ids) + "\n", encoding="utf-8")
@@ -226,7 +212,7 @@ def run(objects: int, seconds: int, workers: int, rate: float, seed: int,
             "e": ENVIRONMENT, "f": "@FOCAL_POINT@"}}), encoding="utf-8")
         files = {"BENCH_IDS": str(ids_file), "BENCH_BODY": str(body_file),
                  "BENCH_TOKEN": token, "BENCH_SEED": str(seed)}
-        server = _start_server(port, token, workers)
+        server = start_server(port, token, workers)
         try:
             round_seconds = max(1, min(WARM_UP_ROUND_SECONDS, round(warm_up_seconds / 2)))
             warm_up_rates = warm_up("(requests/s)", lambda: _wrk_round(

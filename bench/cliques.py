@@ -28,36 +28,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.common import machine, timestamp, warm_up, write_result
-from loaders.calipso import transform
+from bench.common import ensure_demo_environment, machine, timestamp, warm_up, write_result
 from topology import catalogue
 from topology.cliques.definitions import CliqueType
 from topology.cliques.service import CliqueService
 from topology.config import load_config
-from topology.demo import generate, shape_for_objects
 from topology.runtime import open_store
 from topology.store import GraphStore
 
 ENVIRONMENT = "bench-cliques"
 FOCAL_TYPES = ("instance", "vservice", "network")
 WARM_UP_SECONDS = 20.0  # per focal point type, compiled query (a third for Calipso's)
-
-
-def _ensure_environment(store: GraphStore, objects: int) -> int:
-    have = store.count_labels(ENVIRONMENT).get("Object", 0)
-    if have >= objects:
-        print(f"reusing environment {ENVIRONMENT} ({have:,} objects)", file=sys.stderr)
-        return have
-    print(f"loading about {objects:,} objects into {ENVIRONMENT}...", file=sys.stderr)
-    store.drop_environment(ENVIRONMENT)
-    collections = generate(shape_for_objects(objects, environment=ENVIRONMENT))
-    env_props, _ = transform.environment_config(collections["environments_config"][0])
-    store.upsert_environment(ENVIRONMENT, env_props)
-    records = [transform.inventory_object(ENVIRONMENT, d) for d in collections["inventory"]]
-    assert store.upsert_objects(records).ok
-    assert store.upsert_links(
-        [transform.link(ENVIRONMENT, d) for d in collections["links"]]).ok
-    return len(records)
 
 
 # -- Calipso's strategy, on Neo4j -------------------------------------------------------
@@ -151,7 +132,7 @@ def run(objects: int, samples: int, calipso_samples: int, seed: int,
     config = load_config()
     result: dict[str, Any] = {}
     with open_store(config) as store:
-        loaded = _ensure_environment(store, objects)
+        loaded = ensure_demo_environment(store, ENVIRONMENT, objects)
         service = CliqueService(store)
         focal = service.focal_points(ENVIRONMENT, list(FOCAL_TYPES))
         rng = random.Random(seed)

@@ -6,11 +6,18 @@ import datetime as dt
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import httpx
+
+from loaders.calipso import transform
+from topology.demo import generate, shape_for_objects
+from topology.store import GraphStore
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -58,3 +65,43 @@ def warm_up(what: str, one_round: Callable[[], float], least_seconds: float) -> 
     print(f"warm-up {what}: {len(figures)} rounds in {elapsed:.0f} s, last "
           f"{[round(f, 2) for f in figures[-4:]]}", file=sys.stderr)
     return figures
+
+
+def start_server(port: int, token: str, workers: int) -> subprocess.Popen[str]:
+    """``topology serve`` on a loopback port with ``token`` as its admin token, once it
+    answers ``/healthz``; the caller terminates it."""
+    env = dict(os.environ, TOPOLOGY_ADMIN_TOKEN=token)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "topology.cli", "--log-level", "WARNING", "serve", "--port",
+         str(port), "--workers", str(workers)], env=env, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit("topology serve exited before it answered")
+        time.sleep(0.3)
+    process.kill()
+    raise SystemExit("topology serve did not answer within 120 s")
+
+
+def ensure_demo_environment(store: GraphStore, environment: str, objects: int) -> int:
+    """A demo environment of at least ``objects`` objects, reused when there (loading
+    100,000 objects takes a while); returns how many objects it holds."""
+    have = store.count_labels(environment).get("Object", 0)
+    if have >= objects:
+        print(f"reusing environment {environment} ({have:,} objects)", file=sys.stderr)
+        return have
+    print(f"loading about {objects:,} objects into {environment}...", file=sys.stderr)
+    store.drop_environment(environment)
+    collections = generate(shape_for_objects(objects, environment=environment))
+    env_props, _ = transform.environment_config(collections["environments_config"][0])
+    store.upsert_environment(environment, env_props)
+    records = [transform.inventory_object(environment, d) for d in collections["inventory"]]
+    assert store.upsert_objects(records).ok
+    assert store.upsert_links(
+        [transform.link(environment, d) for d in collections["links"]]).ok
+    return len(records)
