@@ -17,7 +17,7 @@ HTTP status of ``POST /sensu/events`` (see :func:`sensu_events_route`):
 - 403: none applied, every event refused for lack of ``edit`` on its environment;
 - 400: the body is not JSON, or an empty list; 413: larger than ``[api] sensu_max_body``
   bytes or more than ``sensu_max_events`` events; 401: no token or a wrong one;
-  503: Neo4j cannot be reached (Sensu retries; a result applied twice is a repeat).
+  503: Neo4j cannot be reached (sending a result again is harmless: a repeat).
 """
 
 from __future__ import annotations
