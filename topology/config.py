@@ -90,6 +90,17 @@ class ApiConfig:
     max_aliases: int = 30
     max_page_size: int = 500
     default_page_size: int = 100
+    sensu_max_body: int = 4 * 1024 * 1024
+    """Bytes of one ``POST /sensu/events`` body (larger: HTTP 413)."""
+    sensu_max_events: int = 5000
+    """Events in one request, the endpoint's or ``applySensuEvents``'."""
+    status_poll_interval: float = 0.5
+    """Seconds between two reads of the status changes by a ``statusChanged``
+    subscription."""
+    status_poll_overlap: float = 10.0
+    """Seconds each read of the status changes looks back beyond the newest change seen:
+    a change is stamped when its transaction starts and seen when it commits, so one that
+    took up to this long to commit is still delivered (once)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,9 +14,11 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from tests.support.prometheus import sample
 from topology.net import free_port
+from topology.store import ChangeSet, Provenance, object_record
 
 
 @pytest.fixture
@@ -130,3 +133,36 @@ def test_metrics_add_up_every_worker(server):
                       method="POST", status="200") == sent, text
         assert sample(text, "topology_http_request_duration_seconds_count",
                       route="/graphql") == sent
+
+
+def test_sensu_events_and_the_status_subscription_are_served(server, graph_store, environment):
+    """The README's examples against ``topology serve``: a Sensu Go event posted with curl's
+    body, then the change read back over a websocket (token in connection_init)."""
+    base, _port, _env = server
+    change = ChangeSet(environment, Provenance("event", "test"))
+    change.upsert_object(object_record(environment, {
+        "id": "vm-1", "type": "instance", "parent_id": environment,
+        "parent_type": "environment"}))
+    graph_store.apply(change)
+    since = graph_store.now().isoformat()
+    event = {"entity": {"metadata": {"name": "node-1", "labels": {"environment": environment}}},
+             "check": {"metadata": {"name": "instance_vm-1"}, "status": 2,
+                       "output": "CRITICAL: no ping", "executed": 1767225600}}
+    assert httpx.post(f"{base}/sensu/events", json=event).status_code == 401
+    response = httpx.post(f"{base}/sensu/events", json=event,
+                          headers={"Authorization": "Bearer e2e-admin"})
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["outcome"] == "changed"
+    url = base.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=30) as ws:
+        ws.send(json.dumps({"type": "connection_init",
+                            "payload": {"Authorization": "Bearer e2e-admin"}}))
+        assert json.loads(ws.recv(timeout=30))["type"] == "connection_ack"
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($e: String!, $since: String) { statusChanged("
+                     "environment: $e, since: $since) { kind objectId status statusText } }",
+            "variables": {"e": environment, "since": since}}}))
+        message = json.loads(ws.recv(timeout=30))
+    assert message["payload"]["data"]["statusChanged"] == {
+        "kind": "OBJECT", "objectId": "vm-1", "status": "Error",
+        "statusText": "CRITICAL: no ping"}

@@ -34,6 +34,13 @@ def _ask(client: TestClient, environment: str) -> dict:
     return response.json()
 
 
+def _post_event(client: TestClient, environment: str) -> tuple[int, dict]:
+    event = {"client": {"name": "node-1", "environment": environment},
+             "check": {"name": "instance_x", "status": 2, "executed": 1767225600}}
+    response = client.post("/sensu/events", json=event, headers=ADMIN)
+    return response.status_code, response.json()
+
+
 def _unavailable_errors(client: TestClient) -> float:
     text = client.get("/metrics", headers=ADMIN).text
     return sample(text, "topology_graphql_errors_total", kind="unavailable")
@@ -67,11 +74,16 @@ def test_an_outage_is_told_apart_from_a_bug_and_the_api_recovers(neo4j_target, g
                     assert error["extensions"] == {"code": UNAVAILABLE_CODE}
                 assert client.get("/healthz").status_code == 503
                 assert _unavailable_errors(client) == counted + 2
+                status, answer = _post_event(client, environment)  # Sensu events too
+                assert status == 503
+                assert answer["errors"][0]["extensions"] == {"code": UNAVAILABLE_CODE}
 
                 proxy.restore()
                 assert client.get("/healthz").status_code == 200
                 body = _ask(client, environment)
                 assert body["data"]["environment"] == {"name": environment}
                 assert "GRAPH_UNAVAILABLE" not in str(body["errors"])
+                status, answer = _post_event(client, environment)
+                assert status == 422 and "nothing it names" in answer["results"][0]["reason"]
         finally:
             store.close()

@@ -12,6 +12,7 @@ the database's global schema: they run only on a Neo4j the test session started
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ ENVIRONMENT_QUERIES: dict[str, dict[str, Any]] = {
     "api_objects_page": _PAGE,
     "api_links_page": _LINKS_PAGE,
     "api_status_summary": {},
+    "api_worst_objects": {"limit": 10},
     "api_environments": {"names": None},
     "api_search_objects": {"names": None, "needle": "a", "limit": 10},
     "delete_stale_objects": {"since": None, "limit": 10},
@@ -112,6 +114,23 @@ def test_id_lookups_keep_the_identity_index_beside_an_environment_index(graph_st
     finally:
         graph_store.apply_schema()
     assert finders and all(IDENTITY in leaf for leaf in finders), finders
+
+
+# Status history and the live feed read (:StatusChange) by their indexes (schema.cypher).
+STATUS_CHANGE_QUERIES = {
+    "api_status_history": ({"ids": ["a", "b -> c"], "limit": 10},
+                           "StatusChange(environment, key)"),
+    "api_status_changes": ({"start": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "seen": ["x"],
+                            "limit": 10},
+                           "StatusChange(environment, recorded_at)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATUS_CHANGE_QUERIES))
+def test_status_change_queries_seek_their_index(graph_store, name):
+    params, index = STATUS_CHANGE_QUERIES[name]
+    leaves = _plan_leaves(graph_store, query(name), {"environment": "plan-check", **params})
+    assert leaves and all(index in leaf and "Seek" in leaf for leaf in leaves), leaves
 
 
 def test_link_upsert_never_scans_relationships(graph_store):

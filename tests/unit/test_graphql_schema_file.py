@@ -20,5 +20,8 @@ def test_the_design_contract_fields_exist():
     for field in ("clique(environment: String!, focalPoint: String!): Clique",
                   "object(environment: String!, id: String!): TopologyObject",
                   "cliqueTypes(environment: String = null)", "environments:",
-                  "statusSummary(environment: String!)"):
+                  "statusSummary(environment: String!)",
+                  "statusChanged(environment: String!", "applySensuEvents(events: [JSON!]!",
+                  "statusHistory(first: Int! = 10): [StatusChange!]!",
+                  "worst(first: Int! = 10): [TopologyObject!]!"):
         assert field in sdl

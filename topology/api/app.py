@@ -1,9 +1,17 @@
-"""The HTTP application: ``/graphql`` (GraphiQL in a browser), ``/healthz``, ``/metrics``.
+"""The HTTP application: ``/graphql`` (GraphiQL in a browser; subscriptions over a
+websocket), ``POST /sensu/events``, ``/healthz``, ``/metrics``.
 
 Every route but ``/healthz`` needs ``Authorization: Bearer <token>``; a missing or wrong
 token is HTTP 401. The GraphiQL page itself (GET with ``Accept: text/html``) and its
 scripts and styles (``/graphql/assets/...``) carry no data and load without a token; its
 queries need one (GraphiQL's Headers pane).
+
+A websocket on ``/graphql`` (graphql-transport-ws or graphql-ws) authenticates with the
+handshake's ``Authorization`` header (a wrong one refuses the handshake) or, as browsers
+cannot set that header, with ``{"Authorization": "Bearer <token>"}`` in its
+``connection_init`` payload (what GraphiQL sends from its Headers pane): without either
+the connection is refused (graphql-transport-ws closes it with 4403, graphql-ws answers
+``connection_error``).
 """
 
 from __future__ import annotations
@@ -23,10 +31,11 @@ from starlette.responses import (
     PlainTextResponse,
     Response,
 )
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry import Schema
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -44,6 +53,9 @@ from topology.api.graphiql import ROUTE as GRAPHIQL_FILES
 from topology.api.graphiql import GraphiQLPage
 from topology.api.loaders import Loaders
 from topology.api.schema import Mutation, Query
+from topology.api.sensu import ROUTE as SENSU_ROUTE
+from topology.api.sensu import sensu_events_route
+from topology.api.status import Subscription
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.store import GraphStore
@@ -55,6 +67,8 @@ log = logging.getLogger(__name__)
 _NOBODY = Principal(name="anonymous")
 # Routes without a token: health, GraphiQL's files (no data), and unknown paths (404).
 _OPEN_ROUTES = frozenset({"/healthz", GRAPHIQL_FILES, "other"})
+_ROUTES = frozenset({"/graphql", "/healthz", "/metrics", SENSU_ROUTE})
+_UNAUTHORIZED = "unauthorized: send Authorization: Bearer <token>"
 
 
 # Distinct operation texts whose parse tree and validation result are kept. Dashboards
@@ -78,7 +92,7 @@ def build_schema(limits: ApiConfig | None = None) -> Schema:
     # would never hit it.
     rules = [*QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
              *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules]
-    return _Schema(query=Query, mutation=Mutation, extensions=[
+    return _Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=OPERATION_CACHE_SIZE),
         lambda: ValidationCache(maxsize=OPERATION_CACHE_SIZE),
@@ -88,17 +102,35 @@ def build_schema(limits: ApiConfig | None = None) -> Schema:
 
 class _GraphQLApp(GraphQL):
     def __init__(self, schema: Schema, store: GraphStore, cliques: CliqueService,
-                 limits: ApiConfig, ide: GraphiQLPage) -> None:
+                 limits: ApiConfig, ide: GraphiQLPage, tokens: TokenTable) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.store, self.cliques, self.limits, self.ide = store, cliques, limits, ide
+        self.tokens = tokens
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self.ide.html)  # strawberry's page, with same-origin files
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:  # type: ignore[override]
+        # A websocket's context lasts as long as the connection: its loaders cache nothing.
+        http = request.scope["type"] == "http"
         return ApiContext(store=self.store, cliques=self.cliques,
                           principal=request.scope.get("topology.principal", _NOBODY),
-                          limits=self.limits, loaders=Loaders(self.store, self.cliques))
+                          limits=self.limits,
+                          loaders=Loaders(self.store, self.cliques, cache=http))
+
+    async def on_ws_connect(self, context: ApiContext) -> None:  # type: ignore[override]
+        """A websocket's ``connection_init``: its payload's ``Authorization`` (any case)
+        names the caller, unless the handshake's header did already."""
+        params = context.connection_params or {}
+        authorization = next((value for key, value in params.items()
+                              if key.lower() == "authorization"), None)
+        if authorization is not None:
+            principal = self.tokens.authenticate(str(authorization))
+            if principal is None:
+                raise ConnectionRejectionError({"message": _UNAUTHORIZED})
+            context.principal = principal
+        elif context.principal is _NOBODY:
+            raise ConnectionRejectionError({"message": _UNAUTHORIZED})
 
 
 def _wants_ide(scope: Scope) -> bool:
@@ -115,11 +147,14 @@ class _Guard:
         self.app, self.tokens = app, tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"].rstrip("/") or "/"
-        route = (path if path in ("/graphql", "/healthz", "/metrics")
+        route = (path if path in _ROUTES
                  else GRAPHIQL_FILES if path.startswith(GRAPHIQL_FILES + "/") else "other")
         started = time.perf_counter()
         status = {"code": 500}
@@ -136,8 +171,7 @@ class _Guard:
                 principal = self.tokens.authenticate(authorization)
                 if principal is None:
                     response = JSONResponse(
-                        {"errors": [{"message": "unauthorized: send Authorization: "
-                                                "Bearer <token>"}]},
+                        {"errors": [{"message": _UNAUTHORIZED}]},
                         status_code=401, headers={"WWW-Authenticate": "Bearer"})
                     await response(scope, receive, counting_send)
                     return
@@ -147,12 +181,25 @@ class _Guard:
             metrics.observe(route, scope["method"], status["code"],
                             time.perf_counter() - started)
 
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A handshake's ``Authorization`` header, when it sends one, must be a token's
+        (else the handshake is refused: HTTP 403); without one, the caller is named in
+        ``connection_init`` (``_GraphQLApp.on_ws_connect``)."""
+        authorization = dict(scope["headers"]).get(b"authorization")
+        if authorization is not None:
+            principal = self.tokens.authenticate(authorization.decode("latin-1"))
+            if principal is None:
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            scope["topology.principal"] = principal
+        await self.app(scope, receive, send)
+
 
 def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
                cliques: CliqueService | None = None) -> ASGIApp:
     cliques = cliques or CliqueService(store)
     ide = GraphiQLPage.strawberry()
-    graphql_app = _GraphQLApp(build_schema(limits), store, cliques, limits, ide)
+    graphql_app = _GraphQLApp(build_schema(limits), store, cliques, limits, ide, tokens)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -179,6 +226,8 @@ def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+        Route(SENSU_ROUTE, sensu_events_route(store, limits), methods=["POST"]),
         Route(GRAPHIQL_FILES + "/{ref:path}", graphiql_file, methods=["GET"]),
     ])
     return _Guard(app, tokens)

@@ -1,12 +1,14 @@
 """Per-request DataLoaders for what each object of an answer asks about itself.
 
-A page of objects that each ask for their ``parent``, ``children``, ``links`` and
-``clique`` would cost a query per object and field. The resolvers ask these loaders
-instead; everything asked in the same round of resolution goes to Neo4j as one batched
-query (``UNWIND $ids``) per kind and environment (children also per type and limit,
-cliques per focal point type). The loaders return the store's plain values; the schema
-turns them into GraphQL types. A loader lives for one request only, so nothing is cached
-across requests (or across API replicas).
+A page of objects that each ask for their ``parent``, ``children``, ``links``,
+``clique`` and ``statusHistory`` would cost a query per object and field. The resolvers
+ask these loaders instead; everything asked in the same round of resolution goes to
+Neo4j as one batched query (``UNWIND $ids``) per kind and environment (children also per
+type and limit, cliques per focal point type, status histories per limit). The loaders
+return the store's plain values; the schema turns them into GraphQL types. A loader
+lives for one request only, so nothing is cached across requests (or across API
+replicas); a websocket connection's loaders, which serve every operation sent over it,
+cache nothing at all.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from topology.store.queries import query
 ObjectKey = tuple[str, str]  # (environment, id)
 ChildrenKey = tuple[str, str, str | None, int]  # (environment, id, type or None, limit)
 CliqueKey = tuple[str, str, str]  # (environment, id, focal point type)
+HistoryKey = tuple[str, str, int]  # (environment, history key, limit)
 Props = dict[str, Any]
 
 K = TypeVar("K", bound=tuple[Any, ...])
@@ -44,12 +47,17 @@ def _groups(keys: Sequence[K]) -> dict[tuple[Any, ...], list[str]]:
 class Loaders:
     """The loaders of one request."""
 
-    def __init__(self, store: GraphStore, cliques: CliqueService) -> None:
+    def __init__(self, store: GraphStore, cliques: CliqueService, cache: bool = True) -> None:
         self.store, self.cliques = store, cliques
-        self.parent: DataLoader[ObjectKey, Props | None] = DataLoader(self._parents)
-        self.children: DataLoader[ChildrenKey, list[Props]] = DataLoader(self._children)
-        self.links: DataLoader[ObjectKey, list[Props]] = DataLoader(self._links)
-        self.clique: DataLoader[CliqueKey, Clique | None] = DataLoader(self._cliques)
+        self.parent: DataLoader[ObjectKey, Props | None] = DataLoader(self._parents,
+                                                                      cache=cache)
+        self.children: DataLoader[ChildrenKey, list[Props]] = DataLoader(self._children,
+                                                                         cache=cache)
+        self.links: DataLoader[ObjectKey, list[Props]] = DataLoader(self._links, cache=cache)
+        self.clique: DataLoader[CliqueKey, Clique | None] = DataLoader(self._cliques,
+                                                                       cache=cache)
+        self.status_history: DataLoader[HistoryKey, list[Props]] = DataLoader(
+            self._status_history, cache=cache)
 
     async def _read(self, name: str, column: str, keys: Sequence[K], default: Callable[[], T],
                     params: Sequence[str] = ()) -> list[T]:
@@ -73,6 +81,12 @@ class Loaders:
 
     async def _links(self, keys: list[ObjectKey]) -> list[list[Props]]:
         return await self._read("api_links_of", "links", keys, list)
+
+    async def _status_history(self, keys: list[HistoryKey]) -> list[list[Props]]:
+        """Status changes per history key (an object's id, a link's "<source id> ->
+        <target id>"), newest first."""
+        return await self._read("api_status_history", "changes", keys, list,
+                                params=("limit",))
 
     async def _cliques(self, keys: list[CliqueKey]) -> list[Clique | Exception | None]:
         """Cliques per (environment, focal point type); ``None`` where the type has no

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the API (prometheus_client): requests, latencies, GraphQL errors.
+"""Prometheus metrics of the API (prometheus_client): requests, latencies, GraphQL errors,
+Sensu events.
 
 In one process the metrics live in prometheus_client's default registry. ``topology serve``
 starts its uvicorn workers with ``PROMETHEUS_MULTIPROC_DIR`` set to a fresh folder (see
@@ -36,6 +37,10 @@ REQUESTS = Counter("topology_http_requests_total", "HTTP requests by route, meth
 LATENCY = Histogram("topology_http_request_duration_seconds", "Request latency by route.",
                     ["route"], buckets=BUCKETS)
 GRAPHQL_ERRORS = Counter("topology_graphql_errors_total", "GraphQL errors by kind.", ["kind"])
+SENSU_EVENTS = Counter("topology_sensu_events_total",
+                       "Sensu events received (POST /sensu/events, applySensuEvents) by "
+                       "outcome: changed, unchanged, refused.", ["outcome"])
+SENSU_OUTCOMES = ("changed", "unchanged", "refused")
 
 
 def observe(route: str, method: str, status: int, seconds: float) -> None:
@@ -53,6 +58,17 @@ def expect_graphql_errors(kinds: tuple[str, ...]) -> None:
     its first error misses that error)."""
     for kind in kinds:
         GRAPHQL_ERRORS.labels(kind=kind)
+
+
+def sensu_events(counts: dict[str, int]) -> None:
+    """Events of one request, by outcome."""
+    for outcome, count in counts.items():
+        if count:
+            SENSU_EVENTS.labels(outcome=outcome).inc(count)
+
+
+for _outcome in SENSU_OUTCOMES:  # at 0 from the start, like the GraphQL error kinds
+    SENSU_EVENTS.labels(outcome=_outcome)
 
 
 def render() -> tuple[bytes, str]:

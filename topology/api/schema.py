@@ -22,6 +22,12 @@ from strawberry.scalars import JSON
 from topology import catalogue
 from topology.api.auth import ROLES_IN_EVERY_ENVIRONMENT, Principal
 from topology.api.context import ApiContext, ApiInputError
+from topology.api.status import (
+    SensuEventsResult,
+    StatusChange,
+    link_history_key,
+    sensu_events_result,
+)
 from topology.cliques.compiler import CLIQUE_LINK_FIELDS, CLIQUE_NODE_FIELDS
 from topology.cliques.definitions import (
     CLIQUE_TYPE_FOR_ANY_ENVIRONMENT,
@@ -103,6 +109,26 @@ def _page_size(info: Info, first: int | None) -> int:
     return size
 
 
+def _bounded_first(info: Info, first: int) -> int:
+    if not 1 <= first <= info.context.limits.max_page_size:
+        raise ApiInputError(f"first must be between 1 and {info.context.limits.max_page_size}")
+    return first
+
+
+async def _status_history(info: Info, environment: str | None, key: str,
+                          first: int) -> list[StatusChange]:
+    if environment is None:  # not an object's or a link's of the graph
+        return []
+    found = await info.context.loaders.status_history.load(
+        (environment, key, _bounded_first(info, first)))
+    return [StatusChange.from_props(props) for props in found]
+
+
+_HISTORY_DESCRIPTION = ("The latest status changes, newest first: since when the status "
+                        "holds is the first one's `at` (the history keeps the newest 50 by "
+                        "default, [store] status_history).")
+
+
 def _object_type_name(type_name: str | None) -> str | None:
     if type_name is not None and not catalogue.is_object_type(type_name):
         raise ApiInputError(f"unknown object type {type_name!r}")
@@ -155,6 +181,11 @@ class Link:
     @strawberry.field(description="The other properties, as stored (JSON).")
     def attributes(self) -> JSON:  # built only when asked for
         return _attributes(self.props, _LINK_FIELDS)
+
+    @strawberry.field(description=_HISTORY_DESCRIPTION)
+    async def status_history(self, info: Info, first: int = 10) -> list[StatusChange]:
+        return await _status_history(info, self.environment,
+                                     link_history_key(self.source_id, self.target_id), first)
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> Link:
@@ -217,6 +248,10 @@ class TopologyObject:
     async def links(self, info: Info) -> list[Link]:
         found = await info.context.loaders.links.load((self.environment, self.id))
         return [Link.from_props(link) for link in found]
+
+    @strawberry.field(description=_HISTORY_DESCRIPTION)
+    async def status_history(self, info: Info, first: int = 10) -> list[StatusChange]:
+        return await _status_history(info, self.environment, self.id, first)
 
     @strawberry.field(description="The clique with this object as focal point (null when "
                                   "it has none).")
@@ -313,7 +348,8 @@ class Clique:
                    focal_point=CliqueNode.from_map(result.focal_point),
                    clique_type=CliqueTypeNode.from_definition(result.clique_type),
                    nodes=[CliqueNode.from_map(n) for n in result.nodes],
-                   links=[Link.from_props(link) for link in result.links],
+                   links=[Link.from_props({**link, "environment": result.environment})
+                          for link in result.links],
                    status=_worst(values))
 
 
@@ -343,6 +379,14 @@ class StatusSummary:
     @strawberry.field(description="Links per status, over all link types.")
     def link_totals(self) -> list[StatusCount]:
         return _totals(self.links)
+
+    @strawberry.field(description="Objects whose status is not OK: the worst first and, "
+                                  "among equals, the one failing the longest first (the "
+                                  "oldest statusTimestamp).")
+    async def worst(self, info: Info, first: int = 10) -> list[TopologyObject]:
+        rows = await _read(info, "api_worst_objects", environment=self.environment,
+                           limit=_bounded_first(info, first))
+        return [TopologyObject.from_props(row["props"]) for row in rows]
 
 
 def _totals(counts: list[StatusCount]) -> list[StatusCount]:
@@ -626,6 +670,14 @@ class Mutation:
         if not deleted:
             return DefinitionError(message=f"no clique constraint {id!r}")
         return Deleted(id=id, deleted=True)
+
+    @strawberry.mutation(description=(
+        "Apply Sensu check results, as POST /sensu/events does: each event (Sensu 1.x or "
+        "Sensu Go, as JSON) in an environment the token may edit; `environment` for events "
+        "that name none. Fails `forbidden` when no event's environment may be edited."))
+    async def apply_sensu_events(self, info: Info, events: list[JSON],
+                                 environment: str | None = None) -> SensuEventsResult:
+        return await sensu_events_result(info, events, environment)
 
 
 async def _save_type(info: Info, definition: CliqueType) -> CliqueTypeResult:

@@ -1,0 +1,147 @@
+"""Status in GraphQL: status changes (history and the live ``statusChanged`` feed) and
+the Sensu events mutation's answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator, Mapping
+from enum import Enum
+from typing import Any
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.scalars import JSON
+
+from topology.api.auth import ForbiddenError
+from topology.api.context import ApiContext, ApiInputError
+from topology.api.sensu import Outcome, Report, apply_events
+from topology.api.status_feed import StatusFeed
+
+Info = strawberry.Info[ApiContext, None]
+
+
+def _iso(value: Any) -> str | None:
+    return value.iso_format() if hasattr(value, "iso_format") else value
+
+
+@strawberry.enum(description="What a status change is about.")
+class StatusChangeKind(Enum):
+    OBJECT = "object"
+    LINK = "link"
+
+
+@strawberry.type(description="One change of the status of an object or a link, from a "
+                             "check result.")
+class StatusChange:
+    environment: str
+    kind: StatusChangeKind
+    object_id: str | None = strawberry.field(description="The object's id (objects).")
+    object_type: str | None
+    source_id: str | None = strawberry.field(description="The link's ends (links).")
+    target_id: str | None
+    link_type: str | None
+    status: str
+    status_value: int
+    status_text: str | None
+    at: str = strawberry.field(description="When the check ran that changed it (since "
+                                           "when the status holds).")
+    recorded_at: str = strawberry.field(description="When it was written to the graph.")
+
+    @classmethod
+    def from_props(cls, props: Mapping[str, Any]) -> StatusChange:
+        return cls(environment=props["environment"], kind=StatusChangeKind(props["kind"]),
+                   object_id=props.get("object_id"), object_type=props.get("object_type"),
+                   source_id=props.get("source_id"), target_id=props.get("target_id"),
+                   link_type=props.get("link_type"), status=props["status"],
+                   status_value=props["status_value"], status_text=props.get("status_text"),
+                   at=_iso(props["at"]) or "", recorded_at=_iso(props["recorded_at"]) or "")
+
+
+def link_history_key(source_id: str, target_id: str) -> str:
+    """A link's key in the status history (``cypher/queries/set_link_status.cypher``)."""
+    return f"{source_id} -> {target_id}"
+
+
+@strawberry.enum(description="What became of a Sensu event.")
+class SensuOutcome(Enum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    REFUSED = "refused"
+
+
+@strawberry.type(description="One Sensu event's outcome.")
+class SensuEventOutcome:
+    index: int = strawberry.field(description="The event's place in the request, from 0.")
+    outcome: SensuOutcome
+    environment: str | None
+    check: str | None
+    target: str | None = strawberry.field(description="What the check name resolved to.")
+    status: str | None
+    changed: list[str] = strawberry.field(description="What changed status: the target, "
+                                                      "and what rolled up from it.")
+    reason: str | None = strawberry.field(description="Why it was refused, in one line.")
+
+    @classmethod
+    def from_outcome(cls, outcome: Outcome) -> SensuEventOutcome:
+        return cls(index=outcome.index, outcome=SensuOutcome(outcome.outcome),
+                   environment=outcome.environment, check=outcome.check,
+                   target=outcome.target, status=outcome.status,
+                   changed=list(outcome.changed), reason=outcome.reason)
+
+
+@strawberry.type(description="The outcomes of some Sensu events, in order, with counts.")
+class SensuEventsResult:
+    events: int
+    changed: int
+    unchanged: int
+    refused: int
+    results: list[SensuEventOutcome]
+
+    @classmethod
+    def from_report(cls, report: Report) -> SensuEventsResult:
+        counts = report.counts()
+        return cls(events=len(report.outcomes), changed=counts["changed"],
+                   unchanged=counts["unchanged"], refused=counts["refused"],
+                   results=[SensuEventOutcome.from_outcome(o) for o in report.outcomes])
+
+
+async def sensu_events_result(info: Info, events: list[JSON],
+                             environment: str | None) -> SensuEventsResult:
+    """The ``applySensuEvents`` mutation: what ``POST /sensu/events`` does."""
+    limit = info.context.limits.sensu_max_events
+    if not events:
+        raise ApiInputError("events: an empty list of events")
+    if len(events) > limit:
+        raise ApiInputError(f"events: at most {limit} per request")
+    report = await run_in_threadpool(apply_events, info.context.store,
+                                     info.context.principal, events, environment)
+    if report.forbidden_only:
+        raise ForbiddenError()
+    return SensuEventsResult.from_report(report)
+
+
+def _since(since: str | None) -> dt.datetime | None:
+    if since is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(since)
+    except ValueError:
+        raise ApiInputError(f"since: {since!r} is not an ISO 8601 time") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description=(
+        "Status changes of an environment's objects and links as they are written, from "
+        "now on, or first those recorded since `since` (ISO 8601; as far back as the "
+        "bounded history goes)."))
+    async def status_changed(self, info: Info, environment: str,
+                             since: str | None = None) -> AsyncGenerator[StatusChange, None]:
+        info.context.principal.require(environment, "view")
+        limits = info.context.limits
+        feed = StatusFeed(info.context.store, environment, _since(since),
+                          interval=limits.status_poll_interval,
+                          overlap=limits.status_poll_overlap)
+        async for props in feed.changes():
+            yield StatusChange.from_props(props)
