@@ -14,9 +14,9 @@ otep and vEdge-pNIC roll-ups):
 - ``handler_command``: ``topology sensu-handler`` as Sensu 1.x runs a pipe handler, one
   process per event (wall time per event), and one process for a list.
 
-Every answer is checked: HTTP 200 and each result applied and changed; after each round
-the graph holds the status sent for every target. The target (issue #19) is at least 1,000
-results/s through the endpoint. JSON in ``bench/results/``.
+Every answer is checked: HTTP 200 and each result applied; after the rounds the graph
+holds the status sent for every target (an otep: its ports' roll-up). The target (issue
+#19) is at least 1,000 results/s through the endpoint. JSON in ``bench/results/``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from topology.sensu.provision import check_names
+from topology.sensu.provision import build_plan
 
 from bench.common import (
     ensure_demo_environment,
@@ -108,9 +108,9 @@ def _check_answer(answer: httpx.Response, expected: int) -> None:
     outcomes = answer.json()["results"]
     if len(outcomes) != expected:
         raise SystemExit(f"{expected} results sent, {len(outcomes)} outcomes answered")
-    for outcome in outcomes:
-        if outcome.get("outcome") != "changed":
-            raise SystemExit(f"a result was not applied as a change: {outcome}")
+    for outcome in outcomes:  # an otep's later ports leave its roll-up unchanged
+        if outcome.get("outcome") not in ("changed", "unchanged"):
+            raise SystemExit(f"a result was not applied: {outcome}")
 
 
 def _check_graph(store: GraphStore, names: Sequence[str], status: int) -> None:
@@ -168,7 +168,7 @@ def run(objects: int, batch: int, concurrency: int, workers: int, baseline_resul
     port = free_port()
     with open_store(config) as store:
         loaded = ensure_demo_environment(store, ENVIRONMENT, objects)
-        names = check_names(store, ENVIRONMENT)
+        names = [check.name for check in build_plan(store, ENVIRONMENT).checks]
         print(f"{len(names):,} check names provisioned for {ENVIRONMENT}", file=sys.stderr)
         server = start_server(port, token, workers)
         try:
