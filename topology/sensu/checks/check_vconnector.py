@@ -20,8 +20,7 @@ def evaluate(bridge: str, link: iplink.Link | None, ports: Mapping[str, iplink.L
              missing_reason: str = "") -> plugin.Result:
     """The status of a bridge from its own ``ip link`` line and its ports' lines."""
     if link is None:
-        return plugin.Result(plugin.CRITICAL, f"{bridge}: no such bridge"
-                             + (f" ({missing_reason})" if missing_reason else ""))
+        return iplink.absent(bridge, "bridge", missing_reason)
     if not link.admin_up:
         return plugin.Result(plugin.CRITICAL, f"{bridge} is administratively down")
     attached = sorted(name for name, port in ports.items() if port.master == bridge)
@@ -36,13 +35,10 @@ def evaluate(bridge: str, link: iplink.Link | None, ports: Mapping[str, iplink.L
 
 
 def check(argv: Sequence[str]) -> plugin.Result:
-    parser = plugin.Parser(prog="check_vconnector.py", description=__doc__)
-    parser.add_argument("bridge")
-    args = parser.parse_args(argv)
-    output = plugin.run(["ip", "-o", "link", "show", "dev", args.bridge])
-    link = iplink.parse_links(output.stdout).get(args.bridge)
+    args = plugin.positional(argv, __doc__, "bridge")
+    link, reason = iplink.show(args.bridge)
     if link is None:
-        return evaluate(args.bridge, None, {}, output.reason())
+        return evaluate(args.bridge, None, {}, reason)
     ports = plugin.run(["ip", "-o", "link", "show", "master", args.bridge])
     if ports.returncode != 0:
         return plugin.Result(plugin.CRITICAL,

@@ -18,8 +18,7 @@ except ImportError:  # run as a script from the plugins folder
 def evaluate(bridge: str, tap: str, link: iplink.Link | None,
              missing_reason: str = "") -> plugin.Result:
     if link is None:
-        return plugin.Result(plugin.CRITICAL, f"{tap}: no such interface"
-                             + (f" ({missing_reason})" if missing_reason else ""))
+        return iplink.absent(tap, "interface", missing_reason)
     if link.master != bridge:
         where = f"on {link.master}" if link.master else "on no bridge"
         return plugin.Result(plugin.CRITICAL, f"{tap} is {where}, not on {bridge}")
@@ -32,13 +31,8 @@ def evaluate(bridge: str, tap: str, link: iplink.Link | None,
 
 
 def check(argv: Sequence[str]) -> plugin.Result:
-    parser = plugin.Parser(prog="check_vnic_vconnector.py", description=__doc__)
-    parser.add_argument("bridge")
-    parser.add_argument("tap")
-    args = parser.parse_args(argv)
-    output = plugin.run(["ip", "-o", "link", "show", "dev", args.tap])
-    link = iplink.parse_links(output.stdout).get(args.tap)
-    return evaluate(args.bridge, args.tap, link, "" if link else output.reason())
+    args = plugin.positional(argv, __doc__, "bridge", "tap")
+    return evaluate(args.bridge, args.tap, *iplink.show(args.tap))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+try:
+    from . import plugin
+except ImportError:  # run as a script from the plugins folder
+    import plugin  # type: ignore[no-redef]
+
 # "4: tap0@tap0p: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 ... master br0 state UP ..."
 _LINE = re.compile(r"^\d+:\s+(?P<name>[^:@\s]+)(?:@[^:\s]+)?:\s+<(?P<flags>[^>]*)>(?P<rest>.*)$")
 
@@ -23,6 +28,14 @@ class Link(NamedTuple):
     def carrier(self) -> bool:
         """The link layer is up (a cable, a peer, an attached port)."""
         return "LOWER_UP" in self.flags and "NO-CARRIER" not in self.flags
+
+    def problem(self) -> str | None:
+        """Why the link cannot carry traffic (None: it can)."""
+        if not self.admin_up:
+            return "is administratively down"
+        if not self.carrier:
+            return f"has no carrier (state {self.state})"
+        return None
 
     def describe(self) -> str:
         where = f" on {self.master}" if self.master else ""
@@ -49,3 +62,16 @@ def parse_links(text: str) -> dict[str, Link]:
                            _word_after(words, "state") or "UNKNOWN",
                            _word_after(words, "master"))
     return links
+
+
+def show(name: str) -> tuple[Link | None, str]:
+    """``ip -o link show dev NAME``: the link, or None and why (no root needed)."""
+    output = plugin.run(["ip", "-o", "link", "show", "dev", name])
+    link = parse_links(output.stdout).get(name)
+    return link, "" if link else output.reason()
+
+
+def absent(name: str, what: str, reason: str = "") -> plugin.Result:
+    """The error result of a device that is not there."""
+    return plugin.Result(plugin.CRITICAL,
+                         f"{name}: no such {what}" + (f" ({reason})" if reason else ""))

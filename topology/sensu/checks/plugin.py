@@ -52,6 +52,14 @@ class Parser(argparse.ArgumentParser):
         raise ArgumentError(message)
 
 
+def positional(argv: Sequence[str], doc: str | None, *names: str) -> argparse.Namespace:
+    """The arguments of a check that takes only positional ones."""
+    parser = Parser(description=doc)
+    for name in names:
+        parser.add_argument(name)
+    return parser.parse_args(argv)
+
+
 def first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
