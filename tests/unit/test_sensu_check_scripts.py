@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -195,3 +196,9 @@ def test_each_script_runs_on_its_own_from_a_plugins_folder(script, tmp_path):
     assert done.stdout.split(":")[0] in ("OK", "WARNING", "CRITICAL")
     if script == "check_pnic.py":
         assert done.stdout.startswith("OK: lo")  # the loopback is always there
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in CHECKS.glob("*.py")))
+def test_scripts_keep_to_python_37_syntax(module):
+    """They run on the monitored hosts, whose Python may be as old as 3.7."""
+    ast.parse((CHECKS / module).read_text(encoding="utf-8"), feature_version=(3, 7))
