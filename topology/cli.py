@@ -234,6 +234,29 @@ def cmd_sensu_handler(config: Config, args: argparse.Namespace) -> int:
     return EXIT_ERROR if len(refused) == len(outcomes) else EXIT_PARTIAL
 
 
+# -- sensu-config -------------------------------------------------------------------------
+
+def cmd_sensu_config(config: Config, args: argparse.Namespace) -> int:
+    """Write an environment's Sensu checks, handler and filter to a folder."""
+    from topology.runtime import open_store
+    from topology.sensu.provision import FORMATS, ensure_writable, provision, summary
+    from topology.sensu.settings import Settings
+
+    try:
+        settings = Settings(args.environment, interval=args.interval, refresh=args.refresh,
+                            plugins_dir=args.plugins_dir,
+                            topology_command=args.topology_command, api_url=args.api_url)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    formats = FORMATS if args.format == "both" else (args.format,)
+    ensure_writable(Path(args.out))  # before connecting: a wrong folder fails at once
+    with open_store(config, apply_schema=False) as store:
+        result = provision(store, settings, Path(args.out), formats)
+    print(summary(result))
+    return EXIT_PARTIAL if result.skipped else EXIT_OK
+
+
 # -- check --------------------------------------------------------------------------------
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
@@ -435,6 +458,38 @@ def build_parser() -> argparse.ArgumentParser:
                          "check name or object.")
     _add_environment(sensu, default="", help_text="environment of events that name none")
     sensu.add_argument("--input", "-i", metavar="FILE", help="read the event(s) from FILE")
+
+    sensu_config = _add_command(
+        sub, "sensu-config", cmd_sensu_config, "write an environment's Sensu checks",
+        "Write, for every host of an environment, the Sensu client checks Calipso's "
+        "templates describe (otep ping per tunnel port, vEdge, vConnector, host pNIC, "
+        "vService, vNIC-vConnector link, instance) with the check scripts they run, plus "
+        "the server's handler (topology sensu-handler) and a state-change filter: Sensu 1.x "
+        "JSON under DIR/sensu1/, Sensu Go YAML for sensuctl create under DIR/sensu-go/, the "
+        "scripts under DIR/plugins/ and how to install them in DIR/README.md. Every check "
+        "name maps back to its object, port or link through the handler; what would not is "
+        "skipped with a warning. Exit status: 0 written, 1 written but some objects "
+        "skipped, 2 error (unknown environment, DIR not writable).")
+    _add_environment(sensu_config, help_text="environment to provision")
+    sensu_config.add_argument("--out", "-o", required=True, metavar="DIR",
+                              help="folder to write (created; our files in it are replaced)")
+    sensu_config.add_argument("--format", choices=["sensu1", "sensu-go", "both"],
+                              default="both", help="Sensu version(s) to write (default: both)")
+    sensu_config.add_argument("--interval", type=int, default=30,
+                              help="seconds between two runs of a check (default: 30)")
+    sensu_config.add_argument("--refresh", type=int, default=3600,
+                              help="seconds between two unchanged results that still reach "
+                                   "the handler (default: 3600)")
+    sensu_config.add_argument("--plugins-dir", default="/etc/sensu/plugins/topology",
+                              help="where the check scripts are on the hosts "
+                                   "(default: /etc/sensu/plugins/topology)")
+    sensu_config.add_argument("--topology-command", default="topology",
+                              help="the topology command on the Sensu server (default: "
+                                   "topology)")
+    sensu_config.add_argument("--api-url", metavar="URL",
+                              help="post results to URL/sensu/events with the bearer token "
+                                   "in $TOPOLOGY_SENSU_TOKEN, instead of running "
+                                   "topology sensu-handler")
 
     _add_command(sub, "check", cmd_check, "check that the graph is reachable",
                  "Connect to Neo4j (starting the local one when NEO4J_URI is unset), apply "

@@ -45,6 +45,8 @@ ENVIRONMENT_QUERIES: dict[str, dict[str, Any]] = {
     "delete_implicit_links": {"limit": 10},
     "discovered_links": {},
     "delete_subtree": {"id": "x"},
+    "sensu_config_objects": {"types": ["otep", "vedge"]},
+    "sensu_config_links": {"link_types": ["vnic-vconnector"]},
 }
 # Queries that find objects by id, with a competing index on environment present.
 ID_LOOKUPS: dict[str, dict[str, Any]] = {
