@@ -13,7 +13,7 @@ GRAPHIQL := topology/api/graphiql_assets
 GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.package-lock.json
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api clean help
+.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu clean help
 
 help:
 	@echo "make run          start the local Neo4j, import the demo environment, print the Bolt URI"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-load   batched-write benchmark (JSON under bench/results/)"
 	@echo "make bench-cliques clique latency: compiled Cypher vs Calipso's strategy"
 	@echo "make bench-api    instance clique over HTTP at concurrency 1 and 16"
+	@echo "make bench-sensu  Sensu results/s through POST /sensu/events and the handler command"
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh \
 		scripts/ensure-wrk.sh
@@ -82,6 +83,11 @@ bench-cliques: setup
 
 bench-api: setup
 	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.api $(BENCH_ARGS); \
+	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
+	exit $$status
+
+bench-sensu: setup
+	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.sensu $(BENCH_ARGS); \
 	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
 	exit $$status
 

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from topology.sensu.provision import build_plan
 
 from bench.common import (
     ensure_demo_environment,
@@ -48,6 +47,7 @@ from bench.common import (
 from topology.config import load_config
 from topology.net import free_port
 from topology.runtime import open_store
+from topology.sensu.provision import build_plan
 from topology.store.graph_store import GraphStore
 
 ENVIRONMENT = "bench-sensu"
