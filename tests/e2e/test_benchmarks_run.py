@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from bench import api, cliques, load
+from bench import api, cliques, load, sensu
 from tests.conftest import drop_environment
 from topology import catalogue
 from topology.demo import count_objects, generate, shape_for_objects
@@ -98,3 +98,26 @@ def test_bench_api_runs_over_http(bench_env, graph_store, monkeypatch):
     assert rounds["concurrency_16"]["latency_from"] == "send"
     assert result["direct_service_ms"]["samples"] == 500
     assert set(result["target"]["rounds"]) == {"concurrency_16", "offered_50_concurrency_16"}
+
+
+def test_bench_sensu_applies_every_result_it_times(bench_env, graph_store, monkeypatch,
+                                                   own_neo4j):
+    # Writes and drops the environment bench-sensu: not on someone's database.
+    monkeypatch.delenv("TOPOLOGY_CONFIG", raising=False)
+    try:
+        result = sensu.run(objects=300, batch=20, concurrency=2, workers=1,
+                           baseline_results=15, handler_runs=2, warm_up_seconds=0.2)
+    finally:
+        drop_environment(graph_store, sensu.ENVIRONMENT)
+    names = result["check_names"]
+    assert names > 20
+    # Every answer was checked (HTTP 200, each result applied) and the graph held the
+    # status sent for every target afterwards: else the run fails.
+    for entry in result["batched_rounds"]:
+        assert entry["results"] == names and entry["requests"] == -(-names // 20)
+    assert result["batched"] in result["batched_rounds"]
+    assert (result["one_per_request"]["results"],
+            result["one_per_request"]["requests"]) == (15, 15)
+    assert result["handler_command"]["one_event_per_process_ms"]["runs"] == 2
+    assert result["handler_command"]["list_per_process"]["events"] == names
+    assert set(result["target"]) == {"results_per_second_at_least", "met"}
