@@ -48,12 +48,21 @@ def test_the_default_environment_applies_only_to_events_naming_none():
         parse_event(go)
 
 
+@pytest.mark.parametrize("status", [3, 127])
+def test_unknown_statuses_count_as_errors_and_say_so(status):
+    result = parse_event(sensu1(status=status, output="sudo: a password is required"))
+    assert result.status == 2
+    assert result.output == (f"UNKNOWN (check status {status}): sudo: a password is "
+                             "required")
+    assert parse_event(sensu1(status=3, output="")).output == "UNKNOWN (check status 3)"
+
+
 def test_long_output_is_cut():
     assert len(parse_event(sensu1(output="x" * (MAX_OUTPUT * 2))).output) == MAX_OUTPUT
 
 
 @pytest.mark.parametrize(("change", "reason"), [
-    ({"status": 3}, "not 0 \\(OK\\), 1 \\(Warning\\) or 2"),
+    ({"status": -1}, "negative"),
     ({"status": "2"}, "must be an integer"),
     ({"status": True}, "must be an integer"),
     ({"executed": "yesterday"}, "epoch seconds"),

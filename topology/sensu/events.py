@@ -5,8 +5,10 @@
 - Sensu Go: ``{"id", "entity": {"metadata": {"name", "labels": {"environment"}}},
   "check": {"metadata": {"name"}, "status", "output", "executed"}}``.
 
-The environment comes from the event (``client.environment``, or the entity's label
-``environment``), else from the caller's default. Anything missing or of the wrong kind
+Status 0, 1, 2 are OK, Warning, Error; 3 and above (Sensu's UNKNOWN, or a command that
+could not run) are written as Error with the status in the text. The environment comes
+from the event (``client.environment``, or the entity's label ``environment``), else from
+the caller's default. Anything missing or of the wrong kind
 is refused with a one-line reason.
 """
 
@@ -55,10 +57,17 @@ def _text(value: Any, where: str) -> str:
 def _status(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise SensuEventError(f"check.status must be an integer, not {value!r}")
-    if value not in STATUS_NAMES:
-        raise SensuEventError(f"check.status {value} is not 0 (OK), 1 (Warning) or 2 "
-                              "(Error)")
+    if value < 0:
+        raise SensuEventError(f"check.status {value} is negative")
     return value
+
+
+def _status_and_output(status: int, output: str) -> tuple[int, str]:
+    """Sensu's 3 and above (UNKNOWN; 126 or 127 when the command could not run) count as
+    Error, saying so: a check that cannot tell is not a healthy element."""
+    if status in STATUS_NAMES:
+        return status, output
+    return 2, f"UNKNOWN (check status {status})" + (f": {output}" if output else "")
 
 
 def _executed(value: Any) -> dt.datetime:
@@ -95,11 +104,12 @@ def parse_event(event: Mapping[str, Any], default_environment: str | None = None
     if output is not None and not isinstance(output, str):
         raise SensuEventError("check.output must be text")
     event_id = event.get("id")
+    status, text = _status_and_output(_status(check.get("status")), (output or "").strip())
     return CheckResult(
         environment=_text(environment, "environment"),
         check_name=_text(name, name_field),
-        status=_status(check.get("status")),
-        output=(output or "").strip()[:MAX_OUTPUT],
+        status=status,
+        output=text[:MAX_OUTPUT],
         executed=_executed(check.get("executed")),
         event_id=str(event_id) if event_id is not None else None,
     )

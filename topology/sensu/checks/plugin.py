@@ -1,9 +1,10 @@
 """The plugin contract every check script keeps (Sensu and Nagios alike).
 
 A check prints one line and exits 0 (OK), 1 (Warning) or 2 (Error, "CRITICAL"). It never
-exits 3 (UNKNOWN): Topology's handler takes Calipso's three statuses only, so a check that
-cannot tell (a command missing, a permission refused, bad arguments, a crash) reports 2
-with a text starting ``UNKNOWN:``. An element nobody can vouch for is shown as failing.
+exits 3 (UNKNOWN): Topology keeps Calipso's three statuses, so a check that cannot tell
+(a command missing, a permission refused, bad arguments, a crash) reports 2 with a text
+starting ``UNKNOWN:`` (the handler writes a 3 or more it receives as Error likewise).
+An element nobody can vouch for is shown as failing.
 
 The scripts run on the monitored hosts, from the plugins folder, with the standard library
 of Python 3.7 or later and nothing else.
