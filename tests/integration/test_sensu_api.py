@@ -7,8 +7,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -477,3 +481,33 @@ def test_subscription_needs_view_on_the_environment(api):
         errors = (message["payload"] if message["type"] == "error"
                   else message["payload"]["errors"])
         assert errors[0]["message"] == "forbidden"
+
+
+# -- the shipped HTTP pipe handler (plugins/post_events.py) -------------------------------
+
+POSTER = Path(__file__).resolve().parents[2] / "topology/sensu/checks/post_events.py"
+
+
+def _post_with_plugin(api: Api, event: Any, token: str | None, *args: str
+                      ) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TOPOLOGY_SENSU_TOKEN"}
+    if token is not None:
+        env["TOPOLOGY_SENSU_TOKEN"] = token
+    return subprocess.run([sys.executable, str(POSTER), api.base, *args],
+                          input=json.dumps(event), text=True, capture_output=True,
+                          env=env, timeout=60, check=False)
+
+
+def test_the_shipped_poster_applies_events_with_the_token_from_its_environment(api):
+    done = _post_with_plugin(api, go_event(VM2, 2), EDITOR, "--environment", api.env)
+    assert done.returncode == 0, done.stderr
+    assert api.status("vm-2")["status"] == "Error"
+    refused = _post_with_plugin(api, go_event("instance_nope", 2, api.env), EDITOR)
+    assert refused.returncode == 1
+    assert "answered 422" in refused.stderr and "instance_nope" in refused.stderr
+    wrong = _post_with_plugin(api, go_event(VM2, 0, api.env), "not-a-token")
+    assert wrong.returncode == 1 and "answered 401" in wrong.stderr
+    assert "not-a-token" not in wrong.stderr
+    unset = _post_with_plugin(api, go_event(VM2, 0, api.env), None)
+    assert unset.returncode == 2 and "TOPOLOGY_SENSU_TOKEN is not set" in unset.stderr
+    assert api.status("vm-2")["status"] == "Error"  # none of the refused ones wrote

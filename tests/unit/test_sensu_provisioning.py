@@ -187,9 +187,9 @@ def test_sensu_go_yaml(plan):
 def test_the_http_handler_reads_its_token_from_the_environment():
     settings = Settings("env with space", api_url="https://topology.example:8443/")
     command = settings.handler_command()
-    assert command.startswith("curl ")
-    assert '"Authorization: Bearer ${TOPOLOGY_SENSU_TOKEN:?' in command
-    assert command.endswith("--data-binary @- https://topology.example:8443/sensu/events")
+    assert command == ("/etc/sensu/plugins/topology/post_events.py "
+                       "https://topology.example:8443 --environment 'env with space'")
+    assert "TOKEN" not in command  # read by the poster from its environment
     local = Settings("env with space").handler_command()
     assert local == "topology sensu-handler --environment 'env with space'"
     with pytest.raises(ValueError):
@@ -209,8 +209,8 @@ def test_the_folder_layout_and_stale_files(plan, tmp_path):
         expected |= {f"sensu1/clients/{host}/conf.d/topology-client.json",
                      f"sensu1/clients/{host}/conf.d/topology-checks.json",
                      f"sensu-go/checks/{host}.yml", f"sensu-go/agents/{host}.yml"}
-    plugins = {f"plugins/{c.script}" for c in plan.checks} | {"plugins/plugin.py",
-                                                              "plugins/iplink.py"}
+    plugins = {f"plugins/{c.script}" for c in plan.checks} | {
+        "plugins/plugin.py", "plugins/iplink.py", "plugins/post_events.py"}
     assert _files(tmp_path) == expected | plugins and removed == []
     assert {str(p.relative_to(tmp_path)) for p in files} == expected | plugins
     for script in plugins - {"plugins/plugin.py", "plugins/iplink.py"}:
@@ -235,3 +235,18 @@ def test_the_folder_layout_and_stale_files(plan, tmp_path):
     assert (tmp_path / f"sensu1/clients/{gone}/conf.d/topology-checks.json").exists()
     assert "## Sensu 1.x" not in (tmp_path / "README.md").read_text()
     assert set(KINDS) == set(plan.by_kind())
+
+
+def test_the_poster_builds_the_endpoint_url_and_refuses_other_schemes():
+    import importlib
+
+    poster = importlib.import_module("topology.sensu.checks.post_events")
+    assert poster.events_url("https://t.example:8443/", None) == (
+        "https://t.example:8443/sensu/events")
+    assert poster.events_url("http://t/sensu/events", "env a") == (
+        "http://t/sensu/events?environment=env+a")
+    with pytest.raises(ValueError, match="http"):
+        poster.events_url("file:///etc/passwd", None)
+    assert poster.reason(b'{"results": [{"reason": null}, {"reason": "unknown"}]}') == (
+        "unknown")
+    assert poster.reason(b"<html>\nbad gateway") == "<html>"

@@ -123,7 +123,7 @@ class _Writer:
 def _plugins(writer: _Writer) -> None:
     for entry in sorted(resources.files(PLUGIN_PACKAGE).iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".py") and entry.name != "__init__.py":
-            mode = 0o755 if entry.name.startswith("check_") else 0o644
+            mode = 0o755 if entry.name.startswith(("check_", "post_")) else 0o644
             writer.text(f"plugins/{entry.name}", entry.read_text(encoding="utf-8"), mode)
 
 

@@ -49,7 +49,8 @@ def readme(settings: Settings, counts: Mapping[str, int], hosts: Sequence[str],
     ]
     if settings.api_url:
         lines += [
-            "It posts each event to Topology's API: set the API token in the environment",
+            "It posts each event to Topology's API with `plugins/post_events.py` (copy the",
+            "plugins folder to the Sensu server too): set the API token in the environment",
             f"of the Sensu server process as `{TOKEN_VARIABLE}` (a token with `edit` on",
             f"`{env}`, see `topology token`); it is not in any of these files.",
         ]
