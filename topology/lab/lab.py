@@ -338,7 +338,7 @@ class Lab:
         _write_private(self.layout.clouds_yaml, clouds)
         _write_private(self.layout.state / "database-url",
                        self.secrets.database_url("nova") + "\n")
-        _write_private(self.layout.state / "amqp-url", self.secrets.transport_url + "\n")
+        _write_private(self.layout.state / "amqp-url", self.secrets.amqp_url + "\n")
         environment = (
             "# the Topology environment of the lab (topology lab start); credentials are\n"
             "# in the files named here, never in this one\n"

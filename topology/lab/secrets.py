@@ -25,7 +25,13 @@ class Secrets:
 
     @property
     def transport_url(self) -> str:
+        """oslo.messaging's form (the services' configuration)."""
         return f"rabbit://openstack:{quote(self.rabbit)}@127.0.0.1:5672/"
+
+    @property
+    def amqp_url(self) -> str:
+        """kombu's form, for Topology's listener (the default virtual host, ``/``)."""
+        return f"amqp://openstack:{quote(self.rabbit)}@127.0.0.1:5672//"
 
 
 def load_or_create(path: Path) -> Secrets:

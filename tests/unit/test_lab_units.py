@@ -1,0 +1,57 @@
+"""The lab's pure parts: configuration values, secrets kept private (no services)."""
+
+from __future__ import annotations
+
+import configparser
+import stat
+
+from topology.lab import configs
+from topology.lab.layout import Layout
+from topology.lab.secrets import load_or_create
+
+LAYOUT = Layout()
+
+
+def test_secrets_are_made_once_private_and_never_printed(tmp_path):
+    path = tmp_path / "state" / "secrets.json"
+    made = load_or_create(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_or_create(path) == made
+    assert made.database not in repr(made) and "hidden" in repr(made)
+    assert made.database_url("nova") == (
+        f"mysql+pymysql://openstack:{made.database}@127.0.0.1/nova")
+    assert made.amqp_url.startswith("amqp://openstack:") and made.amqp_url.endswith("//")
+    assert made.transport_url.startswith("rabbit://openstack:")
+
+
+def _parsed(settings: configs.Settings) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(configs.as_ini(settings))
+    return parser
+
+
+def test_nova_and_neutron_share_the_host_and_notify_in_both_formats(tmp_path):
+    secrets = load_or_create(tmp_path / "s.json")
+    nova = _parsed(configs.nova(LAYOUT, secrets))
+    neutron = _parsed(configs.neutron(LAYOUT, secrets))
+    assert nova["DEFAULT"]["host"] == neutron["DEFAULT"]["host"] == LAYOUT.hostname
+    assert nova["DEFAULT"]["compute_driver"] == "fake.FakeDriver"
+    assert nova["notifications"]["notification_format"] == "both"
+    for parsed in (nova, neutron):
+        assert parsed["oslo_messaging_notifications"]["driver"] == "messagingv2"
+        assert parsed["DEFAULT"]["transport_url"] == secrets.transport_url
+    assert nova["cinder"]["os_region_name"] == "RegionOne"  # Debian ships "regionOne"
+    assert neutron["DEFAULT"]["rpc_workers"] == "0"
+
+
+def test_userspace_open_vswitch_with_veth_ends_in_namespaces():
+    agent = _parsed(configs.openvswitch_agent())
+    assert agent["ovs"]["datapath_type"] == "netdev"
+    for settings in (configs.dhcp_agent(), configs.l3_agent()):
+        assert _parsed(settings)["DEFAULT"]["ovs_use_veth"] == "True"
+
+
+def test_uwsgi_closes_connections():
+    parsed = _parsed(configs.uwsgi(5000, "/usr/bin/keystone-wsgi-public", "keystone-api"))
+    assert parsed["uwsgi"]["add-header"] == "Connection: close"
+    assert parsed["uwsgi"]["http-socket"] == "127.0.0.1:5000"
