@@ -273,6 +273,29 @@ def cmd_lab(config: Config, args: argparse.Namespace) -> int:
               f"OS_CLIENT_CONFIG_FILE={lab.layout.clouds_yaml} OS_CLOUD={lab.layout.cloud})")
         print(f"environment: {lab.layout.environment_file}; logs: {lab.layout.logs}")
         return EXIT_OK
+    if args.action == "record":
+        from topology.lab.recorder import record
+
+        if not args.out:
+            raise UserError("lab record needs --out DIR (tests/fixtures/lab in the repository)")
+        counts = record(lab, Path(args.out), args.churn,
+                        progress=lambda line: print(line, file=sys.stderr))
+        print(f"recorded into {args.out}: " + ", ".join(f"{n} {what}"
+                                                          for what, n in counts.items()))
+        return EXIT_OK
+    if args.action == "scenario":
+        from topology.lab.scenario import build, churn
+
+        cloud = lab.connection()
+        if args.churn:
+            done = churn(lab, cloud, args.churn, progress=lambda line: print(line,
+                                                                            file=sys.stderr))
+            print("churn: " + ", ".join(f"{action} x{count}" for action, count in done.items()))
+        else:
+            built = build(lab, cloud)
+            for kind, named in vars(built).items():
+                print(f"{kind}: " + ", ".join(f"{name} ({id_})" for name, id_ in named.items()))
+        return EXIT_OK
     if args.action == "stop":
         stopped = lab.stop()
         print("lab stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
@@ -531,7 +554,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "answers (idempotent); stop stops every process it started by process "
                        "id and removes its namespaces, veth pairs and bridges; status exits 0 "
                        "when everything answers, 1 when part does, 2 when nothing runs.")
-    lab.add_argument("action", choices=("start", "stop", "status"))
+    lab.add_argument("action", choices=("start", "stop", "status", "scenario", "record"),
+                     help="scenario builds a small known topology in a running lab (networks, "
+                          "subnets, a router, ports, servers with their VIFs plugged, a "
+                          "floating IP); with --churn N it then runs N rounds of lifecycle "
+                          "actions so that nova and neutron notify; record runs the scenario "
+                          "(and --churn) under a notification tap and writes API responses, "
+                          "database rows and notifications to --out as test data")
+    lab.add_argument("--out", metavar="DIR", help="where record writes (tests/fixtures/lab)")
+    lab.add_argument("--churn", type=int, default=0, metavar="N",
+                     help="rounds of create, stop, start, resize and delete (scenario)")
     lab.add_argument("--no-install", action="store_true",
                      help="do not install missing packages (fail instead)")
 

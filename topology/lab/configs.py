@@ -76,7 +76,8 @@ def nova(layout: Layout, secrets: Secrets) -> Settings:
                     "transport_url": secrets.transport_url, "log_dir": str(layout.logs),
                     "enabled_apis": "osapi_compute", "osapi_compute_listen": HOST,
                     "osapi_compute_workers": "1", "compute_driver": "fake.FakeDriver",
-                    "instances_path": "/var/lib/nova/instances"},
+                    "instances_path": "/var/lib/nova/instances",
+                    "allow_resize_to_same_host": "True"},  # one compute host
         "api": {"auth_strategy": "keystone"},
         "api_database": {"connection": secrets.database_url("nova_api")},
         "database": {"connection": secrets.database_url("nova")},
