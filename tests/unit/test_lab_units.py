@@ -55,3 +55,43 @@ def test_uwsgi_closes_connections():
     parsed = _parsed(configs.uwsgi(5000, "/usr/bin/keystone-wsgi-public", "keystone-api"))
     assert parsed["uwsgi"]["add-header"] == "Connection: close"
     assert parsed["uwsgi"]["http-socket"] == "127.0.0.1:5000"
+
+
+def test_recordings_keep_no_credentials_even_inside_the_oslo_envelope():
+    import json
+
+    from topology.lab.recorder import REDACTED, redact
+
+    inner = {"event_type": "port.create.end", "_context_auth_token": "gAAAA-secret",
+             "payload": {"port": {"id": "p-1", "binding:profile": {}}},
+             "_context_user_id": "u-1"}
+    body = json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(inner)})
+    cleaned = json.loads(json.loads(redact(body))["oslo.message"])
+    assert cleaned["_context_auth_token"] == REDACTED
+    assert cleaned["_context_user_id"] == "u-1"
+    assert cleaned["payload"] == inner["payload"]
+    assert redact({"password": "", "nested": [{"db_password": "x"}]}) == {
+        "password": "", "nested": [{"db_password": REDACTED}]}
+
+
+def test_one_recorded_message_per_kind_and_all_in_order(tmp_path):
+    import json
+
+    from topology.lab.recorder import write_notifications
+
+    def wire(event_type: str, exchange: str = "nova",
+             key: str = "notifications.info") -> dict:
+        inner = json.dumps({"event_type": event_type, "payload": {}})
+        return {"exchange": exchange, "routing_key": key, "content_type": "application/json",
+                "body": json.dumps({"oslo.version": "2.0", "oslo.message": inner})}
+
+    messages = [wire("compute.instance.update"), wire("compute.instance.update"),
+                wire("instance.update", key="versioned_notifications.info"),
+                wire("port.create.end", "neutron")]
+    assert write_notifications(messages, tmp_path) == 3
+    folder = tmp_path / "notifications"
+    assert sorted(p.name for p in folder.glob("*.json")) == [
+        "neutron.notifications.port.create.end.json",
+        "nova.notifications.compute.instance.update.json",
+        "nova.versioned_notifications.instance.update.json"]
+    assert len((folder / "all.jsonl").read_text().splitlines()) == 4
