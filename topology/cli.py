@@ -284,10 +284,13 @@ def cmd_lab(config: Config, args: argparse.Namespace) -> int:
                                                           for what, n in counts.items()))
         return EXIT_OK
     if args.action == "scenario":
-        from topology.lab.scenario import build, churn
+        from topology.lab.scenario import build, churn, remove
 
         cloud = lab.connection()
-        if args.churn:
+        if args.remove:
+            removed = remove(cloud)
+            print("removed: " + (", ".join(removed) if removed else "nothing"))
+        elif args.churn:
             done = churn(lab, cloud, args.churn, progress=lambda line: print(line,
                                                                             file=sys.stderr))
             print("churn: " + ", ".join(f"{action} x{count}" for action, count in done.items()))
@@ -562,6 +565,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "(and --churn) under a notification tap and writes API responses, "
                           "database rows and notifications to --out as test data")
     lab.add_argument("--out", metavar="DIR", help="where record writes (tests/fixtures/lab)")
+    lab.add_argument("--remove", action="store_true",
+                     help="scenario: delete what the scenario built (names starting lab-)")
     lab.add_argument("--churn", type=int, default=0, metavar="N",
                      help="rounds of create, stop, start, resize and delete (scenario)")
     lab.add_argument("--no-install", action="store_true",

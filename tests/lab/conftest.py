@@ -26,6 +26,11 @@ def _opted_out() -> bool:
     return os.environ.get(OPT_OUT, "").lower() in ("off", "0", "no", "false")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # openstacksdk warns about its own internals (RemovedInSDK50Warning), not our calls
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:openstack.*")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not _opted_out():
         return

@@ -43,8 +43,8 @@ API_CALLS = {
     "compute": ["/servers/detail?all_tenants=1", "/os-hypervisors/detail",
                 "/os-availability-zone/detail", "/os-aggregates", "/os-services",
                 "/flavors/detail"],
-    "network": ["/v2.0/networks", "/v2.0/subnets", "/v2.0/ports", "/v2.0/routers",
-                "/v2.0/agents", "/v2.0/floatingips"],
+    "network": ["/networks", "/subnets", "/ports", "/routers",
+                "/agents", "/floatingips"],
 }
 TABLES = {
     "nova": ["instances", "instance_info_caches", "compute_nodes", "services"],
@@ -202,9 +202,12 @@ def record(lab: Lab, out: Path, churn_rounds: int,
            progress: Callable[[str], None] = log.info) -> dict[str, int]:
     """The scenario (and its churn) under a notification tap, then the API and the
     database as they stand."""
-    from topology.lab.scenario import build, churn
+    from topology.lab.scenario import build, churn, remove
 
     cloud = lab.connection()
+    removed = remove(cloud)  # so that the creations are recorded too
+    if removed:
+        progress(f"removed the scenario's earlier objects: {len(removed)}")
     amqp_url = (lab.layout.state / "amqp-url").read_text().strip()
     with NotificationTap(amqp_url) as tap:
         build(lab, cloud)

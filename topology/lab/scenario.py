@@ -154,6 +154,36 @@ def unplug_vif(cloud: Any, server_id: str) -> None:
     system.run(["ip", "netns", "delete", namespace_of(server_id)], check=False, quiet=True)
 
 
+def remove(cloud: Any) -> list[str]:
+    """Delete everything of the scenario (names starting ``lab-``), servers first."""
+    net, removed = cloud.network, []
+    servers = [s for s in cloud.compute.servers() if s.name.startswith(PREFIX)]
+    for server in servers:
+        unplug_vif(cloud, server.id)
+        cloud.compute.delete_server(server)
+    for server in servers:
+        cloud.compute.wait_for_delete(server, wait=WAIT)
+        removed.append(f"server {server.name}")
+    networks = {n.id: n for n in net.networks() if n.name.startswith(PREFIX)}
+    for ip in net.ips():
+        if ip.floating_network_id in networks:
+            net.delete_ip(ip)
+            removed.append(f"floating ip {ip.floating_ip_address}")
+    for router in [r for r in net.routers() if r.name.startswith(PREFIX)]:
+        for port in net.ports(device_id=router.id, device_owner="network:router_interface"):
+            for fixed in port.fixed_ips:
+                net.remove_interface_from_router(router, subnet_id=fixed["subnet_id"])
+        net.delete_router(router)
+        removed.append(f"router {router.name}")
+    for port in [p for p in net.ports() if p.name.startswith(PREFIX)]:
+        net.delete_port(port)
+        removed.append(f"port {port.name}")
+    for network in networks.values():
+        net.delete_network(network)
+        removed.append(f"network {network.name}")
+    return removed
+
+
 def _wait(what: str, ready: Callable[[], bool], timeout: float) -> None:
     system.wait_until(what, ready, timeout, None, interval=1)
 
