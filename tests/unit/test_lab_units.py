@@ -44,6 +44,12 @@ def test_nova_and_neutron_share_the_host_and_notify_in_both_formats(tmp_path):
     assert neutron["DEFAULT"]["rpc_workers"] == "0"
 
 
+def test_keystone_notifies_in_the_other_wire_shape(tmp_path):
+    secrets = load_or_create(tmp_path / "s.json")
+    keystone = _parsed(configs.keystone(LAYOUT, secrets))
+    assert keystone["oslo_messaging_notifications"]["driver"] == "messaging"
+
+
 def test_userspace_open_vswitch_with_veth_ends_in_namespaces():
     agent = _parsed(configs.openvswitch_agent())
     assert agent["ovs"]["datapath_type"] == "netdev"

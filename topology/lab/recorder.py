@@ -9,7 +9,8 @@ understand: API responses, database rows and notifications, as test data.
   text, as a driver returns them once encoded to JSON);
 - ``notifications/<exchange>.<topic>.<event type>.json``: one wire message per kind, the
   AMQP body exactly as it came (the messagingv2 envelope ``{"oslo.version",
-  "oslo.message"}``) with its delivery information, recorded while the scenario and its
+  "oslo.message"}``, or the bare message of the ``messaging`` driver, which the lab's
+  keystone uses) with its delivery information, recorded while the scenario and its
   churn ran; and ``notifications/all.jsonl``, every message in arrival order.
 
 Anything that looks like a credential (keys with ``token``, ``password`` or ``secret`` in
@@ -212,6 +213,10 @@ def record(lab: Lab, out: Path, churn_rounds: int,
     with NotificationTap(amqp_url) as tap:
         build(lab, cloud)
         progress("scenario built")
+        # keystone sends with the "messaging" driver: the wire shape without the envelope
+        project = cloud.identity.create_project(name="lab-recorded-project",
+                                                domain_id="default")
+        cloud.identity.delete_project(project)
         if churn_rounds:
             churn(lab, cloud, churn_rounds, progress=progress)
         progress("waiting for the last notifications")

@@ -102,8 +102,14 @@ def build(lab: Lab, cloud: Any) -> Built:
 
 
 def boot(cloud: Any, name: str, nic: dict[str, str]) -> Any:
-    """A server (reused when one of that name exists), ACTIVE."""
+    """A server (reused when one of that name is ACTIVE; one in another state, such as a
+    server FakeDriver forgot when the lab stopped, is replaced), ACTIVE."""
     server = cloud.compute.find_server(name)
+    if server is not None and cloud.compute.get_server(server.id).status != "ACTIVE":
+        unplug_vif(cloud, server.id)
+        cloud.compute.delete_server(server)
+        cloud.compute.wait_for_delete(server, wait=WAIT)
+        server = None
     if server is None:
         server = cloud.compute.create_server(
             name=name, flavor_id=cloud.compute.find_flavor(FLAVOR).id,
