@@ -304,9 +304,14 @@ def cmd_lab(config: Config, args: argparse.Namespace) -> int:
         print("lab stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         return EXIT_OK
     states = lab.status()
+    memory = lab.memory_mib()
     width = max(len(name) for name in states)
     for name, state in states.items():
-        print(f"{name:<{width}}  {state}")
+        used = f"{memory[name]:>7,.0f} MiB" if name in memory else ""
+        print(f"{name:<{width}}  {state:<13} {used}")
+    if memory:
+        print(f"{'memory in all':<{width}}  {'':<13} {sum(memory.values()):>7,.0f} MiB "
+              f"(agent helpers {memory['agent helpers']:,.0f} MiB)")
     running = sum(state == "running" for state in states.values())
     if running == len(states):
         return EXIT_OK

@@ -27,8 +27,10 @@ def _opted_out() -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # openstacksdk warns about its own internals (RemovedInSDK50Warning), not our calls
-    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:openstack.*")
+    # openstacksdk warns about its own internals (RemovedInSDK50Warning and the like, from
+    # its own modules), not about our calls
+    for category in ("DeprecationWarning", "PendingDeprecationWarning"):
+        config.addinivalue_line("filterwarnings", f"ignore::{category}:openstack.*")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

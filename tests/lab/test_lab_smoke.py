@@ -86,3 +86,15 @@ def test_a_server_boots_on_a_vxlan_network_with_dhcp_and_nova_notifies(lab, clou
                     cloud.compute.wait_for_delete(server, wait=BOOT_TIMEOUT)
             finally:
                 cloud.network.delete_network(network)
+
+
+def test_the_host_answers_over_ssh_with_the_key_of_the_environment(lab):
+    import tomllib
+
+    environment = tomllib.loads(lab.layout.environment_file.read_text())["environments"]["lab"]
+    done = system.run(["ssh", "-p", str(environment["ssh_port"]), "-i",
+                       environment["ssh_key_file"], "-o", "BatchMode=yes",
+                       "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                       f"{environment['ssh_user']}@{environment['ssh_gateway']}",
+                       "ovs-vsctl", "br-exists", "br-int"], check=False, timeout=60)
+    assert done.returncode == 0, done.stderr

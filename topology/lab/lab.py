@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from topology.lab import configs, system
-from topology.lab.layout import DATABASES, HOST, REGION, SERVICE_USERS, URLS, Layout
+from topology.lab.layout import (
+    DATABASES,
+    HOST,
+    REGION,
+    SERVICE_USERS,
+    SSH_PORT,
+    URLS,
+    Layout,
+)
 from topology.lab.secrets import Secrets, load_or_create
 from topology.lab.services import Service, helper_pids, running_pid, services, start, wait_ready
 
@@ -34,7 +42,7 @@ PACKAGES = (
     # qemu); the lab runs fake.FakeDriver, which is in python3-nova
     "nova-compute-ironic", "neutron-server", "neutron-openvswitch-agent",
     "neutron-dhcp-agent", "neutron-l3-agent", "openvswitch-switch", "bridge-utils",
-    "python3-pymysql", "iproute2",
+    "python3-pymysql", "iproute2", "openssh-server",
 )
 NAMESPACE_PREFIXES = ("qdhcp-", "qrouter-", "topology-lab-")
 LAB_LINKS = r"^(tap|qr-|qg-|ns-|g)[0-9a-f]{8}-[0-9a-f]{2}$"
@@ -86,6 +94,7 @@ class Lab:
         self._folders()
         timings.timed("mariadb", self._mariadb)
         timings.timed("rabbitmq", self._rabbitmq)
+        timings.timed("ssh", self._sshd)
         timings.timed("keystone", self._keystone)
         timings.timed("catalogue", self._catalogue)
         cloud = self.connection()  # a token whose catalogue has every service
@@ -167,6 +176,29 @@ class Lab:
                               check=False).stdout.split()
         if epmd:
             self.layout.pid_file("epmd").write_text(f"{epmd[0]}\n")
+
+    def _sshd(self) -> None:
+        """An sshd of the lab's own on 127.0.0.1:2222, root by key only: the gateway the
+        loaders reach the host through (Calipso's "master host")."""
+        folder = self.layout.ssh
+        folder.mkdir(mode=0o700, exist_ok=True)
+        for key, comment in (("host_ed25519_key", "topology-lab host"),
+                             ("id_ed25519", "topology-lab loaders")):
+            if not (folder / key).exists():
+                system.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
+                            "-f", str(folder / key)])
+        authorized = folder / "authorized_keys"
+        authorized.write_text((folder / "id_ed25519.pub").read_text(), encoding="utf-8")
+        authorized.chmod(0o600)
+        (folder / "sshd_config").write_text(
+            f"ListenAddress {HOST}\nPort {SSH_PORT}\n"
+            f"HostKey {folder / 'host_ed25519_key'}\n"
+            f"AuthorizedKeysFile {authorized}\n"
+            "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+            "KbdInteractiveAuthentication no\nUsePAM no\n"
+            "PidFile none\nSubsystem sftp internal-sftp\n", encoding="utf-8")
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation
+        self._start("sshd")
 
     def _keystone(self) -> None:
         self._merge("/etc/keystone/keystone.conf",
@@ -352,7 +384,9 @@ class Lab:
             f'database_url_file = "{self.layout.state / "database-url"}"\n'
             f'amqp_url_file = "{self.layout.state / "amqp-url"}"\n'
             f'ssh_gateway = "{HOST}"\n'
+            f"ssh_port = {SSH_PORT}\n"
             'ssh_user = "root"\n'
+            f'ssh_key_file = "{self.layout.ssh / "id_ed25519"}"\n'
             f'hosts = ["{self.layout.hostname}"]\n'
             "listen = true\n")
         _write_private(self.layout.environment_file, environment)
@@ -420,6 +454,17 @@ class Lab:
         return removed
 
     # -- status -------------------------------------------------------------------------
+
+    def memory_mib(self) -> dict[str, float]:
+        """Resident memory of each running service's process tree, and of the helpers the
+        agents detached (privsep daemons, dnsmasq, haproxy)."""
+        memory = {}
+        for service in self.services.values():
+            pid = running_pid(self.layout, service)
+            if pid:
+                memory[service.name] = round(system.rss_mib(system.process_tree(pid)), 1)
+        memory["agent helpers"] = round(system.rss_mib(helper_pids()), 1)
+        return memory
 
     def status(self) -> dict[str, str]:
         """Each service: ``running`` (answers), ``not answering`` or ``stopped``."""

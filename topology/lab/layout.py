@@ -30,6 +30,11 @@ class Layout:
         return self.state / "secrets.json"
 
     @property
+    def ssh(self) -> Path:
+        """sshd's configuration and host key, and the key the loaders log in with."""
+        return self.state / "ssh"
+
+    @property
     def clouds_yaml(self) -> Path:
         return self.state / "clouds.yaml"
 
@@ -47,6 +52,8 @@ class Layout:
         """Present once a stage's one-time setup (database sync, bootstrap) succeeded."""
         return self.state / "done" / stage
 
+
+SSH_PORT = 2222  # the lab's own sshd (the machine's port 22 is left alone)
 
 URLS = {
     "identity": f"http://{HOST}:5000/v3",

@@ -83,7 +83,7 @@ def build(lab: Lab, cloud: Any) -> Built:
         router = net.create_router(name=f"{PREFIX}router",
                                    external_gateway_info={"network_id": ext.id})
         for subnet in subnets.values():
-            net.add_interface_to_router(router, subnet_id=subnet.id)
+            net.add_interface_to_router(router, subnet=subnet.id)
     built.routers[router.name] = router.id
     port = net.find_port(f"{PREFIX}port1") or net.create_port(
         name=f"{PREFIX}port1", network_id=built.networks[f"{PREFIX}net1"])
@@ -178,7 +178,7 @@ def remove(cloud: Any) -> list[str]:
     for router in [r for r in net.routers() if r.name.startswith(PREFIX)]:
         for port in net.ports(device_id=router.id, device_owner="network:router_interface"):
             for fixed in port.fixed_ips:
-                net.remove_interface_from_router(router, subnet_id=fixed["subnet_id"])
+                net.remove_interface_from_router(router, subnet=fixed["subnet_id"])
         net.delete_router(router)
         removed.append(f"router {router.name}")
     for port in [p for p in net.ports() if p.name.startswith(PREFIX)]:

@@ -4,6 +4,7 @@ everything it left behind is found again to stop it."""
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from topology.lab import system
-from topology.lab.layout import HOST, Layout
+from topology.lab.layout import HOST, SSH_PORT, Layout
 
 
 def http_answers(url: str) -> Callable[[], bool]:
@@ -25,6 +26,17 @@ def http_answers(url: str) -> Callable[[], bool]:
         except urllib.error.HTTPError:
             return True
         except (urllib.error.URLError, OSError):
+            return False
+
+    return probe
+
+
+def tcp_answers(port: int) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            with socket.create_connection((HOST, port), timeout=2):
+                return True
+        except OSError:
             return False
 
     return probe
@@ -73,6 +85,8 @@ def services(layout: Layout) -> list[Service]:
                 command_succeeds("rabbitmqctl", "-n", "rabbit@localhost", "-q",
                                  "await_startup", "--timeout", "5"), 120,
                 env=(("HOME", "/var/lib/rabbitmq"), ("ERL_EPMD_ADDRESS", HOST))),
+        Service("sshd", None, ("/usr/sbin/sshd", "-D", "-e", "-f",
+                               str(layout.ssh / "sshd_config")), tcp_answers(SSH_PORT), 30),
         _uwsgi("keystone", "keystone", Path("/etc/keystone/topology-lab-uwsgi.ini"), 5000),
         _uwsgi("placement", "placement", Path("/etc/placement/topology-lab-uwsgi.ini"),
                8778),

@@ -177,3 +177,16 @@ def wait_until(what: str, ready: Callable[[], bool], timeout: float, log_hint: P
             where = f" (see {log_hint})" if log_hint else ""
             raise LabError(f"{what} did not come up within {timeout:.0f} s{where}")
         time.sleep(interval)
+
+
+def rss_mib(pids: Sequence[int]) -> float:
+    """Resident memory of processes, in MiB (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1024
