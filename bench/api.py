@@ -59,8 +59,8 @@ from bench.common import (
 )
 from topology.cliques.service import CliqueService
 from topology.config import Config, load_config
-from topology.neo4j_local.process import stat_fields
 from topology.net import free_port
+from topology.processes import process_tree, stat_fields
 from topology.runtime import open_store
 from topology.store.graph_store import GraphStore
 
@@ -85,21 +85,6 @@ def _wrk() -> str:
 
 
 # -- CPU accounting (Linux /proc; empty elsewhere) ----------------------------------------
-
-def _process_tree(root: int) -> list[int]:
-    """``root`` and its descendants (uvicorn's supervisor and its worker processes)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        fields = stat_fields(int(entry.name))
-        if fields:
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
 
 def _cpu_seconds(pids: list[int]) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
@@ -219,7 +204,7 @@ def run(objects: int, seconds: int, workers: int, rate: float, seed: int,
                 url, files, CONCURRENCY, round_seconds, None, {}, cold_ok=True,
             )["requests_per_second"], warm_up_seconds)
             direct = _direct_baseline(store, ids, seed)  # on the warmed-up Neo4j
-            processes = {"api_server": _process_tree(server.pid)}  # workers all up now
+            processes = {"api_server": process_tree(server.pid)}  # workers all up now
             neo4j_pid = _neo4j_pid(config)
             if neo4j_pid:
                 processes["neo4j"] = [neo4j_pid]

@@ -412,7 +412,7 @@ PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 def _fresh_metrics_dir(state_dir: Path) -> Path:
     """``<state>/api-metrics/<pid>``, empty: where this server's workers keep their
     metrics. Folders of servers that are no longer running are removed."""
-    from topology.neo4j_local.process import is_alive
+    from topology.processes import is_alive
 
     root = state_dir / "api-metrics"
     root.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ import pytest
 
 from topology.lab import system
 from topology.lab.lab import BRIDGES, NAMESPACE_PREFIXES, Lab
+from topology.processes import is_alive, read_pid
 
 OPT_OUT = "TOPOLOGY_LAB_TESTS"
 KEEP = "TOPOLOGY_LAB_KEEP"  # leave a lab this session started running (development)
@@ -55,7 +56,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 def leftovers(lab: Lab) -> list[str]:
     """What of the lab still runs or exists on this machine."""
     found = [f"process {name} ({pid})" for name in lab.services
-             if system.alive(pid := system.read_pid(lab.layout.pid_file(name)))]
+             if (pid := read_pid(lab.layout.pid_file(name))) and is_alive(pid)]
     namespaces = system.run(["ip", "netns", "list"], check=False, quiet=True).stdout
     found += [f"namespace {line.split()[0]}" for line in namespaces.splitlines()
               if line.split() and line.split()[0].startswith(NAMESPACE_PREFIXES)]

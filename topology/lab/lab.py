@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from topology import processes
 from topology.lab import configs, system
 from topology.lab.layout import (
     DATABASES,
@@ -414,8 +415,9 @@ class Lab:
             system.run(["rabbitmqctl", "-n", "rabbit@localhost", "-q", "stop"], check=False,
                        timeout=60)
         done += self._stop_service(self.services["rabbitmq"])
-        epmd = system.read_pid(self.layout.pid_file("epmd"))
-        if epmd and "epmd" in system.command_line(epmd) and system.stop_pids([epmd]):
+        epmd = processes.read_pid(self.layout.pid_file("epmd"))
+        if epmd and "epmd" in " ".join(processes.cmdline(epmd) or []) and system.stop_pids(
+                [epmd]):
             done.append("epmd")
         self.layout.pid_file("epmd").unlink(missing_ok=True)
         done += self._stop_service(self.services["mariadb"])
@@ -423,8 +425,9 @@ class Lab:
 
     def _stop_service(self, service: Service) -> list[str]:
         pid_file = self.layout.pid_file(service.name)
-        pid = system.read_pid(pid_file)
-        stopped = system.stop_pids(system.process_tree(pid)) if system.alive(pid) else []
+        pid = processes.read_pid(pid_file)
+        stopped = (system.stop_pids(processes.process_tree(pid))
+                   if pid is not None and processes.is_alive(pid) else [])
         pid_file.unlink(missing_ok=True)
         return [service.name] if stopped else []
 
@@ -462,8 +465,8 @@ class Lab:
         for service in self.services.values():
             pid = running_pid(self.layout, service)
             if pid:
-                memory[service.name] = round(system.rss_mib(system.process_tree(pid)), 1)
-        memory["agent helpers"] = round(system.rss_mib(helper_pids()), 1)
+                memory[service.name] = round(processes.rss_mib(processes.process_tree(pid)), 1)
+        memory["agent helpers"] = round(processes.rss_mib(helper_pids()), 1)
         return memory
 
     def status(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from topology import processes
 from topology.lab import system
 from topology.lab.layout import HOST, SSH_PORT, Layout
 
@@ -126,8 +127,8 @@ def services(layout: Layout) -> list[Service]:
 
 
 def running_pid(layout: Layout, service: Service) -> int | None:
-    pid = system.read_pid(layout.pid_file(service.name))
-    return pid if system.alive(pid) else None
+    pid = processes.read_pid(layout.pid_file(service.name))
+    return pid if pid is not None and processes.is_alive(pid) else None
 
 
 def start(layout: Layout, service: Service) -> int:
@@ -137,7 +138,7 @@ def start(layout: Layout, service: Service) -> int:
         return pid
     if service.daemonizes:
         system.run(service.argv)
-        pid = system.read_pid(layout.pid_file(service.name))
+        pid = processes.read_pid(layout.pid_file(service.name))
         if not pid:
             raise system.LabError(f"{service.name} started but wrote no pid file")
         return pid
@@ -174,6 +175,6 @@ HELPERS = re.compile(r"privsep-helper .*/etc/neutron/|dnsmasq .*/var/lib/neutron
 def helper_pids() -> list[int]:
     found = []
     for entry in Path("/proc").glob("[0-9]*"):
-        if HELPERS.search(system.command_line(int(entry.name))):
+        if HELPERS.search(" ".join(processes.cmdline(int(entry.name)) or [])):
             found.append(int(entry.name))
     return found

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from topology.errors import UserError
+from topology.processes import is_alive
 
 log = logging.getLogger(__name__)
 
@@ -74,29 +75,6 @@ def install_packages(packages: Sequence[str]) -> None:
 
 # -- processes ----------------------------------------------------------------------------
 
-def read_pid(pid_file: Path) -> int | None:
-    try:
-        return int(pid_file.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    state = Path(f"/proc/{pid}/stat")
-    try:  # a zombie is not running
-        return state.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def start_detached(argv: Sequence[str], *, user: str | None, pid_file: Path, log_file: Path,
                    env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:
     """Start a long-running service in its own session, its output appended to
@@ -115,48 +93,18 @@ def start_detached(argv: Sequence[str], *, user: str | None, pid_file: Path, log
     return process.pid
 
 
-def children() -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            parent = int(entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        found.setdefault(parent, []).append(int(entry.name))
-    return found
-
-
-def process_tree(root: int) -> list[int]:
-    """``root`` and its descendants, parents first."""
-    below = children()
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop(0)
-        tree.append(pid)
-        todo.extend(below.get(pid, []))
-    return tree
-
-
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
-            "utf-8", "replace").strip()
-    except OSError:
-        return ""
-
-
 def stop_pids(pids: Sequence[int], grace: float = 10.0) -> list[int]:
     """SIGTERM, then SIGKILL what is left after ``grace`` seconds; returns the pids that
     were running."""
-    running = [pid for pid in pids if alive(pid)]
+    running = [pid for pid in pids if is_alive(pid)]
     for pid in running:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(alive(pid) for pid in running):
+    while time.monotonic() < deadline and any(is_alive(pid) for pid in running):
         time.sleep(0.2)
     for pid in running:
-        if alive(pid):
+        if is_alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     return running
@@ -177,16 +125,3 @@ def wait_until(what: str, ready: Callable[[], bool], timeout: float, log_hint: P
             where = f" (see {log_hint})" if log_hint else ""
             raise LabError(f"{what} did not come up within {timeout:.0f} s{where}")
         time.sleep(interval)
-
-
-def rss_mib(pids: Sequence[int]) -> float:
-    """Resident memory of processes, in MiB (Linux /proc)."""
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    return total / 1024

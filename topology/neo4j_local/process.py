@@ -14,62 +14,19 @@ import time
 from pathlib import Path
 
 from topology.neo4j_local.cache import LAUNCHER_CLASS
+from topology.processes import PROC, cmdline, is_alive, read_pid, stat_fields, write_pid
+
+# the generic helpers live in topology.processes; the Neo4j code reads them from here
+__all__ = ["cmdline", "find_instances", "is_alive", "is_neo4j_of", "read_pid", "stat_fields",
+           "terminate", "write_pid"]
 
 LOG = logging.getLogger("topology.neo4j_local")
-PROC = Path("/proc")
-
-
-def read_pid(pid_file: Path) -> int | None:
-    """The pid in ``pid_file``, or None when it is missing or not a positive number."""
-    try:
-        text = pid_file.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return int(text) if text.isdigit() and int(text) > 0 else None
-
-
-def write_pid(pid_file: Path, pid: int) -> None:
-    tmp = pid_file.with_name(f".{pid_file.name}.tmp")
-    tmp.write_text(f"{pid}\n", encoding="ascii")
-    os.replace(tmp, pid_file)
-
-
-def cmdline(pid: int) -> list[str] | None:
-    """The arguments of ``pid``; None if it is gone (zombies have an empty cmdline)."""
-    try:
-        raw = (PROC / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return None
-    if not raw:
-        return None
-    return raw.rstrip(b"\0").decode("utf-8", "surrogateescape").split("\0")
 
 
 def is_neo4j_of(pid: int, home: Path) -> bool:
     """True when ``pid`` runs the launcher for exactly this ``home`` (an absolute path)."""
     args = cmdline(pid)
     return args is not None and LAUNCHER_CLASS in args and str(home) in args
-
-
-def stat_fields(pid: int) -> list[str] | None:
-    """The fields of ``/proc/<pid>/stat`` after the command name, from the state on
-    (``[0]`` state, ``[1]`` parent pid, ``[11]``/``[12]`` user/system CPU ticks); None if
-    the process is gone."""
-    try:
-        stat = (PROC / str(pid) / "stat").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    # The command name (in parentheses) may contain spaces: the state follows the last ")".
-    return stat.rpartition(")")[2].split()
-
-
-def is_alive(pid: int) -> bool:
-    """True while ``pid`` runs; an exited process not yet reaped (a zombie) counts as dead.
-
-    Nothing is reaped here: that would steal the exit status from whoever owns the child.
-    """
-    fields = stat_fields(pid)
-    return bool(fields) and fields[0] not in ("Z", "X")
 
 
 def find_instances(home: Path) -> list[int]:
