@@ -299,6 +299,10 @@ def cmd_lab(config: Config, args: argparse.Namespace) -> int:
             for kind, named in vars(built).items():
                 print(f"{kind}: " + ", ".join(f"{name} ({id_})" for name, id_ in named.items()))
         return EXIT_OK
+    if args.action == "purge":
+        removed = lab.purge()
+        print("lab purged: " + (", ".join(removed) if removed else "nothing was there"))
+        return EXIT_OK
     if args.action == "stop":
         stopped = lab.stop()
         print("lab stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
@@ -562,13 +566,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "answers (idempotent); stop stops every process it started by process "
                        "id and removes its namespaces, veth pairs and bridges; status exits 0 "
                        "when everything answers, 1 when part does, 2 when nothing runs.")
-    lab.add_argument("action", choices=("start", "stop", "status", "scenario", "record"),
+    lab.add_argument("action",
+                     choices=("start", "stop", "status", "scenario", "record", "purge"),
                      help="scenario builds a small known topology in a running lab (networks, "
                           "subnets, a router, ports, servers with their VIFs plugged, a "
                           "floating IP); with --churn N it then runs N rounds of lifecycle "
                           "actions so that nova and neutron notify; record runs the scenario "
                           "(and --churn) under a notification tap and writes API responses, "
-                          "database rows and notifications to --out as test data")
+                          "database rows and notifications to --out as test data; purge stops "
+                          "the lab and drops its databases, keys, passwords and state, so that "
+                          "the next start sets it up anew (packages stay)")
     lab.add_argument("--out", metavar="DIR", help="where record writes (tests/fixtures/lab)")
     lab.add_argument("--remove", action="store_true",
                      help="scenario: delete what the scenario built (names starting lab-)")

@@ -423,6 +423,24 @@ class Lab:
         done += self._stop_service(self.services["mariadb"])
         return done
 
+    def purge(self) -> list[str]:
+        """Stop the lab and forget it: its databases, keys, passwords and
+        marks, so that the next start sets everything up anew (packages stay)."""
+        removed = self.stop()
+        if self.layout.secrets_file.exists():
+            self._folders()
+            self._start("mariadb")
+            system.run(["mariadb", "-uroot"], input_text="".join(
+                f"DROP DATABASE IF EXISTS {name};" for name in DATABASES))
+            removed.append(f"{len(DATABASES)} databases")
+            self._stop_service(self.services["mariadb"])
+        for folder in (Path("/etc/keystone/fernet-keys"), Path("/etc/keystone/credential-keys"),
+                       self.layout.state):
+            if folder.exists():
+                shutil.rmtree(folder)
+                removed.append(str(folder))
+        return removed
+
     def _stop_service(self, service: Service) -> list[str]:
         pid_file = self.layout.pid_file(service.name)
         pid = processes.read_pid(pid_file)
