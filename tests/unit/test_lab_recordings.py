@@ -63,6 +63,9 @@ def test_every_notification_has_the_fields_we_read():
     "neutron.notifications.floatingip.create.end",
     "neutron.notifications.floatingip.update.end",
     "neutron.notifications.floatingip.delete.end",
+    "neutron.notifications.network.delete.end", "neutron.notifications.router.delete.end",
+    "neutron.notifications.router.interface.delete",
+    "glance.notifications.image.create", "keystone.notifications.identity.project.created",
 ])
 def test_the_event_types_the_listener_handles_are_recorded(kind):
     record = _json("notifications", f"{kind}.json")

@@ -10,8 +10,8 @@ understand: API responses, database rows and notifications, as test data.
 - ``notifications/<exchange>.<topic>.<event type>.json``: one wire message per kind, the
   AMQP body exactly as it came (the messagingv2 envelope ``{"oslo.version",
   "oslo.message"}``, or the bare message of the ``messaging`` driver, which the lab's
-  keystone uses) with its delivery information, recorded while the scenario and its
-  churn ran; and ``notifications/all.jsonl``, every message in arrival order.
+  keystone uses) with its delivery information, recorded while the scenario was built,
+  churned and removed; and ``notifications/all.jsonl``, every message in arrival order.
 
 Anything that looks like a credential (keys with ``token``, ``password`` or ``secret`` in
 their name) is replaced by ``"<redacted>"`` before it is written.
@@ -201,8 +201,8 @@ def write_notifications(messages: list[dict[str, Any]], out: Path) -> int:
 
 def record(lab: Lab, out: Path, churn_rounds: int,
            progress: Callable[[str], None] = log.info) -> dict[str, int]:
-    """The scenario (and its churn) under a notification tap, then the API and the
-    database as they stand."""
+    """The scenario and its churn under a notification tap; the API and the database
+    while the scenario stands; then its removal, still under the tap (the deletes)."""
     from topology.lab.scenario import build, churn, remove
 
     cloud = lab.connection()
@@ -210,6 +210,7 @@ def record(lab: Lab, out: Path, churn_rounds: int,
     if removed:
         progress(f"removed the scenario's earlier objects: {len(removed)}")
     amqp_url = (lab.layout.state / "amqp-url").read_text().strip()
+    counts: dict[str, int] = {}
     with NotificationTap(amqp_url) as tap:
         build(lab, cloud)
         progress("scenario built")
@@ -217,10 +218,17 @@ def record(lab: Lab, out: Path, churn_rounds: int,
         project = cloud.identity.create_project(name="lab-recorded-project",
                                                 domain_id="default")
         cloud.identity.delete_project(project)
+        image = cloud.image.create_image(name="lab-recorded-image", disk_format="raw",
+                                         container_format="bare", data=b"\0" * 1024)
+        cloud.image.delete_image(image)
         if churn_rounds:
             churn(lab, cloud, churn_rounds, progress=progress)
+        counts["api responses"] = record_api(cloud, out)
+        counts["tables"] = record_db(lab, out)
+        progress("API and database recorded; removing the scenario")
+        remove(cloud)
         progress("waiting for the last notifications")
         time.sleep(5)
-    return {"api responses": record_api(cloud, out), "tables": record_db(lab, out),
-            "notification kinds": write_notifications(tap.messages, out),
-            "notifications": len(tap.messages)}
+    counts["notification kinds"] = write_notifications(tap.messages, out)
+    counts["notifications"] = len(tap.messages)
+    return counts
