@@ -38,6 +38,7 @@ ENVIRONMENT_QUERIES: dict[str, dict[str, Any]] = {
     "api_links_page": _LINKS_PAGE,
     "api_status_summary": {},
     "api_worst_objects": {"limit": 10},
+    "api_worst_links": {"limit": 10},
     "api_environments": {"names": None},
     "api_search_objects": {"names": None, "needle": "a", "limit": 10},
     "delete_stale_objects": {"since": None, "limit": 10},

@@ -366,6 +366,20 @@ def test_worst_objects_the_worst_and_longest_failing_first(api):
     assert [w["id"] for w in worst] == ["vm-1", "host-1"]
 
 
+WORST_LINKS = """query($e: String!) { statusSummary(environment: $e) {
+  worstLinks { linkType sourceId targetId status statusText } } }"""
+
+
+def test_worst_links_are_the_links_not_ok(api):
+    assert api.gql(WORST_LINKS, e=api.env)["data"]["statusSummary"]["worstLinks"] == []
+    api.post([go_event(LINK, 1, api.env, "slow"), go_event(VM1, 2, api.env)])
+    worst = api.gql(WORST_LINKS, e=api.env)["data"]["statusSummary"]["worstLinks"]
+    assert worst == [{"linkType": "instance-vnic", "sourceId": "vm-1", "targetId": "tap-1",
+                      "status": "Warning", "statusText": "slow"}]
+    api.post(go_event(LINK, 0, api.env))
+    assert api.gql(WORST_LINKS, e=api.env)["data"]["statusSummary"]["worstLinks"] == []
+
+
 # -- statusChanged over websockets ------------------------------------------------------
 
 SUBSCRIPTION = """subscription($e: String!, $since: String) {

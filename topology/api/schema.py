@@ -388,6 +388,13 @@ class StatusSummary:
                            limit=_bounded_first(info, first))
         return [TopologyObject.from_props(row["props"]) for row in rows]
 
+    @strawberry.field(description="Links whose status is not OK: the worst first and, "
+                                  "among equals, the one failing the longest first.")
+    async def worst_links(self, info: Info, first: int = 10) -> list[Link]:
+        rows = await _read(info, "api_worst_links", environment=self.environment,
+                           limit=_bounded_first(info, first))
+        return [Link.from_props(row["props"]) for row in rows]
+
 
 def _totals(counts: list[StatusCount]) -> list[StatusCount]:
     by_status: dict[str | None, int] = {}
