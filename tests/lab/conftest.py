@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from topology.lab import system
-from topology.lab.lab import BRIDGES, NAMESPACE_PREFIXES, Lab
+from topology.lab.lab import BRIDGES, Lab, lab_namespaces, link_names
 from topology.processes import is_alive, read_pid
 
 OPT_OUT = "TOPOLOGY_LAB_TESTS"
@@ -57,11 +57,8 @@ def leftovers(lab: Lab) -> list[str]:
     """What of the lab still runs or exists on this machine."""
     found = [f"process {name} ({pid})" for name in lab.services
              if (pid := read_pid(lab.layout.pid_file(name))) and is_alive(pid)]
-    namespaces = system.run(["ip", "netns", "list"], check=False, quiet=True).stdout
-    found += [f"namespace {line.split()[0]}" for line in namespaces.splitlines()
-              if line.split() and line.split()[0].startswith(NAMESPACE_PREFIXES)]
-    links = system.run(["ip", "-o", "link", "show"], check=False, quiet=True).stdout
-    found += [f"link {name}" for name in BRIDGES if f": {name}:" in links]
+    found += [f"namespace {name}" for name in lab_namespaces()]
+    found += [f"link {name}" for name in BRIDGES if name in link_names()]
     return found
 
 

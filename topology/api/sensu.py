@@ -4,7 +4,7 @@ Both take one event or a list, in either Sensu shape (:mod:`topology.sensu.event
 apply them with the same code, :func:`apply_events`: each event is read, its environment
 must be one the caller's token may ``edit`` (checked before the graph is asked anything,
 so a refusal says nothing about whether the environment exists), and the permitted ones go
-to :meth:`topology.sensu.handler.SensuHandler.handle_many`. Each event gets an outcome, in
+to :meth:`topology.sensu.handler.SensuHandler.apply_many`. Each event gets an outcome, in
 order: ``changed`` (its status was written), ``unchanged`` (a repeated status: only the
 time of the latest result was kept) or ``refused`` with a one-line reason.
 
@@ -35,7 +35,7 @@ from topology.api import metrics
 from topology.api.auth import Principal
 from topology.api.errors import INTERNAL_MESSAGE, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE
 from topology.config import ApiConfig
-from topology.sensu.events import SensuEventError, load_events, parse_event
+from topology.sensu.events import CheckResult, SensuEventError, load_events, parse_event
 from topology.sensu.handler import Applied, SensuHandler
 from topology.store import UNAVAILABLE_ERRORS, GraphStore
 
@@ -107,7 +107,7 @@ def apply_events(store: GraphStore, principal: Principal, events: Sequence[Any],
                  default_environment: str | None = None) -> Report:
     """Apply what ``principal`` may of ``events`` (blocking: call it in a thread)."""
     outcomes: dict[int, Outcome] = {}
-    permitted: list[tuple[int, Any]] = []
+    permitted: list[tuple[int, CheckResult]] = []
     for index, event in enumerate(events):
         try:
             result = parse_event(event, default_environment)
@@ -115,18 +115,16 @@ def apply_events(store: GraphStore, principal: Principal, events: Sequence[Any],
             outcomes[index] = Outcome(index, REFUSED, reason=str(exc))
             continue
         if principal.can(result.environment, "edit"):
-            permitted.append((index, event))
+            permitted.append((index, result))
         else:
             outcomes[index] = Outcome(index, REFUSED, result.environment, result.check_name,
                                       reason=FORBIDDEN_REASON, forbidden=True)
-    if permitted:
-        handler = SensuHandler(store, default_environment)
-        handled = handler.handle_many([event for _, event in permitted])
-        for (index, event), done in zip(permitted, handled, strict=True):
+    if permitted:  # each event read once: the handler takes the parsed results
+        handled = SensuHandler(store).apply_many([result for _, result in permitted])
+        for (index, result), done in zip(permitted, handled, strict=True):
             if isinstance(done, Applied):
                 outcomes[index] = Outcome.applied(index, done)
             else:
-                result = parse_event(event, default_environment)
                 outcomes[index] = Outcome(index, REFUSED, result.environment,
                                           result.check_name, reason=str(done))
     report = Report([outcomes[index] for index in range(len(events))])

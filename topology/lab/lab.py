@@ -11,6 +11,7 @@ veth pairs and Open vSwitch bridges.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import subprocess
 import time
@@ -450,18 +451,11 @@ class Lab:
         return [service.name] if stopped else []
 
     def _remove_network_state(self) -> list[str]:
-        import re
-
         removed = []
-        namespaces = system.run(["ip", "netns", "list"], check=False, quiet=True).stdout
-        for line in namespaces.splitlines():
-            name = line.split()[0] if line.split() else ""
-            if name.startswith(NAMESPACE_PREFIXES):
-                system.run(["ip", "netns", "delete", name], check=False)
-                removed.append(f"namespace {name}")
-        links = system.run(["ip", "-o", "link", "show"], check=False, quiet=True).stdout
-        for line in links.splitlines():
-            name = line.split(": ")[1].split("@")[0] if ": " in line else ""
+        for name in lab_namespaces():
+            system.run(["ip", "netns", "delete", name], check=False)
+            removed.append(f"namespace {name}")
+        for name in link_names():
             if re.match(LAB_LINKS, name):
                 system.run(["ip", "link", "delete", name], check=False)
                 removed.append(f"link {name}")
@@ -501,11 +495,23 @@ class Lab:
         return states
 
 
+def lab_namespaces() -> list[str]:
+    """The network namespaces of the lab (its agents' and its plugged servers')."""
+    listed = system.run(["ip", "netns", "list"], check=False, quiet=True).stdout
+    names = [line.split()[0] for line in listed.splitlines() if line.split()]
+    return [name for name in names if name.startswith(NAMESPACE_PREFIXES)]
+
+
+def link_names() -> list[str]:
+    """Every network interface of the root namespace (veth ends without their @peer)."""
+    listed = system.run(["ip", "-o", "link", "show"], check=False, quiet=True).stdout
+    return [line.split(": ")[1].split("@")[0] for line in listed.splitlines()
+            if ": " in line]
+
+
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
     path.write_text(text, encoding="utf-8")
 
-
-__all__ = ["HOST", "Lab"]

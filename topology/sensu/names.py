@@ -18,6 +18,7 @@ one the graph holds. Nothing is guessed: a name no reading of which exists is re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from topology import catalogue
 
@@ -110,10 +111,15 @@ def _link_readings(rest: str) -> list[Reading]:
     return readings
 
 
+@cache
+def _object_type_names() -> tuple[str, ...]:
+    """The catalogue's object types, longest first (sorted once, not per check name)."""
+    return tuple(sorted((t.name for t in catalogue.object_types()), key=len, reverse=True))
+
+
 def _object_readings(name: str) -> list[Reading]:
     readings: list[Reading] = []
-    types = sorted((t.name for t in catalogue.object_types()), key=len, reverse=True)
-    for type_name in types:
+    for type_name in _object_type_names():
         prefix = f"{type_name}_"
         if not name.startswith(prefix) or len(name) == len(prefix):
             continue
