@@ -69,7 +69,12 @@ def lab() -> Iterator[Lab]:
                     "which the run then reports)", pytrace=False)
     lab = Lab()
     was_running = all(state == "running" for state in lab.status().values())
-    lab.start()
+    try:
+        lab.start()
+    except BaseException:
+        if not was_running:  # a start that failed half-way leaves nothing running either
+            lab.stop()
+        raise
     yield lab
     if was_running or os.environ.get(KEEP):
         return

@@ -332,8 +332,16 @@ class Lab:
         system.wait_until("the neutron agents (" + ", ".join(AGENT_TYPES) + ")",
                           agents_alive, 240, self.layout.logs, interval=3)
 
+    def _still_running(self, *names: str) -> None:
+        """Raise when one of these services exited after it started (its log says why)."""
+        for name in names:
+            if not running_pid(self.layout, self.services[name]):
+                raise system.LabError(f"{name} exited (see {self.layout.log_file(name)})")
+
     def _compute_host(self, cloud: Any) -> None:
         def compute_up() -> bool:
+            self._still_running("nova-api", "nova-conductor", "nova-scheduler",
+                                "nova-compute")
             return any(s.binary == "nova-compute" and s.state == "up"
                        and s.host == self.layout.hostname for s in cloud.compute.services())
 

@@ -18,14 +18,16 @@ from topology.lab.layout import HOST, SSH_PORT, Layout
 
 
 def http_answers(url: str) -> Callable[[], bool]:
-    """Any HTTP answer (401 included) means the service listens and serves."""
+    """The service serves: any answer below 500 (a 401 or a 300 version list included).
+    A 5xx is not ready: uwsgi answers before its application has loaded, and a service
+    started then (nova's conductor asking placement for its versions) fails for good."""
 
     def probe() -> bool:
         try:
             with urllib.request.urlopen(url, timeout=3):  # noqa: S310 (our own loopback URL)
                 return True
-        except urllib.error.HTTPError:
-            return True
+        except urllib.error.HTTPError as answer:
+            return answer.code < 500
         except (urllib.error.URLError, OSError):
             return False
 

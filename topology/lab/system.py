@@ -119,6 +119,8 @@ def wait_until(what: str, ready: Callable[[], bool], timeout: float, log_hint: P
         try:
             if ready():
                 return time.monotonic() - started
+        except LabError:  # the probe knows it will never be ready (a process exited)
+            raise
         except Exception as exc:  # readiness probes fail in many ways while starting
             log.debug("%s not ready: %s", what, exc)
         if time.monotonic() - started > timeout:
