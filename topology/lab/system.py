@@ -32,8 +32,11 @@ def run(argv: Sequence[str], *, user: str | None = None, input_text: str | None 
     command = ["runuser", "-u", user, "--", *argv] if user else list(argv)
     if not quiet:
         log.debug("run: %s", " ".join(command))
+    # from "/": a service user may not read the caller's folder (a 0700 temporary clone),
+    # and OpenStack's plugin loader stats every entry of sys.path, "." included
     done = subprocess.run(command, input=input_text, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})}, check=False)
+                          timeout=timeout, env={**os.environ, **(env or {})}, check=False,
+                          cwd="/")
     if check and done.returncode != 0:
         detail = (done.stderr.strip() or done.stdout.strip()).splitlines()
         raise LabError(f"{' '.join(argv[:3])} failed (exit {done.returncode}): "
@@ -78,7 +81,8 @@ def install_packages(packages: Sequence[str]) -> None:
 def start_detached(argv: Sequence[str], *, user: str | None, pid_file: Path, log_file: Path,
                    env: Mapping[str, str] | None = None, cwd: Path | None = None) -> int:
     """Start a long-running service in its own session, its output appended to
-    ``log_file``; its process id goes to ``pid_file``."""
+    ``log_file``; its process id goes to ``pid_file``. It runs from ``cwd`` or ``/``
+    (never the caller's folder, which its user may not read)."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.touch()
     if user:
@@ -87,7 +91,7 @@ def start_detached(argv: Sequence[str], *, user: str | None, pid_file: Path, log
     with open(log_file, "ab") as output:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True,
-                                   env={**os.environ, **(env or {})}, cwd=cwd)
+                                   env={**os.environ, **(env or {})}, cwd=cwd or "/")
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(f"{process.pid}\n")
     return process.pid
