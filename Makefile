@@ -26,11 +26,14 @@ help:
 	@echo "make bench-sensu  Sensu results/s through POST /sensu/events and the handler command"
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh \
-		scripts/ensure-wrk.sh
+		scripts/ensure-wrk.sh scripts/install-sandbox-deps.sh
 	@# Java and Maven are only needed for the local Neo4j (not when NEO4J_URI is set).
 	@if [ -z "$$NEO4J_URI" ]; then bash scripts/install-system-deps.sh; fi
 	@# wrk drives bench/api; without it only that benchmark (and its smoke test) fails.
 	@bash scripts/ensure-wrk.sh || true
+	@# MariaDB and RabbitMQ: the tests and the sandbox start private servers from them;
+	@# without them those tests are skipped loudly (and fail under CI=true).
+	@bash scripts/install-sandbox-deps.sh || true
 	bash scripts/ensure-python-venv.sh $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
