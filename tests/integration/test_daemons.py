@@ -3,6 +3,8 @@ loaders and the listener reach them, stopped with nothing left behind."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -152,6 +154,44 @@ def test_a_second_rabbitmq_beside_the_sessions_stops_leaving_nothing(
         assert rabbitmq.running  # the session's server was left alone
     finally:
         second.clean()
+
+
+START_IN_ANOTHER_PROCESS = """
+import sys
+from pathlib import Path
+from topology.daemons.mariadb import MariaDB
+from topology.daemons.rabbitmq import RabbitMQ
+kind = {"MariaDB": MariaDB, "RabbitMQ": RabbitMQ}[sys.argv[1]]
+kind(Path(sys.argv[2])).start()
+"""
+
+
+@pytest.mark.parametrize("kind", [MariaDB, RabbitMQ])
+def test_a_daemon_started_by_another_process_is_found_and_stopped(
+        kind: type[MariaDB | RabbitMQ], tmp_path: Path) -> None:
+    daemons.require_installed(kind)
+    folder = tmp_path / kind.name
+    subprocess.run([sys.executable, "-c", START_IN_ANOTHER_PROCESS, kind.__name__,
+                    str(folder)], check=True, timeout=180, cwd=Path(__file__).parents[2])
+    found = kind(folder)
+    try:
+        assert found.running
+        pids, ports = found.pids(), list(found.ports.values())
+        assert pids and len(ports) == (1 if kind is MariaDB else 3)
+        if isinstance(found, MariaDB):
+            engine = sqlalchemy.create_engine(found.url())
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+            engine.dispose()
+        else:
+            with kombu.Connection(found.amqp_url) as connection:
+                connection.connect()
+        assert found.start() is found and found.pids() == pids  # not a second server
+        assert found.stop()
+        _stopped_cleanly(found, pids, ports)
+        assert not kind(folder).running
+    finally:
+        found.clean()
 
 
 def test_a_failed_mariadb_start_names_its_log_and_leaves_nothing(tmp_path: Path) -> None:

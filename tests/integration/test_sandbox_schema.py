@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 import sqlalchemy
 from sqlalchemy.engine import URL, Engine
 
+from bench.daemons import port_rows
 from topology.sandbox.database.ddl import parse_create_table
 from topology.sandbox.database.schema import TABLES, create_schema, insert_rows
 
@@ -98,20 +98,10 @@ def test_the_labs_recorded_rows_load_into_the_sandbox_tables(engine: Engine,
     assert isinstance(json.loads(network_info), list)
 
 
-def _port(number: int) -> dict[str, object]:
-    return {"project_id": "p" * 32, "id": str(uuid.uuid4()), "name": f"port-{number}",
-            "network_id": str(uuid.UUID(int=number % 100)), "mac_address":
-            f"fa:16:3e:{number >> 16 & 255:02x}:{number >> 8 & 255:02x}:{number & 255:02x}",
-            "admin_state_up": 1, "status": "ACTIVE", "device_id": str(uuid.uuid4()),
-            "device_owner": "compute:nova", "standard_attr_id": number,
-            "ip_allocation": "immediate"}
-
-
 def test_insert_rows_fills_in_chunks_in_one_transaction(engine: Engine,
                                                         emptied: list[str]) -> None:
     emptied.append("neutron.ports")
-    count = insert_rows(engine, "neutron.ports", (_port(n) for n in range(12_001)),
-                        chunk_size=5000)
+    count = insert_rows(engine, "neutron.ports", iter(port_rows(12_001)), chunk_size=5000)
     with engine.connect() as connection:
         stored = connection.exec_driver_sql("SELECT COUNT(*), COUNT(DISTINCT mac_address) "
                                             "FROM neutron.ports").one()
@@ -121,12 +111,12 @@ def test_insert_rows_fills_in_chunks_in_one_transaction(engine: Engine,
 def test_insert_rows_writes_nothing_when_a_row_is_wrong(engine: Engine,
                                                         emptied: list[str]) -> None:
     emptied.append("neutron.ports")
-    rows = [_port(n) for n in range(7000)]
+    rows = port_rows(7000)
     del rows[6500]["ip_allocation"]  # after the first chunk was sent
     with pytest.raises(ValueError, match="row 6501 has other columns"):
         insert_rows(engine, "neutron.ports", rows, chunk_size=5000)
     with pytest.raises(ValueError, match="has no column colour"):
-        insert_rows(engine, "neutron.ports", [{**_port(1), "colour": "red"}])
+        insert_rows(engine, "neutron.ports", [{**rows[0], "colour": "red"}])
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT COUNT(*) FROM neutron.ports").scalar() == 0
 

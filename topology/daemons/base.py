@@ -5,6 +5,7 @@ and errors that name the log and quote its end (with the password blanked out)."
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import secrets
@@ -24,13 +25,15 @@ from topology.process_control import (
     stop_pids,
     wait_until,
 )
-from topology.processes import is_alive, process_tree
+from topology.processes import cmdline, is_alive, process_tree
 
 log = logging.getLogger(__name__)
 
 LOG_TAIL_LINES = 15
 READY_INTERVAL = 0.1
 """Seconds between readiness probes: the probes are cheap (a socket connect)."""
+STATE_FILE = "daemon.json"
+"""The running processes' ids and the ports, in the daemon's folder."""
 STOP_GRACE = 30.0
 """Seconds a process has to exit after SIGTERM before SIGKILL (a database flushing)."""
 
@@ -52,6 +55,9 @@ class Daemon(ABC):
 
     A daemon object may be started again after a stop: the data and the password stay in
     the folder (a new object on the same folder finds both), the ports are chosen anew.
+    While it runs, its process ids and ports are kept in the folder too, so that an
+    object made later, in another process, finds the running server (``running``, its
+    URL) and can stop it.
     """
 
     name: ClassVar[str]
@@ -71,7 +77,11 @@ class Daemon(ABC):
         self.start_seconds: float | None = None
         """How long the last ``start`` took (measured, for reports)."""
         self.stop_seconds: float | None = None
+        self.ports: dict[str, int] = {}
+        """The running server's ports, by what they serve."""
         self._pids: dict[str, int] = {}
+        self._programs: dict[str, str] = {}
+        self._adopt()
 
     def __repr__(self) -> str:  # no password, no URL
         return f"{type(self).__name__}({str(self.folder)!r}, running={self.running})"
@@ -142,6 +152,7 @@ class Daemon(ABC):
         and raise :class:`DaemonError`."""
         if self.running:
             return self
+        self.stop()  # what is left of an earlier start (a helper whose server died)
         began = time.monotonic()
         self._own_folder()
         try:
@@ -178,6 +189,9 @@ class Daemon(ABC):
             reap(self._pids[label])
             (self.folder / f"{label}.pid").unlink(missing_ok=True)
         self._pids.clear()
+        self._programs.clear()
+        self.ports = {}
+        (self.folder / STATE_FILE).unlink(missing_ok=True)
         if trees:
             self.stop_seconds = time.monotonic() - began
             log.info("%s stopped in %.1f s", self.name, self.stop_seconds)
@@ -211,7 +225,34 @@ class Daemon(ABC):
                              log_file=self.folder / f"{label}.log", env=env,
                              cwd=self.folder)
         self._pids[label] = pid
+        self._programs[label] = argv[0]
+        self._save_state()
         return pid
+
+    def _save_state(self) -> None:
+        state = {"processes": {label: [pid, self._programs[label]]
+                               for label, pid in self._pids.items()},
+                 "ports": self.ports}
+        temporary = self.folder / f".{STATE_FILE}.tmp"
+        temporary.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(temporary, self.folder / STATE_FILE)
+
+    def _adopt(self) -> None:
+        """Take over what a daemon of this folder started in another process and still
+        runs: each recorded process counts only while it runs the program it was started
+        with (a process id can be reused)."""
+        try:
+            state = json.loads((self.folder / STATE_FILE).read_text(encoding="utf-8"))
+            processes = state["processes"].items()
+            ports = {role: int(port) for role, port in state["ports"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return
+        for label, (pid, program) in processes:
+            if is_alive(pid) and program in " ".join(cmdline(pid) or []):
+                self._pids[label] = pid
+                self._programs[label] = program
+        if self.running:
+            self.ports = ports
 
     def _wait(self, what: str, answers: Callable[[], bool]) -> float:
         """Wait until ``answers()``; a process of this daemon exiting ends the wait."""

@@ -48,9 +48,13 @@ class MariaDB(Daemon):
 
     def __init__(self, folder: Path, *, startup_timeout: float = 60.0) -> None:
         super().__init__(folder, startup_timeout=startup_timeout)
-        self.port: int | None = None
         self.admin = getpass.getuser()
         """The operating-system user, also the server's socket-authenticated administrator."""
+
+    @property
+    def port(self) -> int | None:
+        """The TCP port on 127.0.0.1, while it runs."""
+        return self.ports.get("mysql")
 
     @property
     def datadir(self) -> Path:
@@ -91,7 +95,7 @@ class MariaDB(Daemon):
             raise self.failure(f"the socket path {self.socket_path} is longer than a Unix "
                                f"socket's {SOCKET_PATH_MAX - 1} bytes: use a shorter folder",
                                logs=[])
-        self.port = free_port()
+        self.ports = {"mysql": free_port()}
         if not (self.datadir / "mysql").is_dir():
             self._install_db()
 

@@ -56,12 +56,24 @@ class RabbitMQ(Daemon):
 
     def __init__(self, folder: Path, *, startup_timeout: float = 120.0) -> None:
         super().__init__(folder, startup_timeout=startup_timeout)
-        self.port: int | None = None
-        self.dist_port: int | None = None
-        self.epmd_port: int | None = None
         # one name per folder: the data in mnesia/ belongs to it across restarts
         digest = hashlib.sha256(str(folder.absolute()).encode()).hexdigest()[:12]
         self.nodename = f"topology-{digest}@localhost"
+
+    @property
+    def port(self) -> int | None:
+        """The AMQP port on 127.0.0.1, while it runs."""
+        return self.ports.get("amqp")
+
+    @property
+    def dist_port(self) -> int | None:
+        """The node's Erlang distribution port (rabbitmqctl reaches it there)."""
+        return self.ports.get("distribution")
+
+    @property
+    def epmd_port(self) -> int | None:
+        """The port of its own epmd."""
+        return self.ports.get("epmd")
 
     @property
     def amqp_url(self) -> str:
@@ -86,7 +98,7 @@ class RabbitMQ(Daemon):
     # -- the daemon's part ------------------------------------------------------------
 
     def _prepare(self) -> None:
-        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
+        self.ports = {"amqp": free_port(), "distribution": free_port(), "epmd": free_port()}
         (self.folder / "rabbitmq-env.conf").write_text("", encoding="utf-8")
         (self.folder / "enabled_plugins").write_text("[].\n", encoding="utf-8")
         config = self.folder / "rabbitmq.conf"
