@@ -1,0 +1,1 @@
+"""The sandbox: a simulated OpenStack (APIs, database, hosts over SSH, notifications)."""
