@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import math
 import random
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -562,6 +563,9 @@ class Cloud:
 
     def __init__(self, shape: CloudShape, ids: Ids, rng: random.Random) -> None:
         self.shape = shape
+        # Views render under this lock and changes happen under it, so that a view never
+        # shows half a change (the API, SSH and churn run in threads of one process).
+        self.lock = threading.RLock()
         self.ids = ids
         self.rng = rng  # later choices (churn's new objects): never the build's generator
         self.regions: list[Region] = []
