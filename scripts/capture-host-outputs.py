@@ -328,6 +328,20 @@ def physical_interfaces(ls_sys_class_net: str) -> list[str]:
     return names
 
 
+def vswitchd_target(env: dict[str, str] | None) -> str:
+    """What ``ovs-appctl -t`` should name: the daemon, or its control socket when it was
+    started with a pid file elsewhere (the lab's is under the lab's own folders)."""
+    run_dir = Path((env or os.environ).get("OVS_RUNDIR", "/var/run/openvswitch"))
+    if (run_dir / "ovs-vswitchd.pid").exists():
+        return "ovs-vswitchd"
+    sockets = [path for path in sorted(run_dir.glob("ovs-vswitchd.*.ctl"))
+               if Path(f"/proc/{path.name.split('.')[1]}").exists()]
+    if len(sockets) != 1:
+        raise CaptureError(f"cannot tell which ovs-vswitchd to ask in {run_dir}: "
+                           f"{len(sockets)} live control sockets")
+    return str(sockets[0])
+
+
 def common_captures(recorder: Recorder, ns: str | None, ovs_env: dict[str, str] | None,
                     ethtool_ifs: Sequence[str], address_ifs: Sequence[str]) -> None:
     """The captures both scenarios make; ``ns`` is the host's namespace (None: root)."""
@@ -354,7 +368,8 @@ def common_captures(recorder: Recorder, ns: str | None, ovs_env: dict[str, str] 
         cap(slug_for("ethtool", name), "ethtool", name)
     cap("ovs-vsctl-show", "ovs-vsctl", "show", env=ovs_env)
     cap("ovs-dpctl-show", "ovs-dpctl", "show", env=ovs_env)
-    cap("ovs-appctl-dpctl-show", "ovs-appctl", "dpctl/show", env=ovs_env)
+    cap("ovs-appctl-dpctl-show", "ovs-appctl", "-t", vswitchd_target(ovs_env), "dpctl/show",
+        env=ovs_env)
     bridges = cap("ovs-vsctl-list-br", "ovs-vsctl", "list-br", env=ovs_env)
     for bridge in bridges.stdout.split():
         cap(slug_for("ovs-vsctl-list-ifaces", bridge), "ovs-vsctl", "list-ifaces", bridge,
