@@ -121,8 +121,9 @@ NOTES_MACHINE = [
     "records its failure and ovs-appctl dpctl/show (same format, netdev@ovs-netdev) stands "
     "in for it. In userspace, internal ports are tap devices: dpctl shows them as '(tap)', "
     "not '(internal)'.",
-    "The qdhcp/qrouter ports are veth pairs as neutron makes them with ovs_use_veth=True: "
-    "the root end tap<port id[:11]> in br-int, the namespace end tap.../qr-.../qg-....",
+    "The qdhcp/qrouter ports are veth pairs as neutron makes them with ovs_use_veth=True "
+    "(as in the lab): the root end tap<port id[:11]> in br-int, the namespace end "
+    "ns-<port id[:11]> (DHCP), qr-... or qg-... (router).",
     "One host mixes an OVS agent's bridges with a linuxbridge agent's brq bridge and vxlan "
     "device so that every format appears in one capture.",
     "virsh uses libvirt's test driver, built into libvirt0 (a dependency of libvirt-clients):"
@@ -533,8 +534,8 @@ class Host:
         env = self.ovs_env
         # (namespace, namespace-side name, port, local VLAN tag, addresses)
         plan = (
-            (QDHCP_A, dev("tap", DHCP_A.id), DHCP_A, 1, ("10.10.1.2/24", "fd10:10:1::2/64")),
-            (QDHCP_B, dev("tap", DHCP_B.id), DHCP_B, 2, ("10.10.2.2/24",
+            (QDHCP_A, dev("ns-", DHCP_A.id), DHCP_A, 1, ("10.10.1.2/24", "fd10:10:1::2/64")),
+            (QDHCP_B, dev("ns-", DHCP_B.id), DHCP_B, 2, ("10.10.2.2/24",
                                                          "169.254.169.254/32")),
             (QROUTER, dev("qr-", QR_A.id), QR_A, 1, ("10.10.1.1/24", "fd10:10:1::1/64")),
             (QROUTER, dev("qr-", QR_B.id), QR_B, 2, ("10.10.2.1/24",)),
@@ -612,7 +613,8 @@ def virsh_captures(recorder: Recorder, workdir: Path) -> None:
     node = workdir / "libvirt-node.xml"
     node.write_text(libvirt_node_xml())
     (recorder.folder / "virsh-nova-node.xml").write_text(node.read_text())
-    recorder.hidden[str(node)] = "<work folder>/virsh-nova-node.xml"
+    # The work folder differs at each run: the index names it WORK_FOLDER.
+    recorder.hidden[str(node)] = "WORK_FOLDER/virsh-nova-node.xml"
     for prefix, uri in (("virsh", "test:///default"), ("virsh-nova", f"test://{node}")):
         listing = recorder.capture(Capture(f"{prefix}-list", ("virsh", "-c", uri, "list")))
         for line in listing.stdout.splitlines()[2:]:
@@ -669,7 +671,7 @@ def capture_machine(recorder: Recorder, cleanup: Cleanup) -> dict[str, object]:
         address_ifs=("eth1", "eth2", dev("tap", VM1.id)))
     virsh_captures(recorder, workdir)
     return {"notes": NOTES_MACHINE, "skipped": host.skipped, "host_namespace": HOST_NS,
-            "ovs_environment": {var: value.replace(str(workdir), "<work folder>")
+            "ovs_environment": {var: value.replace(str(workdir), "WORK_FOLDER")
                                 for var, value in ovs_env.items()}}
 
 
