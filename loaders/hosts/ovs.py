@@ -155,13 +155,6 @@ def _tree(text: str) -> tuple[str, list[_Node]]:
     return root.text, root.children
 
 
-def _named(node: _Node, keyword: str) -> str | None:
-    match = NAMED.fullmatch(node.text)
-    if match is None or match.group(1) != keyword:
-        return None
-    return _unquote(match.group(2), SHOW, node.text)
-
-
 def _setting(node: _Node) -> tuple[str, str]:
     match = SETTING.fullmatch(node.text)
     if match is None:
@@ -169,13 +162,25 @@ def _setting(node: _Node) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-def _settings_only(nodes: list[_Node]) -> dict[str, str]:
-    """``key: value`` lines; lines nested under them (a connection's status) are skipped."""
-    return dict(_setting(node) for node in nodes)
+def _split(nodes: list[_Node], *keywords: str
+           ) -> tuple[dict[str, list[tuple[str, _Node]]], dict[str, str]]:
+    """Sort a level's lines into named children (``Port NAME`` ...) by keyword and
+    ``key: value`` settings; anything else is refused. Lines nested under a setting or
+    under a ``Manager``/``Controller`` (their connection status) are not read."""
+    named: dict[str, list[tuple[str, _Node]]] = {keyword: [] for keyword in keywords}
+    settings: dict[str, str] = {}
+    for node in nodes:
+        match = NAMED.fullmatch(node.text)
+        if match is not None and match.group(1) in named:
+            named[match.group(1)].append((_unquote(match.group(2), SHOW, node.text), node))
+        else:
+            key, value = _setting(node)
+            settings[key] = value
+    return named, settings
 
 
 def _interface(node: _Node, name: str) -> OvsInterface:
-    settings = _settings_only(node.children)
+    _, settings = _split(node.children)
     options = parse_ovs_options(settings.pop("options"), node.text) \
         if "options" in settings else {}
     error = settings.pop("error", None)
@@ -186,15 +191,7 @@ def _interface(node: _Node, name: str) -> OvsInterface:
 
 
 def _port(node: _Node, name: str) -> OvsPort:
-    interfaces = []
-    settings: dict[str, str] = {}
-    for child in node.children:
-        interface = _named(child, "Interface")
-        if interface is not None:
-            interfaces.append(_interface(child, interface))
-        else:
-            key, value = _setting(child)
-            settings[key] = value
+    named, settings = _split(node.children, "Interface")
     tag = settings.pop("tag", None)
     if tag is not None and not tag.isdigit():
         raise ParseError(SHOW, f"port {name}: tag is not a number", f"tag: {tag}")
@@ -203,50 +200,33 @@ def _port(node: _Node, name: str) -> OvsPort:
         trunk_list = tuple(json.loads(trunks)) if trunks else ()
     except ValueError as exc:
         raise ParseError(SHOW, f"port {name}: trunks are not a list", trunks) from exc
-    if not interfaces:
+    if not named["Interface"]:
         raise ParseError(SHOW, f"port {name} has no interface", node.text)
     return OvsPort(name=name, tag=int(tag) if tag is not None else None, trunks=trunk_list,
-                   interfaces=tuple(interfaces), settings=settings)
+                   interfaces=tuple(_interface(child, interface)
+                                    for interface, child in named["Interface"]),
+                   settings=settings)
 
 
 def _bridge(node: _Node, name: str) -> OvsBridge:
-    ports: list[OvsPort] = []
-    controllers: list[str] = []
-    settings: dict[str, str] = {}
-    for child in node.children:
-        port = _named(child, "Port")
-        controller = _named(child, "Controller")
-        if port is not None:
-            ports.append(_port(child, port))
-        elif controller is not None:
-            controllers.append(controller)
-        else:
-            key, value = _setting(child)
-            settings[key] = value
+    named, settings = _split(node.children, "Port", "Controller")
     return OvsBridge(name=name, datapath_type=settings.pop("datapath_type", None),
                      fail_mode=settings.pop("fail_mode", None),
-                     controllers=tuple(controllers), ports=tuple(ports), settings=settings)
+                     controllers=tuple(target for target, _ in named["Controller"]),
+                     ports=tuple(_port(child, port) for port, child in named["Port"]),
+                     settings=settings)
 
 
 def parse_ovs_vsctl_show(text: str) -> OvsShow:
     uuid, top = _tree(text)
-    managers: list[str] = []
-    bridges: list[OvsBridge] = []
-    version: str | None = None
-    for node in top:
-        bridge = _named(node, "Bridge")
-        manager = _named(node, "Manager")
-        if bridge is not None:
-            bridges.append(_bridge(node, bridge))
-        elif manager is not None:
-            managers.append(manager)
-        else:
-            key, value = _setting(node)
-            if key != "ovs_version":
-                raise ParseError(SHOW, f"unknown top-level setting {key}", node.text)
-            version = _unquote(value, SHOW, node.text)
-    return OvsShow(uuid=uuid, managers=tuple(managers), bridges=tuple(bridges),
-                   ovs_version=version)
+    named, settings = _split(top, "Bridge", "Manager")
+    unknown = set(settings) - {"ovs_version"}
+    if unknown:
+        raise ParseError(SHOW, f"unknown top-level setting(s) {sorted(unknown)}")
+    version = settings.get("ovs_version")
+    return OvsShow(uuid=uuid, managers=tuple(target for target, _ in named["Manager"]),
+                   bridges=tuple(_bridge(child, bridge) for bridge, child in named["Bridge"]),
+                   ovs_version=_unquote(version, SHOW, version) if version else None)
 
 
 def parse_ovs_dpctl_show(text: str) -> list[Datapath]:
