@@ -304,7 +304,6 @@ class Recorder:
         })
         state = "ok" if done.returncode == 0 else f"exit {done.returncode}"
         log(f"  {item.slug}: {state}")
-        return done
 
 
 def now() -> str:
@@ -389,12 +388,15 @@ class Host:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
     @property
+    def ovs_variables(self) -> dict[str, str]:
+        """This run's own Open vSwitch folders: no clash with another OVS on the machine."""
+        return {var: str(self.workdir / sub) for var, sub in (
+            ("OVS_RUNDIR", "run"), ("OVS_DBDIR", "db"), ("OVS_LOGDIR", "log"),
+            ("OVS_SYSCONFDIR", "etc"))}
+
+    @property
     def ovs_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        for var, sub in (("OVS_RUNDIR", "run"), ("OVS_DBDIR", "db"), ("OVS_LOGDIR", "log"),
-                         ("OVS_SYSCONFDIR", "etc")):
-            env[var] = str(self.workdir / sub)
-        return env
+        return {**os.environ, **self.ovs_variables}
 
     def ip(self, *args: str, ns: str | None = HOST_NS) -> None:
         run(["ip", *args], ns=ns)
@@ -662,17 +664,14 @@ def capture_machine(recorder: Recorder, cleanup: Cleanup) -> dict[str, object]:
     log(f"building the host in namespace {HOST_NS} (work folder {workdir})")
     host.build()
     log("capturing")
-    ovs_env = {var: host.ovs_env[var] for var in
-               ("OVS_RUNDIR", "OVS_DBDIR", "OVS_LOGDIR", "OVS_SYSCONFDIR")}
-    env = {**os.environ, **ovs_env}
     common_captures(
-        recorder, HOST_NS, env,
+        recorder, HOST_NS, host.ovs_env,
         ethtool_ifs=("eth1", "eth2", dev("tap", VM1.id), dev("qbr", VM1.id), "br-int"),
         address_ifs=("eth1", "eth2", dev("tap", VM1.id)))
     virsh_captures(recorder, workdir)
     return {"notes": NOTES_MACHINE, "skipped": host.skipped, "host_namespace": HOST_NS,
             "ovs_environment": {var: value.replace(str(workdir), "WORK_FOLDER")
-                                for var, value in ovs_env.items()}}
+                                for var, value in host.ovs_variables.items()}}
 
 
 def capture_lab(recorder: Recorder) -> dict[str, object]:
