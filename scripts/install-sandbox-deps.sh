@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Install the Debian packages whose servers the sandbox and the tests start privately
-# (topology/daemons): MariaDB and RabbitMQ. Their packaged services are never started:
-# the tests run their own, on loopback and free ports.
+# Install the Debian packages the sandbox and the tests use: the servers they start
+# privately (topology/daemons: MariaDB, RabbitMQ; their packaged services are never started)
+# and the host tools scripts/capture-host-outputs.py runs (and that the sandbox's host
+# outputs are checked against): iproute2 (ip, bridge), bridge-utils (brctl), ethtool,
+# Open vSwitch (run in userspace mode by the script itself), libvirt's clients (virsh with
+# the built-in test driver of libvirt0) and procps (sysctl).
 #
 # Idempotent and quiet: with everything installed it prints nothing and exits 0.
 # As root with apt-get it installs the missing packages non-interactively, with service
-# starts denied while it does (no package's postinst starts the machine's own MariaDB or
-# RabbitMQ); otherwise it says what to install and exits 1.
+# starts denied while it does (no package's postinst starts a daemon); otherwise it says
+# what to install and exits 1.
 set -euo pipefail
 
-PACKAGES=(mariadb-server rabbitmq-server)
+PACKAGES=(mariadb-server rabbitmq-server
+          iproute2 bridge-utils ethtool openvswitch-switch libvirt-clients procps)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -21,7 +25,8 @@ done
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     cat >&2 <<MSG
 install-sandbox-deps: missing Debian packages: ${missing[*]}.
-The tests start private MariaDB and RabbitMQ servers from them. Install them with:
+The tests start private MariaDB and RabbitMQ servers and capture host outputs with them.
+Install them with:
     sudo apt-get install --no-install-recommends ${missing[*]}
 (without them those tests are skipped, loudly; under CI=true they fail).
 MSG

@@ -7,6 +7,7 @@ and nothing else.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -14,10 +15,14 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from topology.config import Config, load_config
 from topology.errors import UserError
 from topology.net import port_taken
+
+if TYPE_CHECKING:
+    from topology.sandbox.settings import SandboxSettings
 
 log = logging.getLogger("topology")
 
@@ -322,6 +327,124 @@ def cmd_lab(config: Config, args: argparse.Namespace) -> int:
     return EXIT_ERROR if running == 0 else EXIT_PARTIAL
 
 
+# -- sandbox ------------------------------------------------------------------------------
+
+def _sandbox_settings(args: argparse.Namespace) -> SandboxSettings:
+    from topology.sandbox.model import scaled_shape
+    from topology.sandbox.settings import SandboxSettings
+
+    knobs = {"mechanism_driver": args.mechanism_driver, "type_driver": args.type_driver,
+             "zones_per_region": args.zones}
+    try:
+        shape = scaled_shape(args.hosts, args.instances, environment=args.environment,
+                             seed=args.seed, **knobs)
+        clouds_yaml = (None if args.clouds_yaml == "none" else
+                       Path(args.clouds_yaml).expanduser() if args.clouds_yaml else
+                       Path.home() / ".config" / "openstack" / "clouds.yaml")
+        return SandboxSettings(
+            shape=shape, churn=args.churn, database=args.database, amqp=args.amqp,
+            driver=args.driver, notification_format=args.notification_format,
+            api_port=args.api_port, ssh_port=args.ssh_port, user_clouds_yaml=clouds_yaml)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _print_sandbox_state(state: dict[str, Any]) -> None:
+    counts = state.get("counts", {})
+    print(f"sandbox {state['environment']!r}: " + ", ".join(
+        f"{count:,} {what}" for what, count in counts.items()))
+    print(f"  OpenStack API:  {state['auth_url']}  (cloud {state['cloud_name']!r} in "
+          f"{state['clouds_yaml']}; OS_CLIENT_CONFIG_FILE={state['clouds_yaml']} "
+          f"OS_CLOUD={state['cloud_name']})")
+    ssh = state.get("ssh")
+    if ssh:
+        print(f"  SSH gateway:    {ssh['user']}@{ssh['host']} port {ssh['port']} (host "
+              f"{ssh['gateway']}; key {ssh['key_file']}; password in {state['secrets_file']})")
+    for name, label in (("database", "database"), ("amqp", "RabbitMQ")):
+        where = state.get(name)
+        if where:
+            print(f"  {label + ':':<15} {where['shown']}  (URL in {where['url_file']})")
+    churn = state.get("churn")
+    if churn:
+        print(f"  churn:          {churn['rate']:g} changes/s, notifications "
+              f"{churn['driver']} ({churn['format']}); log {churn['changes_log']}")
+    print(f"  log:            {state['log_file']}")
+
+
+def cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
+    """Start, stop or inspect the sandbox cloud (or run it in the foreground)."""
+    from topology.sandbox.manager import Sandbox, default_layout
+
+    layout = default_layout(config.state_dir)
+    if args.action == "run":
+        from topology.sandbox.layout import SandboxLayout
+        from topology.sandbox.runner import run_sandbox
+
+        return run_sandbox(SandboxLayout(Path(args.folder)) if args.folder else layout)
+    sandbox = Sandbox(layout)
+    if args.action == "start":
+        started = time.monotonic()
+        state = sandbox.start(_sandbox_settings(args))
+        if state.get("already_running"):
+            print(f"the sandbox is already running (pid {state['pid']}); stop it first to "
+                  "change its settings")
+        else:
+            print(f"sandbox ready in {time.monotonic() - started:.1f} s")
+        _print_sandbox_state(state)
+        return EXIT_OK
+    if args.action == "stop":
+        print("sandbox stopped." if sandbox.stop() else "the sandbox was not running.")
+        return EXIT_OK
+    if args.action == "fault":
+        change = _fault_change(args)
+        if change:
+            faults = sandbox.control("POST", "/faults", change)
+        else:
+            faults = sandbox.control("GET", "/faults")
+        print(json.dumps(faults, indent=2, sort_keys=True))
+        return EXIT_OK
+    status = sandbox.status()
+    if not status.running:
+        print("sandbox: stopped")
+        return EXIT_ERROR
+    print(f"sandbox: running (pid {status.pid}), {status.memory_mib:,.0f} MiB resident "
+          "(with its MariaDB and RabbitMQ)")
+    if status.state:
+        _print_sandbox_state(status.state)
+    if status.live:
+        live = status.live
+        print("  now:            " + ", ".join(f"{count:,} {what}"
+                                               for what, count in live["counts"].items()))
+        if live.get("churn"):
+            print(f"  churn so far:   {live['churn']}")
+        print(f"  faults:         {json.dumps(live['faults'], sort_keys=True)}")
+    if status.problem:
+        print(f"  problem: {status.problem}")
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+def _fault_change(args: argparse.Namespace) -> dict[str, Any]:
+    change: dict[str, Any] = {}
+    if args.clear:
+        change["clear"] = True
+    if args.api_delay is not None:
+        change["api_delay"] = args.api_delay
+    if args.api_error is not None:
+        change["api_error"] = args.api_error == "on"
+    if args.database_fault is not None:
+        change["database_down"] = args.database_fault == "down"
+    ssh: dict[str, str | None] = {}
+    for item in args.ssh or []:
+        host, _, fault = item.partition("=")
+        if not host or fault not in ("refuse", "hang", "ok"):
+            raise UserError(f"--ssh takes HOST=refuse|hang|ok, not {item!r}")
+        ssh[host] = None if fault == "ok" else fault
+    if ssh:
+        change["ssh"] = ssh
+    return change
+
+
 # -- check --------------------------------------------------------------------------------
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
@@ -583,6 +706,60 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rounds of create, stop, start, resize and delete (scenario)")
     lab.add_argument("--no-install", action="store_true",
                      help="do not install missing packages (fail instead)")
+
+    sandbox = _add_command(
+        sub, "sandbox", cmd_sandbox, "start, stop or inspect the sandbox cloud",
+        "A simulated OpenStack on loopback, built from a seed: Keystone, Nova and Neutron "
+        "REST APIs (a clouds.yaml entry is written), its hosts over SSH through a gateway "
+        "answering virsh, ovs-vsctl, ip, brctl, ethtool... in the real tools' formats, the "
+        "nova and neutron tables in a private MariaDB, and with --churn a cloud that keeps "
+        "changing and publishes OpenStack's notifications to a private RabbitMQ through "
+        "oslo.messaging. start runs it in the background (state, keys, logs and daemons' "
+        "data in <state dir>/sandbox); run runs it in the foreground; fault switches faults "
+        "on and off in the running sandbox. status exits 0 when it runs and answers, 1 "
+        "when it runs with a problem, 2 when it is stopped.")
+    sandbox.add_argument("action", choices=("start", "stop", "status", "run", "fault"))
+    _add_environment(sandbox, default="sandbox", help_text="the cloud's environment name")
+    sandbox.add_argument("--hosts", type=int, default=4,
+                         help="hosts in all: 1 network host per 50 (at most 8), the rest "
+                              "compute (default: 4)")
+    sandbox.add_argument("--instances", type=int, default=8,
+                         help="instances, spread evenly on the compute hosts (default: 8)")
+    sandbox.add_argument("--seed", type=int, default=42, help="the same seed, the same cloud")
+    sandbox.add_argument("--mechanism-driver", choices=("OVS", "LXB"), default="OVS")
+    sandbox.add_argument("--type-driver", choices=("vxlan", "vlan"), default="vxlan")
+    sandbox.add_argument("--zones", type=int, default=1,
+                         help="compute availability zones per region (default: 1)")
+    sandbox.add_argument("--churn", type=float, default=0.0, metavar="RATE",
+                         help="changes per second, each published as OpenStack's "
+                              "notifications (default: 0, a still cloud)")
+    sandbox.add_argument("--driver", choices=("messagingv2", "messaging"),
+                         default="messagingv2",
+                         help="oslo.messaging notification driver (wire shape)")
+    sandbox.add_argument("--notification-format", choices=("both", "unversioned", "versioned"),
+                         default="both", help="nova's notification_format (default: both)")
+    sandbox.add_argument("--database", choices=("auto", "none", "url"), default="auto",
+                         help="auto: a private MariaDB; url: the one in "
+                              "$TOPOLOGY_SANDBOX_DATABASE_URL; none: no database view")
+    sandbox.add_argument("--amqp", choices=("auto", "none", "url"), default="auto",
+                         help="auto: a private RabbitMQ; url: $TOPOLOGY_SANDBOX_AMQP_URL; "
+                              "none: churn publishes nothing")
+    sandbox.add_argument("--api-port", type=int, default=0, help="default: a free port")
+    sandbox.add_argument("--ssh-port", type=int, default=0, help="default: a free port")
+    sandbox.add_argument("--clouds-yaml", metavar="FILE",
+                         help="also merge the cloud's entry into FILE (default: "
+                              "~/.config/openstack/clouds.yaml; 'none': do not)")
+    sandbox.add_argument("--folder", help=argparse.SUPPRESS)  # run: the sandbox's folder
+    fault = sandbox.add_argument_group("fault (in a running sandbox)")
+    fault.add_argument("--api-delay", type=float, metavar="SECONDS",
+                       help="answer every API request this much later (0: normal)")
+    fault.add_argument("--api-error", choices=("on", "off"),
+                       help="answer every API request with a 500")
+    fault.add_argument("--ssh", action="append", metavar="HOST=refuse|hang|ok",
+                       help="a host refuses SSH, hangs, or answers again (repeatable)")
+    fault.add_argument("--db", dest="database_fault", choices=("down", "up"),
+                       help="the database stops answering, or answers again")
+    fault.add_argument("--clear", action="store_true", help="end every fault")
 
     _add_command(sub, "check", cmd_check, "check that the graph is reachable",
                  "Connect to Neo4j (starting the local one when NEO4J_URI is unset), apply "

@@ -8,9 +8,10 @@ and ``attributes.network``), and the clique types and constraints Calipso shippe
 
 Documents are Extended JSON as ``mongoexport`` writes them (``{"$oid": ...}``,
 ``{"$date": ...}``) with Calipso's ``[dot]`` key encoding, so the output can be fed to the
-Calipso importer exactly like a real export. The same :class:`DemoShape` always gives the same
-bytes: every random choice comes from ``random.Random(shape.seed)`` and nothing depends on the
-clock, the process or hash randomisation.
+Calipso importer exactly like a real export. It is one view of the sandbox's cloud model
+(:mod:`topology.sandbox.model`), which the sandbox's APIs, database and hosts also render. The
+same :class:`DemoShape` always gives the same bytes: every random choice comes from generators
+seeded by the shape, and nothing depends on the clock, the process or hash randomisation.
 
 Deliberate Calipso quirks kept so that the importer has to deal with them: clear-text
 credentials in the environment config and the ``switch_pnic-switch-pnic`` typo in the
@@ -21,11 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import random
-import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,25 @@ from topology.cliques.definitions import (
     CliqueType,
 )
 from topology.gc_pause import paused_gc
+from topology.sandbox.model import (
+    COMPUTE_PNICS,
+    DHCP_OWNER,
+    NETWORK_HOST_AGENTS,
+    NETWORK_PNICS,
+    ROUTER_GATEWAY_OWNER,
+    VXLAN_UDP_PORT,
+    Cloud,
+    CloudShape,
+    Host,
+    Instance,
+    Network,
+    Pnic,
+    Port,
+    Region,
+    build,
+    netmask,
+    vservice_ports,
+)
 
 Doc = dict[str, Any]
 
@@ -57,22 +74,8 @@ FAKE_SECRETS: tuple[str, ...] = (
 )
 
 _OID_TIME = format(int(datetime(2026, 11, 24, 12, tzinfo=UTC).timestamp()), "08x")
-_REGION_WORDS = ("One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
-_NEUTRON_MAC_PREFIX = "fa:16:3e"
-_PNIC_MAC_PREFIX = "00:25:90"
-_DHCP_OWNER = "network:dhcp"
-_ROUTER_OWNER = "network:router_interface"
 _MESH_VLAN = 103
-_VXLAN_UDP_PORT = 4789
 _TUNNEL_PEERS = 2  # compute neighbours on each side each host keeps a tunnel to (l2population)
-_COMPUTE_PNICS = ("eth0", "eth1")
-_NETWORK_PNICS = ("eth0", "eth1", "eth2")
-_NETWORK_HOST_AGENTS = (
-    ("neutron-openvswitch-agent", "Open vSwitch agent"),
-    ("neutron-dhcp-agent", "DHCP agent"),
-    ("neutron-l3-agent", "L3 agent"),
-    ("neutron-metadata-agent", "Metadata agent"),
-)
 _HOST_FOLDERS = (
     # (types_name, folder type, text): Calipso's FolderFetcher entries under ScanHost.
     ("vservices", "vservices_folder", "vServices"),
@@ -89,40 +92,28 @@ _HOST_FOLDERS = (
 
 
 @dataclass(frozen=True)
-class DemoShape:
-    """How big the synthetic environment is. Every count may be 0 except ``regions``."""
+class DemoShape(CloudShape):
+    """A sandbox cloud as the demo export shows it: OVS with VXLAN, and none of what the
+    Calipso view does not render (external network, floating IPs, aggregates)."""
 
     environment: str = "demo"
-    regions: int = 1
-    compute_hosts: int = 3
-    network_hosts: int = 1  # hosts running DHCP/router vservices (qdhcp-*, qrouter-*)
-    projects: int = 2
-    networks_per_project: int = 2
-    instances_per_host: int = 2
-    vnics_per_instance: int = 1  # each on one of the project's networks
-    seed: int = 42
+    external_network: bool = False
+    floating_ips_per_project: int = 0
+    aggregates: bool = False
 
     def __post_init__(self) -> None:
-        if not self.environment:
-            raise ValueError("environment must be a non-empty name")
-        if self.regions < 1:
-            raise ValueError("regions must be at least 1")
-        counts = (self.compute_hosts, self.network_hosts, self.projects,
-                  self.networks_per_project, self.instances_per_host, self.vnics_per_instance)
-        if min(counts) < 0:
-            raise ValueError("counts must not be negative")
-        if self.instance_count and not self.projects:
-            raise ValueError("instances need at least one project")
-        if self.instance_count and self.vnics_per_instance and not self.networks_per_project:
-            raise ValueError("instances with vNICs need networks in every project")
-
-    @property
-    def instance_count(self) -> int:
-        return self.compute_hosts * self.instances_per_host
-
-    @property
-    def network_count(self) -> int:
-        return self.projects * self.networks_per_project
+        super().__post_init__()
+        unsupported = [name for name, on in (
+            ("mechanism_driver other than OVS", self.mechanism_driver != "OVS"),
+            ("type_driver other than vxlan", self.type_driver != "vxlan"),
+            ("external_network", self.external_network),
+            ("floating_ips_per_project", self.floating_ips_per_project),
+            ("aggregates", self.aggregates),
+            ("zones_per_region above 1", self.zones_per_region != 1),
+        ) if on]
+        if unsupported:
+            raise ValueError("the Calipso demo export renders OVS/VXLAN clouds without "
+                             f"{', '.join(unsupported)}; scan the sandbox for those")
 
 
 def count_objects(shape: DemoShape) -> int:
@@ -137,7 +128,7 @@ def count_objects(shape: DemoShape) -> int:
     total += p + (p if shape.networks_per_project else 0)  # project, networks folder (on demand)
     total += 3 * nets  # network, its ports and network services folders
     total += 10 * (c + nh)  # host, 6 folders, vedge, otep, br-mesh vconnector
-    total += c * (len(_COMPUTE_PNICS) + 1) + nh * (len(_NETWORK_PNICS) + len(_NETWORK_HOST_AGENTS))
+    total += c * (len(COMPUTE_PNICS) + 1) + nh * (len(NETWORK_PNICS) + 1 + len(NETWORK_HOST_AGENTS))
     total += 2 * instances + 3 * vnics  # instance + vNICs folder; vnic, qbr bridge, port
     if nh:
         total += min(nh, nets) + 4 * nets  # DHCP folders; qdhcp, its vNICs folder, tap, port
@@ -181,291 +172,6 @@ def _scaled_shape(compute_hosts: int, environment: str) -> DemoShape:
 
 
 # --------------------------------------------------------------------------------------------
-# The plan: what exists and how it is wired, before any document is written.
-
-
-@dataclass(slots=True, eq=False)
-class _Region:
-    name: str
-    zones: dict[str, str] = field(default_factory=dict)  # host kind -> availability zone
-
-
-@dataclass(slots=True, eq=False)
-class _Pnic:
-    name: str
-    mac: str
-    ip: str | None
-
-    @property
-    def id(self) -> str:
-        return f"{self.name}-{self.mac}"
-
-
-@dataclass(slots=True, eq=False)
-class _Host:
-    name: str
-    kind: str  # "compute" or "network"
-    region: _Region
-    mgmt_ip: str
-    tunnel_ip: str
-    agent_ids: list[str]  # neutron agent uuids; the first is the OVS agent (the vedge id)
-    pnics: list[_Pnic] = field(default_factory=list)
-    instances: list[_Instance] = field(default_factory=list)
-    dhcp_ports: list[_Port] = field(default_factory=list)  # one per qdhcp namespace
-    routers: list[_Project] = field(default_factory=list)
-    ports: list[_Port] = field(default_factory=list)  # neutron ports bound to this host
-    tags: dict[str, int] = field(default_factory=dict)  # network id -> local VLAN tag on br-int
-
-    @property
-    def zone(self) -> str:
-        return self.region.zones[self.kind]
-
-    @property
-    def host_type(self) -> list[str]:
-        return ["Compute"] if self.kind == "compute" else ["Controller", "Network"]
-
-    def tag_for(self, network: _Network) -> int:
-        return self.tags.setdefault(network.id, len(self.tags) + 1)
-
-
-@dataclass(slots=True, eq=False)
-class _Project:
-    id: str
-    name: str
-    router_id: str
-    networks: list[_Network] = field(default_factory=list)
-    router_ports: list[_Port] = field(default_factory=list)  # qr-* interfaces, one per network
-
-
-@dataclass(slots=True, eq=False)
-class _Network:
-    index: int
-    id: str
-    name: str
-    project: _Project
-    subnet_id: str
-    segmentation_id: int
-    ports: list[_Port] = field(default_factory=list)
-    base: int = 0  # first address of the subnet, as an int
-    prefix: int = 24
-
-    @property
-    def cidr(self) -> str:
-        return f"{_ip(self.base)}/{self.prefix}"
-
-    @property
-    def gateway(self) -> str:
-        return _ip(self.base + 1)
-
-
-@dataclass(slots=True, eq=False)
-class _Port:
-    id: str
-    mac: str
-    network: _Network
-    host: _Host
-    device_id: str
-    device_owner: str
-    ip: str = ""
-
-    @property
-    def short(self) -> str:
-        """The 11 characters of the port id that OVS/Nova put in interface names."""
-        return self.id[:11]
-
-
-@dataclass(slots=True, eq=False)
-class _Instance:
-    id: str
-    name: str
-    local_name: str
-    host: _Host
-    project: _Project
-    ports: list[_Port] = field(default_factory=list)
-
-
-@dataclass(slots=True, eq=False)
-class _Plan:
-    regions: list[_Region]
-    hosts: list[_Host]
-    projects: list[_Project]
-    networks: list[_Network]
-
-
-class _Ids:
-    """Deterministic uuids, MACs and short port ids, all unique within one generation."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self._rng = rng
-        self._shorts: set[str] = set()
-        self._mac_counters = {_NEUTRON_MAC_PREFIX: 0, _PNIC_MAC_PREFIX: 0}
-        self._mac_offsets = {prefix: rng.getrandbits(24) for prefix in self._mac_counters}
-
-    def uuid(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-
-    def hex_id(self) -> str:
-        """A Keystone-style id: 32 hex digits, no dashes."""
-        return uuid.UUID(int=self._rng.getrandbits(128), version=4).hex
-
-    def port_uuid(self) -> str:
-        """A port uuid whose 11-character prefix (tap/qbr/qvo names) is not used yet."""
-        while True:
-            port_id = self.uuid()
-            if port_id[:11] not in self._shorts:
-                self._shorts.add(port_id[:11])
-                return port_id
-
-    def mac(self, prefix: str) -> str:
-        """Multiplying a counter by an odd number modulo 2**24 never repeats a value."""
-        count = self._mac_counters[prefix]
-        if count >= 1 << 24:
-            raise ValueError(f"more than 2**24 MAC addresses with prefix {prefix}")
-        self._mac_counters[prefix] = count + 1
-        n = (count * 0x9E3779 + self._mac_offsets[prefix]) & 0xFFFFFF
-        return f"{prefix}:{n >> 16:02x}:{(n >> 8) & 0xFF:02x}:{n & 0xFF:02x}"
-
-
-def _ip(n: int) -> str:
-    return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
-
-
-def _netmask(prefix: int) -> str:
-    return _ip((0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF)
-
-
-def _region_name(index: int) -> str:
-    return f"Region{_REGION_WORDS[index]}" if index < len(_REGION_WORDS) else f"Region{index + 1}"
-
-
-def _host_address(base: int, index: int) -> str:
-    if index >= 250 * 256:
-        raise ValueError("too many hosts for the demo address plan")
-    return _ip(base + (index // 250 << 8) + index % 250 + 10)
-
-
-def _plan(shape: DemoShape, ids: _Ids) -> _Plan:
-    regions = [_Region(_region_name(i)) for i in range(shape.regions)]
-    hosts = _plan_hosts(shape, ids, regions)
-    projects, networks = _plan_projects(shape, ids)
-    computes = [h for h in hosts if h.kind == "compute"]
-    network_hosts = [h for h in hosts if h.kind == "network"]
-    _plan_instances(shape, ids, computes, projects)
-    _plan_vservices(ids, network_hosts, projects)
-    _assign_addresses(networks)
-    return _Plan(regions, hosts, projects, networks)
-
-
-def _plan_hosts(shape: DemoShape, ids: _Ids, regions: list[_Region]) -> list[_Host]:
-    """Network hosts first (node-1...), then compute hosts, spread round-robin on regions."""
-    single = len(regions) == 1
-    hosts: list[_Host] = []
-    kinds = [("network", shape.network_hosts), ("compute", shape.compute_hosts)]
-    for kind, count in kinds:
-        for k in range(count):
-            region = regions[k % len(regions)]
-            zone = "internal" if kind == "network" else "nova"
-            region.zones.setdefault(kind, zone if single else f"{zone}-{region.name}")
-            index = len(hosts)
-            agents = len(_NETWORK_HOST_AGENTS) if kind == "network" else 1
-            host = _Host(
-                name=f"node-{index + 1}", kind=kind, region=region,
-                mgmt_ip=_host_address(0xC0A80000, index),  # 192.168.0.0/16
-                tunnel_ip=_host_address(0xAC100000, index),  # 172.16.0.0/16
-                agent_ids=[ids.uuid() for _ in range(agents)],
-            )
-            names = _NETWORK_PNICS if kind == "network" else _COMPUTE_PNICS
-            ips = {"eth0": host.mgmt_ip, "eth1": host.tunnel_ip}
-            host.pnics = [_Pnic(n, ids.mac(_PNIC_MAC_PREFIX), ips.get(n)) for n in names]
-            hosts.append(host)
-    return hosts
-
-
-def _plan_projects(shape: DemoShape, ids: _Ids) -> tuple[list[_Project], list[_Network]]:
-    projects: list[_Project] = []
-    networks: list[_Network] = []
-    for p in range(shape.projects):
-        project = _Project(id=ids.hex_id(), name=f"project-{p + 1}", router_id=ids.uuid())
-        for n in range(shape.networks_per_project):
-            network = _Network(
-                index=len(networks), id=ids.uuid(), name=f"{project.name}-net-{n + 1}",
-                project=project, subnet_id=ids.uuid(), segmentation_id=1000 + len(networks),
-            )
-            project.networks.append(network)
-            networks.append(network)
-        projects.append(project)
-    return projects, networks
-
-
-def _new_port(ids: _Ids, network: _Network, host: _Host, device_id: str, owner: str) -> _Port:
-    port = _Port(ids.port_uuid(), ids.mac(_NEUTRON_MAC_PREFIX), network, host, device_id, owner)
-    network.ports.append(port)
-    host.ports.append(port)
-    return port
-
-
-def _plan_instances(shape: DemoShape, ids: _Ids, computes: list[_Host],
-                    projects: list[_Project]) -> None:
-    """Instance k goes to project k mod P; its vNICs walk along that project's networks."""
-    k = 0
-    for host in computes:
-        for _ in range(shape.instances_per_host):
-            project = projects[k % len(projects)]
-            instance = _Instance(id=ids.uuid(), name=f"vm-{k + 1}",
-                                 local_name=f"instance-{k + 1:08x}", host=host, project=project)
-            nets = project.networks
-            for v in range(shape.vnics_per_instance):
-                network = nets[(k // len(projects) + v) % len(nets)]
-                instance.ports.append(
-                    _new_port(ids, network, host, instance.id, "compute:nova"))
-            host.instances.append(instance)
-            k += 1
-
-
-def _plan_vservices(ids: _Ids, network_hosts: list[_Host], projects: list[_Project]) -> None:
-    """A DHCP server per network and a router per project, round-robin on network hosts."""
-    if not network_hosts:
-        return
-    networks = [n for p in projects for n in p.networks]
-    for network in networks:
-        host = network_hosts[network.index % len(network_hosts)]
-        device_id = f"dhcp{ids.hex_id()}-{network.id}"
-        host.dhcp_ports.append(_new_port(ids, network, host, device_id, _DHCP_OWNER))
-    for p, project in enumerate(projects):
-        if not project.networks:
-            continue
-        host = network_hosts[p % len(network_hosts)]
-        host.routers.append(project)
-        project.router_ports = [
-            _new_port(ids, network, host, project.router_id, _ROUTER_OWNER)
-            for network in project.networks
-        ]
-
-
-def _assign_addresses(networks: list[_Network]) -> None:
-    """Give each network a subnet of 10.0.0.0/8 big enough for its ports (/24 or larger)."""
-    most = max((len(n.ports) for n in networks), default=0)
-    prefix = min(24, 32 - math.ceil(math.log2(most + 4)))
-    if prefix < 16:
-        raise ValueError("too many ports on one network for the demo address plan")
-    size = 1 << (32 - prefix)
-    if len(networks) * size > 1 << 24:
-        raise ValueError("too many networks for the demo address plan (10.0.0.0/8)")
-    for network in networks:
-        network.prefix = prefix
-        network.base = (10 << 24) + network.index * size
-        next_ip = network.base + 3  # .1 is the router, .2 the DHCP server
-        for port in network.ports:
-            if port.device_owner == _ROUTER_OWNER:
-                port.ip = network.gateway
-            elif port.device_owner == _DHCP_OWNER:
-                port.ip = _ip(network.base + 2)
-            else:
-                port.ip = _ip(next_ip)
-                next_ip += 1
-
-
-# --------------------------------------------------------------------------------------------
 # Documents
 
 
@@ -491,18 +197,18 @@ class _VedgePort:
 
     doc: Doc
     role: str  # "bridge", "qvo" (to a qbr bridge), "vservice" (a namespace vNIC), "pnic"
-    port: _Port | None = None  # the neutron port behind a qvo or vservice port
-    pnic: _Pnic | None = None
+    port: Port | None = None  # the neutron port behind a qvo or vservice port
+    pnic: Pnic | None = None
 
 
 class _Writer:
     """Builds the documents; remembers every object's ``_id`` so links can point at it."""
 
-    def __init__(self, shape: DemoShape, rng: random.Random) -> None:
+    def __init__(self, shape: DemoShape, counter_start: int) -> None:
         self.env = shape.environment
         digest = hashlib.sha256(f"{shape.environment}\0{shape.seed}".encode()).hexdigest()
         self._oid_prefix = _OID_TIME + digest[:10]  # ObjectId layout: time, "machine", counter
-        self._oid_counter = rng.getrandbits(20)
+        self._oid_counter = counter_start
         self.inventory: list[Doc] = []
         self.links: list[Doc] = []
         self.oids: dict[str, str] = {}  # inventory id -> _id
@@ -597,7 +303,7 @@ class _Writer:
 # -- the inventory tree ------------------------------------------------------------------------
 
 
-def _write_regions(w: _Writer, plan: _Plan) -> dict[str, Doc]:
+def _write_regions(w: _Writer, plan: Cloud) -> dict[str, Doc]:
     """Regions, their folders and availability zones; returns the zone documents by id."""
     root = w.folder(None, "regions", "regions_folder", "Regions")
     zones: dict[str, Doc] = {}
@@ -608,13 +314,13 @@ def _write_regions(w: _Writer, plan: _Plan) -> dict[str, Doc]:
             continue
         zones_folder = w.dynamic_folder(region_doc, f"{region.name}-availability_zones",
                                         "availability_zones_folder", "Availability Zones")
-        for zone in region.zones.values():
+        for zone in region.zone_names():
             zones[zone] = w.obj("availability_zone", zone, zone, zones_folder, {
                 "available": True, "parent_text": "Availability Zones"})
     return zones
 
 
-def _region_fields(region: _Region) -> Doc:
+def _region_fields(region: Region) -> Doc:
     endpoints = {}
     for service, port in (("nova", 8774), ("neutron", 9696), ("keystone", 5000)):
         url = f"http://public.{region.name.lower()}.demo.example:{port}"
@@ -623,7 +329,7 @@ def _region_fields(region: _Region) -> Doc:
     return {"endpoints": encode_keys(endpoints)}
 
 
-def _write_projects(w: _Writer, plan: _Plan) -> None:
+def _write_projects(w: _Writer, plan: Cloud) -> None:
     root = w.folder(None, "projects", "projects_folder", "Projects")
     for project in plan.projects:
         project_doc = w.obj("project", project.id, project.name, root, {
@@ -637,7 +343,7 @@ def _write_projects(w: _Writer, plan: _Plan) -> None:
             _write_network(w, network, networks_folder)
 
 
-def _write_network(w: _Writer, network: _Network, folder: Doc) -> None:
+def _write_network(w: _Writer, network: Network, folder: Doc) -> None:
     doc = w.obj("network", network.id, network.name, folder, _network_fields(network))
     ports_folder = w.folder(doc, "ports", "ports_folder", "Ports")
     w.folder(doc, "network_services", "network_services_folder", "Network vServices")
@@ -645,10 +351,10 @@ def _write_network(w: _Writer, network: _Network, folder: Doc) -> None:
         w.obj("port", port.id, port.mac, ports_folder, _port_fields(port))
 
 
-def _network_fields(network: _Network) -> Doc:
+def _network_fields(network: Network) -> Doc:
     project = network.project
     subnet_name = f"{network.name}-subnet"
-    first, last = _ip(network.base + 2), _ip(network.base + (1 << (32 - network.prefix)) - 2)
+    first, last = network.subnet.pool
     subnet = {
         "id": network.subnet_id, "name": subnet_name, "network_id": network.id,
         "cidr": network.cidr, "gateway_ip": network.gateway, "ip_version": 4,
@@ -666,7 +372,7 @@ def _network_fields(network: _Network) -> Doc:
     }
 
 
-def _port_fields(port: _Port) -> Doc:
+def _port_fields(port: Port) -> Doc:
     network = port.network
     return {
         "network_id": network.id, "mac_address": port.mac, "admin_state_up": True,
@@ -680,7 +386,7 @@ def _port_fields(port: _Port) -> Doc:
     }
 
 
-def _write_host(w: _Writer, host: _Host, zone: Doc, peers: Sequence[_Host]) -> None:
+def _write_host(w: _Writer, host: Host, zone: Doc, peers: Sequence[Host]) -> None:
     doc = w.obj("host", host.name, host.name, zone, _host_fields(host))
     folders = {types: w.folder(doc, types, type_, text) for types, type_, text in _HOST_FOLDERS}
     for instance in host.instances:
@@ -693,7 +399,7 @@ def _write_host(w: _Writer, host: _Host, zone: Doc, peers: Sequence[_Host]) -> N
     _write_vservices(w, host, folders["vservices"])
 
 
-def _host_fields(host: _Host) -> Doc:
+def _host_fields(host: Host) -> Doc:
     if host.kind == "compute":
         services = {"nova-compute": _service()}
     else:
@@ -708,7 +414,7 @@ def _service() -> Doc:
     return {"active": True, "available": True, "updated_at": "2026-11-24T11:59:51.000000"}
 
 
-def _write_instance(w: _Writer, instance: _Instance, folder: Doc) -> None:
+def _write_instance(w: _Writer, instance: Instance, folder: Doc) -> None:
     host = instance.host.name
     networks = list(dict.fromkeys(port.network.id for port in instance.ports))
     doc = w.obj("instance", instance.id, instance.name, folder, {
@@ -732,7 +438,7 @@ def _write_instance(w: _Writer, instance: _Instance, folder: Doc) -> None:
         })
 
 
-def _network_info(port: _Port) -> Doc:
+def _network_info(port: Port) -> Doc:
     network = port.network
     subnet = {
         "cidr": network.cidr, "version": 4,
@@ -749,7 +455,7 @@ def _network_info(port: _Port) -> Doc:
     }
 
 
-def _pnic_fields(host: _Host, pnic: _Pnic) -> Doc:
+def _pnic_fields(host: Host, pnic: Pnic) -> Doc:
     fields: Doc = {
         "host": host.name, "local_name": pnic.name, "mac_address": pnic.mac,
         "Link detected": "yes", "Speed": "10000Mb/s", "Duplex": "Full",
@@ -760,19 +466,19 @@ def _pnic_fields(host: _Host, pnic: _Pnic) -> Doc:
     return fields
 
 
-def _mesh_name(host: _Host) -> str:
+def _mesh_name(host: Host) -> str:
     return f"{host.name}-br-mesh"
 
 
-def _mesh_id(host: _Host) -> str:
+def _mesh_id(host: Host) -> str:
     return f"{_mesh_name(host)}-8000.{host.pnics[1].mac.replace(':', '')}"
 
 
-def _qbr_id(host: _Host, port: _Port) -> str:
+def _qbr_id(host: Host, port: Port) -> str:
     return f"{host.name}-qbr{port.short}-8000.{port.mac.replace(':', '')}"
 
 
-def _write_vconnectors(w: _Writer, host: _Host, folder: Doc) -> None:
+def _write_vconnectors(w: _Writer, host: Host, folder: Doc) -> None:
     """The br-mesh bridge (tunnel VLAN on eth1) and one qbr bridge per instance vNIC."""
     mesh_iface = f"eth1.{_MESH_VLAN}"
     w.obj("vconnector", _mesh_id(host), _mesh_name(host), folder, {
@@ -792,12 +498,12 @@ def _write_vconnectors(w: _Writer, host: _Host, folder: Doc) -> None:
             })
 
 
-def _vedge_ports(host: _Host) -> list[_VedgePort]:
+def _vedge_ports(host: Host) -> list[_VedgePort]:
     """The OVS datapath ports of a host, in ``ovs-dpctl show`` order."""
     ports: list[_VedgePort] = []
 
-    def add(name: str, internal: bool, role: str, port: _Port | None = None,
-            pnic: _Pnic | None = None) -> None:
+    def add(name: str, internal: bool, role: str, port: Port | None = None,
+            pnic: Pnic | None = None) -> None:
         doc: Doc = {"id": str(len(ports)), "internal": internal, "name": name}
         if port is not None:
             doc["tag"] = str(host.tag_for(port.network))
@@ -805,11 +511,11 @@ def _vedge_ports(host: _Host) -> list[_VedgePort]:
 
     for name in ("ovs-system", "br-int", "br-tun"):
         add(name, True, "bridge")
-    add(f"vxlan_sys_{_VXLAN_UDP_PORT}", False, "bridge")
+    add(f"vxlan_sys_{VXLAN_UDP_PORT}", False, "bridge")
     for instance in host.instances:
         for port in instance.ports:
             add(f"qvo{port.short}", False, "qvo", port)
-    for port in _vservice_ports(host):
+    for port in vservice_ports(host):
         add(_vservice_ifname(port), True, "vservice", port)
     if host.kind == "network":
         add("br-floating", True, "bridge")
@@ -817,12 +523,7 @@ def _vedge_ports(host: _Host) -> list[_VedgePort]:
     return ports
 
 
-def _vservice_ports(host: _Host) -> list[_Port]:
-    """Ports living in the host's namespaces: DHCP taps first, then router interfaces."""
-    return host.dhcp_ports + [port for project in host.routers for port in project.router_ports]
-
-
-def _tunnel_ports(host: _Host, peers: Sequence[_Host]) -> Doc:
+def _tunnel_ports(host: Host, peers: Sequence[Host]) -> Doc:
     tunnels: Doc = {}
     for peer in peers:
         name = "vxlan-" + "".join(f"{int(octet):02x}" for octet in peer.tunnel_ip.split("."))
@@ -834,7 +535,7 @@ def _tunnel_ports(host: _Host, peers: Sequence[_Host]) -> Doc:
     return tunnels
 
 
-def _write_vedge(w: _Writer, host: _Host, folder: Doc, peers: Sequence[_Host]) -> None:
+def _write_vedge(w: _Writer, host: Host, folder: Doc, peers: Sequence[Host]) -> None:
     tunnels = encode_keys(_tunnel_ports(host, peers))
     ports = encode_keys({p.doc["name"]: p.doc for p in _vedge_ports(host)})
     configurations = {
@@ -856,13 +557,13 @@ def _write_vedge(w: _Writer, host: _Host, folder: Doc, peers: Sequence[_Host]) -
     })
     w.obj("otep", f"{host.name}-otep", f"{host.name}-otep", vedge, {
         "host": host.name, "ip_address": host.tunnel_ip, "overlay_type": "vxlan",
-        "udp_port": _VXLAN_UDP_PORT, "ports": encode_keys(tunnels), "vconnector": _mesh_name(host),
+        "udp_port": VXLAN_UDP_PORT, "ports": encode_keys(tunnels), "vconnector": _mesh_name(host),
     })
 
 
-def _write_network_agents(w: _Writer, host: _Host, folder: Doc) -> None:
-    agents = _NETWORK_HOST_AGENTS if host.kind == "network" else _NETWORK_HOST_AGENTS[:1]
-    for agent_id, (binary, agent_type) in zip(host.agent_ids, agents, strict=True):
+def _write_network_agents(w: _Writer, host: Host, folder: Doc) -> None:
+    for agent in host.agents:
+        agent_id, binary, agent_type = agent.id, agent.binary, agent.agent_type
         w.obj("network_agent", f"{binary}-{agent_id}", binary, folder, {
             "host": host.name, "agent_id": agent_id, "agent_type": agent_type,
             "binary": binary, "topic": "N/A", "admin_state_up": True, "alive": True,
@@ -870,7 +571,7 @@ def _write_network_agents(w: _Writer, host: _Host, folder: Doc) -> None:
         })
 
 
-def _write_vservices(w: _Writer, host: _Host, folder: Doc) -> None:
+def _write_vservices(w: _Writer, host: Host, folder: Doc) -> None:
     """qdhcp/qrouter namespaces under dynamic per-type folders, each with its vNICs folder."""
     if host.dhcp_ports:
         dhcps = w.dynamic_folder(folder, f"{host.name}-vservices-dhcps",
@@ -884,29 +585,31 @@ def _write_vservices(w: _Writer, host: _Host, folder: Doc) -> None:
     if host.routers:
         routers = w.dynamic_folder(folder, f"{host.name}-vservices-routers",
                                    "vservice_routers_folder", "Gateways")
-        for project in host.routers:
-            namespace = f"qrouter-{project.router_id}"
-            fields = _vservice_fields(host, namespace, "router", project.networks)
-            fields.update({"admin_state_up": 1, "status": "ACTIVE", "tenant_id": project.id,
-                           "enable_snat": 1, "gw_port_id": None})
-            vservice = w.obj("vservice", f"{host.name}-{namespace}",
-                             f"qrouter-router-{project.name}", routers, fields)
-            _write_vservice_vnics(w, host, vservice, project.router_ports)
+        for router in host.routers:
+            namespace = f"qrouter-{router.id}"
+            networks = [port.network for port in router.interfaces]
+            fields = _vservice_fields(host, namespace, "router", networks)
+            fields.update({"admin_state_up": 1, "status": "ACTIVE",
+                           "tenant_id": router.project.id, "enable_snat": 1, "gw_port_id": None})
+            vservice = w.obj("vservice", f"{host.name}-{namespace}", f"qrouter-{router.name}",
+                             routers, fields)
+            _write_vservice_vnics(w, host, vservice, router.interfaces)
 
 
-def _vservice_fields(host: _Host, namespace: str, service_type: str,
-                     networks: Iterable[_Network]) -> Doc:
+def _vservice_fields(host: Host, namespace: str, service_type: str,
+                     networks: Iterable[Network]) -> Doc:
     return {"host": host.name, "local_service_id": namespace, "service_type": service_type,
             "network": [n.id for n in networks],
             "parent_text": "DHCP servers" if service_type == "dhcp" else "Gateways"}
 
 
-def _vservice_ifname(port: _Port) -> str:
-    prefix = "tap" if port.device_owner == _DHCP_OWNER else "qr-"
+def _vservice_ifname(port: Port) -> str:
+    prefix = ("tap" if port.device_owner == DHCP_OWNER
+              else "qg-" if port.device_owner == ROUTER_GATEWAY_OWNER else "qr-")
     return f"{prefix}{port.short}"
 
 
-def _write_vservice_vnics(w: _Writer, host: _Host, vservice: Doc, ports: list[_Port]) -> None:
+def _write_vservice_vnics(w: _Writer, host: Host, vservice: Doc, ports: list[Port]) -> None:
     folder = w.dynamic_folder(vservice, f"{vservice['id']}-vnics", "vnics_folder", "vNICs")
     for port in ports:
         ifname = _vservice_ifname(port)
@@ -916,13 +619,13 @@ def _write_vservice_vnics(w: _Writer, host: _Host, vservice: Doc, ports: list[_P
                 f"inet {port.ip}/{network.prefix} scope global {ifname}")
         w.obj("vnic", f"{host.name}-{ifname}", ifname, folder, {
             "vnic_type": "vservice_vnic", "host": host.name, "mac_address": port.mac,
-            "IP Address": port.ip, "netmask": _netmask(network.prefix), "cidr": network.cidr,
+            "IP Address": port.ip, "netmask": netmask(network.prefix), "cidr": network.cidr,
             "network": network.id, "data": data, "parent_text": "vNICs",
         })
 
 
-def _tunnel_peers(host: _Host, computes: Sequence[_Host], network_hosts: Sequence[_Host],
-                  position: int | None) -> list[_Host]:
+def _tunnel_peers(host: Host, computes: Sequence[Host], network_hosts: Sequence[Host],
+                  position: int | None) -> list[Host]:
     """Who a host has VXLAN tunnels to: every network host and a few compute neighbours."""
     peers = [h for h in network_hosts if h is not host]
     if position is None:  # a network host: all other network hosts and a few computes
@@ -937,7 +640,7 @@ def _tunnel_peers(host: _Host, computes: Sequence[_Host], network_hosts: Sequenc
     return peers
 
 
-def _write_inventory(w: _Writer, plan: _Plan) -> None:
+def _write_inventory(w: _Writer, plan: Cloud) -> None:
     zones = _write_regions(w, plan)
     _write_projects(w, plan)
     computes = [h for h in plan.hosts if h.kind == "compute"]
@@ -951,7 +654,7 @@ def _write_inventory(w: _Writer, plan: _Plan) -> None:
 # -- links, in the link finders' run order ---------------------------------------------------
 
 
-def _write_links(w: _Writer, plan: _Plan) -> None:
+def _write_links(w: _Writer, plan: Cloud) -> None:
     """Each finder over every host before the next finder, as Calipso's scan runs them."""
     finders = (_instance_vnic_links, _otep_links, _vconnector_links, _vedge_links,
                _vservice_vnic_links, _pnic_network_links)
@@ -960,14 +663,14 @@ def _write_links(w: _Writer, plan: _Plan) -> None:
             finder(w, host)
 
 
-def _instance_vnic_links(w: _Writer, host: _Host) -> None:
+def _instance_vnic_links(w: _Writer, host: Host) -> None:
     for instance in host.instances:
         for port in instance.ports:
             w.link("instance-vnic", instance.id, f"{host.name}-tap{port.short}",
                    port.network.name, host.name, attributes={"network": port.network.id})
 
 
-def _otep_links(w: _Writer, host: _Host) -> None:
+def _otep_links(w: _Writer, host: Host) -> None:
     otep = f"{host.name}-otep"
     tunnel_pnic = host.pnics[1]
     w.link("vedge-otep", host.agent_ids[0], otep, f"{host.name}-OVS-otep", host.name)
@@ -976,7 +679,7 @@ def _otep_links(w: _Writer, host: _Host) -> None:
            host.name)
 
 
-def _vconnector_links(w: _Writer, host: _Host) -> None:
+def _vconnector_links(w: _Writer, host: Host) -> None:
     # br-mesh holds eth1.<vlan>: the finder strips the VLAN suffix to find the pNIC.
     w.link("vconnector-host_pnic", _mesh_id(host), host.pnics[1].id, host.pnics[1].name,
            host.name)
@@ -986,7 +689,7 @@ def _vconnector_links(w: _Writer, host: _Host) -> None:
                    port.mac, host.name, attributes={"network": port.network.id})
 
 
-def _vedge_links(w: _Writer, host: _Host) -> None:
+def _vedge_links(w: _Writer, host: Host) -> None:
     vedge_id, vedge_name = host.agent_ids[0], f"{host.name}-OVS"
     for vport in _vedge_ports(host):
         port, pnic, doc = vport.port, vport.pnic, vport.doc
@@ -1005,17 +708,17 @@ def _vedge_links(w: _Writer, host: _Host) -> None:
             w.link("vedge-host_pnic", vedge_id, pnic.id, f"Port-{doc['id']}", host.name)
 
 
-def _vservice_vnic_links(w: _Writer, host: _Host) -> None:
-    for port in _vservice_ports(host):
+def _vservice_vnic_links(w: _Writer, host: Host) -> None:
+    for port in vservice_ports(host):
         network = port.network
-        namespace = (f"qdhcp-{network.id}" if port.device_owner == _DHCP_OWNER
+        namespace = (f"qdhcp-{network.id}" if port.device_owner == DHCP_OWNER
                      else f"qrouter-{port.device_id}")
         w.link("vservice-vnic", f"{host.name}-{namespace}",
                f"{host.name}-{_vservice_ifname(port)}", network.name, host.name,
                attributes={"network": network.id})
 
 
-def _pnic_network_links(w: _Writer, host: _Host) -> None:
+def _pnic_network_links(w: _Writer, host: Host) -> None:
     """Every pNIC of a host carries every network that has a port bound to the host."""
     networks = list({port.network.id: port.network for port in host.ports}.values())
     for pnic in host.pnics:
@@ -1028,7 +731,7 @@ def _pnic_network_links(w: _Writer, host: _Host) -> None:
 # -- configuration documents -----------------------------------------------------------------
 
 
-def _environment_config(w: _Writer, plan: _Plan) -> Doc:
+def _environment_config(w: _Writer, plan: Cloud) -> Doc:
     controller = next((h.mgmt_ip for h in plan.hosts if h.kind == "network"), "192.168.0.2")
     configuration = [
         {"name": "mysql", "host": controller, "port": "3307", "user": "root",
@@ -1102,10 +805,8 @@ def generate(shape: DemoShape) -> dict[str, list[Doc]]:
 
 
 def _generate(shape: DemoShape) -> dict[str, list[Doc]]:
-    rng = random.Random(shape.seed)
-    ids = _Ids(rng)
-    plan = _plan(shape, ids)
-    w = _Writer(shape, rng)
+    plan = build(shape)
+    w = _Writer(shape, plan.export_seed)
     env_config = _environment_config(w, plan)
     _write_inventory(w, plan)
     _write_links(w, plan)

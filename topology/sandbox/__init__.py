@@ -1,1 +1,1 @@
-"""The sandbox cloud: a small OpenStack of its own, served from private daemons."""
+"""The sandbox: a simulated OpenStack (APIs, database, hosts over SSH, notifications), served from private daemons."""

@@ -1,0 +1,215 @@
+"""The sandbox process (``topology sandbox run``): one cloud model and every view of it.
+
+It builds the model, starts its daemons (a private MariaDB and RabbitMQ, in parallel with
+the build), serves the OpenStack APIs and the control endpoint on one HTTP port and the
+hosts on one SSH port, fills the database, starts churn, writes the clouds.yaml entry and
+``state.json``, and then waits for SIGTERM or SIGINT, on which it stops everything in the
+reverse order. What it does is logged on stderr (``sandbox.log`` in the background).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from topology.errors import UserError
+from topology.net import LOOPBACK, free_port
+from topology.processes import process_tree, rss_mib
+from topology.sandbox.control import create_control_app
+from topology.sandbox.faults import Faults
+from topology.sandbox.layout import SandboxLayout
+from topology.sandbox.model import Cloud, build
+from topology.sandbox.secrets import (
+    SandboxSecrets,
+    ensure_key_pair,
+    load_or_create,
+    write_private,
+)
+from topology.sandbox.settings import AMQP_URL_VARIABLE, DATABASE_URL_VARIABLE, SandboxSettings
+from topology.threaded_server import ThreadedServer
+
+log = logging.getLogger("topology.sandbox")
+
+
+def hide_password(url: str) -> str:
+    """``scheme://user:***@host/...``: a URL fit for logs and status lines."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def counts(cloud: Cloud) -> dict[str, int]:
+    with cloud.lock:
+        return {
+            "hosts": len(cloud.hosts), "instances": len(cloud.instances),
+            "networks": len(cloud.networks), "subnets": len(cloud.subnets),
+            "ports": len(cloud.ports), "routers": len(cloud.routers),
+            "floating IPs": len(cloud.floating_ips),
+        }
+
+
+class SandboxRun:
+    """Everything one sandbox process runs; ``serve()`` returns when asked to stop."""
+
+    def __init__(self, layout: SandboxLayout) -> None:
+        self.layout = layout
+        try:
+            self.settings = SandboxSettings.from_json(
+                layout.settings_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError) as exc:
+            raise UserError(f"cannot read the sandbox's settings {layout.settings_file}: "
+                            f"{exc}") from None
+        self.secrets: SandboxSecrets = load_or_create(layout.secrets_file)
+        self.faults = Faults()
+        self.stopping = threading.Event()
+        self.timings: dict[str, float] = {}
+        self._stack = contextlib.ExitStack()
+        self.cloud: Cloud | None = None
+
+    # -- the steps ----------------------------------------------------------------------
+
+    def _timed(self, step: str, work: Callable[[], Any]) -> Any:
+        started = time.monotonic()
+        result = work()
+        self.timings[step] = round(time.monotonic() - started, 2)
+        log.info("%s: %.2f s", step, self.timings[step])
+        return result
+
+    def serve(self) -> int:
+        started = time.monotonic()
+        with self._stack, ThreadPoolExecutor(2, thread_name_prefix="daemon") as pool:
+            database = pool.submit(self._start_database)
+            amqp = pool.submit(self._start_amqp)
+            shape = self.settings.shape
+            log.info("building the cloud %r (%d hosts, %d instances, seed %d)",
+                     shape.environment, shape.compute_hosts + shape.network_hosts,
+                     shape.instance_count, shape.seed)
+            self.cloud = cloud = self._timed("model", lambda: build(shape))
+            api_url = self._timed("api", lambda: self._serve_http(cloud))
+            ssh = self._timed("ssh", lambda: self._serve_ssh(cloud))
+            database_url = self._wait("database", database)
+            if database_url:
+                self._timed("database fill", lambda: self._fill_database(cloud, database_url))
+            amqp_url = self._wait("amqp", amqp)
+            churn = self._start_churn(cloud, database_url, amqp_url)
+            clouds_yaml = self._write_clouds_yaml(api_url)
+            self.timings["ready"] = round(time.monotonic() - started, 2)
+            state = self._state(api_url, ssh, database_url, amqp_url, churn, clouds_yaml)
+            write_private(self.layout.state_file, json.dumps(state, indent=2))
+            log.info("sandbox ready in %.1f s: %s; %.0f MiB resident", self.timings["ready"],
+                     ", ".join(f"{n:,} {what}" for what, n in state["counts"].items()),
+                     state["memory_mib"])
+            self.stopping.wait()
+            log.info("stopping the sandbox")
+        self.layout.state_file.unlink(missing_ok=True)
+        log.info("sandbox stopped")
+        return 0
+
+    def _wait(self, what: str, future: Future[str | None]) -> str | None:
+        started = time.monotonic()
+        url = future.result()
+        self.timings[f"{what} wait"] = round(time.monotonic() - started, 2)
+        return url
+
+    def _start_database(self) -> str | None:
+        mode = self.settings.database
+        if mode == "none":
+            return None
+        if mode == "url":
+            return _url_from(DATABASE_URL_VARIABLE)
+        raise NotImplementedError
+
+    def _start_amqp(self) -> str | None:
+        mode = self.settings.amqp
+        if mode == "none":
+            return None
+        if mode == "url":
+            return _url_from(AMQP_URL_VARIABLE)
+        raise NotImplementedError
+
+    def _serve_http(self, cloud: Cloud) -> str:
+        port = self.settings.api_port or free_port()
+        url = f"http://{LOOPBACK}:{port}"
+        control = create_control_app(self.faults, self._live_status,
+                                     self.secrets.control_token, self._on_faults)
+        app = Starlette(routes=[Mount("/control", control)])
+        server = ThreadedServer(app, port=port, name="sandbox-api")
+        server.start()
+        self._stack.callback(server.stop)
+        return url
+
+    def _serve_ssh(self, cloud: Cloud) -> dict[str, Any] | None:
+        return None
+
+    def _fill_database(self, cloud: Cloud, url: str) -> None:
+        raise NotImplementedError
+
+    def _start_churn(self, cloud: Cloud, database_url: str | None,
+                     amqp_url: str | None) -> dict[str, Any] | None:
+        return None
+
+    def _write_clouds_yaml(self, api_url: str) -> str:
+        return str(self.layout.clouds_yaml)
+
+    def _on_faults(self) -> None:
+        pass
+
+    # -- status -------------------------------------------------------------------------
+
+    def _live_status(self) -> dict[str, Any]:
+        cloud = self.cloud
+        return {"counts": counts(cloud) if cloud is not None else {},
+                "memory_mib": round(rss_mib(process_tree(os.getpid())), 1)}
+
+    def _state(self, api_url: str, ssh: dict[str, Any] | None, database_url: str | None,
+               amqp_url: str | None, churn: dict[str, Any] | None,
+               clouds_yaml: str) -> dict[str, Any]:
+        assert self.cloud is not None
+        state: dict[str, Any] = {
+            "pid": os.getpid(), "environment": self.settings.shape.environment,
+            "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "api_url": api_url, "auth_url": f"{api_url}/v3",
+            "cloud_name": self.settings.cloud_name, "clouds_yaml": clouds_yaml,
+            "ssh": ssh, "churn": churn, "counts": counts(self.cloud),
+            "timings": self.timings, "log_file": str(self.layout.log_file),
+            "secrets_file": str(self.layout.secrets_file),
+            "memory_mib": round(rss_mib(process_tree(os.getpid())), 1),
+        }
+        for name, url in (("database", database_url), ("amqp", amqp_url)):
+            if url:
+                url_file = self.layout.root / f"{name}-url"
+                write_private(url_file, url + "\n")
+                state[name] = {"shown": hide_password(url), "url_file": str(url_file)}
+        return state
+
+
+def _url_from(variable: str) -> str:
+    url = os.environ.get(variable, "").strip()
+    if not url:
+        raise UserError(f"${variable} is not set (needed with 'url')")
+    return url
+
+
+def run_sandbox(layout: SandboxLayout) -> int:
+    """Run the sandbox in the foreground until SIGTERM or SIGINT."""
+    run = SandboxRun(layout)
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: run.stopping.set())
+    ensure_key_pair(layout.client_key)
+    return run.serve()
