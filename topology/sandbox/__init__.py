@@ -1,1 +1,4 @@
-"""The sandbox: a simulated OpenStack (APIs, database, hosts over SSH, notifications), served from private daemons."""
+"""The sandbox: a simulated OpenStack (APIs, database, hosts over SSH, notifications).
+
+It is served from private daemons.
+"""
