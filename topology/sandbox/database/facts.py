@@ -1,0 +1,140 @@
+"""What the sandbox's OpenStack holds beyond the model, as its database shows it: ids
+derived from the cloud, the hypervisors' capacities, the wiring names, and one render's
+snapshot (:class:`Facts`) shared by every row function.
+
+The derived ids (the admin user, each project's default security group) are spelled the
+way the sandbox's API view derives them, so the two views name the same things alike:
+a uuid5 of ``topology-sandbox:<environment>:<seed>:<parts>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from topology.sandbox.model import Cloud, Flavor, FloatingIp, Network, Project
+
+ADMIN_USER = "admin"
+DOMAIN_ID = "default"
+DOMAIN_NAME = "Default"
+ROOT_DOMAIN_ID = "<<keystone.domain.root>>"
+"""Keystone's parent of every domain, a row of the project table since its first
+migration."""
+
+CELL0_UUID = "00000000-0000-0000-0000-000000000000"
+CELL1_ID = 2
+"""Every compute host and instance lives in cell1 (cell0 holds only failed builds)."""
+
+# The hypervisors (the model has no capacities): a common two-socket KVM server.
+HOST_VCPUS = 64
+HOST_MEMORY_MB = 262144
+HOST_DISK_GB = 2000
+RESERVED_HOST_MEMORY_MB = 512
+HYPERVISOR_TYPE = "QEMU"
+HYPERVISOR_VERSION = 7002000  # QEMU 7.2, Debian 12's
+CPU_INFO = {
+    "arch": "x86_64", "model": "Cascadelake-Server-noTSX", "vendor": "Intel",
+    "topology": {"cells": 2, "sockets": 2, "cores": 16, "threads": 2},
+    "features": ["pge", "avx", "clflush", "sse4.2", "vmx", "aes", "avx2", "avx512f", "x2apic"],
+}
+NOVA_SERVICE_VERSION = 64  # nova Zed's service version (the lab's rows)
+ROOT_DEVICE = "/dev/vda"
+
+# The wiring, as the hosts' command outputs show it.
+INTEGRATION_BRIDGE = "br-int"
+DATAPATH_TYPE = "system"
+NEUTRON_ZONE = "nova"
+VXLAN_UDP_PORT = 4789
+
+DERIVED_ATTR_BASE = 1 << 40
+"""Neutron numbers network segments and security groups in ``standardattributes`` as
+well; the model numbers only what the API shows revisions of. Their ids are derived above
+this base (segments: base + the network's id; security groups: twice the base + the
+project's position), so they never meet the model's, which count up from 1."""
+
+
+def _stable_hex(cloud: Cloud, *parts: str) -> str:
+    name = ":".join(("topology-sandbox", cloud.shape.environment, str(cloud.shape.seed),
+                     *parts))
+    return uuid.uuid5(uuid.NAMESPACE_URL, name).hex
+
+
+def stable_id(cloud: Cloud, *parts: str) -> str:
+    """A Keystone-style id (32 hex digits) for ``parts`` of this cloud, the same each
+    build."""
+    return _stable_hex(cloud, *parts)
+
+
+def stable_uuid(cloud: Cloud, *parts: str) -> str:
+    """The same, written as a dashed uuid (Neutron's and Nova's ids)."""
+    return str(uuid.UUID(_stable_hex(cloud, *parts)))
+
+
+@lru_cache(maxsize=4096)
+def naive(moment: datetime) -> datetime:
+    """A model time as the DATETIME columns hold it: UTC, no zone, whole seconds (most
+    objects share a few times: the build's, a change's)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def reservation_id(instance_id: str) -> str:
+    """Nova's ``r-xxxxxxxx`` reservation of a boot request, stable per instance."""
+    return "r-" + hashlib.sha256(instance_id.encode()).hexdigest()[:8]
+
+
+@dataclass
+class Facts:
+    """One render's view of the cloud: the derived ids and the lookups every row function
+    shares (built once per fill or per followed change, under the cloud's lock)."""
+
+    cloud: Cloud
+    now: datetime
+    """When the agents last reported and the services last checked in (naive UTC)."""
+    user_id: str = ""
+    floating_by_port: dict[str, FloatingIp] = field(default_factory=dict)
+    flavor_ids: dict[str, int] = field(default_factory=dict)
+    project_positions: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cloud: Cloud, now: datetime) -> Facts:
+        return cls(
+            cloud, naive(now), stable_id(cloud, "user", ADMIN_USER),
+            {fip.fixed_port.id: fip for fip in cloud.floating_ips.values()
+             if fip.fixed_port is not None},
+            {flavor.id: number for number, flavor in enumerate(cloud.flavors, start=1)},
+            {project.id: number for number, project in enumerate(cloud.all_projects)},
+        )
+
+    @property
+    def mechanism(self) -> str:
+        return self.cloud.shape.mechanism_driver
+
+    @property
+    def vxlan(self) -> bool:
+        return self.cloud.shape.type_driver == "vxlan"
+
+    def flavor_id(self, flavor: Flavor) -> int:
+        """Nova's integer id of a flavor (``instances.instance_type_id``)."""
+        return self.flavor_ids[flavor.id]
+
+    def segment_id(self, network: Network) -> str:
+        return stable_uuid(self.cloud, "segment", network.id)
+
+    def security_group_id(self, project: Project) -> str:
+        return stable_uuid(self.cloud, "security-group", project.id, "default")
+
+    def cell1_uuid(self) -> str:
+        return stable_uuid(self.cloud, "cell", "cell1")
+
+
+def segment_attr_id(network: Network) -> int:
+    return DERIVED_ATTR_BASE + network.standard_attr_id
+
+
+def security_group_attr_id(position: int) -> int:
+    return 2 * DERIVED_ATTR_BASE + position
