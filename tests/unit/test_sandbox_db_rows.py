@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.sandbox_db import kind
 from topology.sandbox.database.facts import Facts, naive
 from topology.sandbox.database.rows import all_rows
 from topology.sandbox.database.schema import table_definition
@@ -69,25 +70,6 @@ def lab_rows(table: str) -> list[dict[str, Any]]:
 
 LAB_TABLES = sorted(path.name.removesuffix(".json") for path in LAB.glob("*.json")
                     if json.loads(path.read_text(encoding="utf-8")))
-
-
-def kind(value: Any) -> str:
-    """A value's kind, the same for a row of ours and the lab's JSON recording of one."""
-    if value is None:
-        return "null"
-    if isinstance(value, datetime):
-        return "datetime"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return type(value).__name__
-    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", value):
-        return "datetime"
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return "str"
-    return "json" if isinstance(parsed, dict | list) else "str"
 
 
 def shape(value: Any, data_keyed: frozenset[str] = frozenset(), path: str = "") -> Any:
