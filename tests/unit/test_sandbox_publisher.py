@@ -9,17 +9,12 @@ import logging
 
 import pytest
 
-from tests.support.lab_notifications import (
-    ENVELOPE_KEYS,
-    closest,
-    recorded_as,
-    role,
-    shape,
-)
+from tests.support.lab_notifications import ENVELOPE_KEYS, lab_shape_problems
 from tests.support.notification_consumer import listening
 from tests.support.sandbox_scenario import scenario
 from topology.net import free_port
-from topology.sandbox.notifications.message import Notification
+from topology.sandbox.churn import Churn
+from topology.sandbox.model import CloudShape, build
 from topology.sandbox.notifications.publisher import IN_PROCESS_URL, Publisher, oslo_url
 
 NOTES = scenario()
@@ -49,21 +44,7 @@ def test_messages_on_the_wire_have_the_lab_shape(driver: str) -> None:
         assert got.message["event_type"] == note.event_type
         assert got.message["publisher_id"] == note.publisher_id
         assert got.message["payload"] == note.payload
-        _assert_lab_shape(note, got.message)
-
-
-def _assert_lab_shape(note: Notification, message: dict) -> None:
-    """The whole message (the fields oslo adds, ``_context_*``, the payload) against the
-    lab's messages of its kind."""
-    lab = recorded_as(note.event_type, note.topic, role(note.publisher_id))
-    if not lab:  # a kind the lab did not record: its fields as a recorded neutron one's
-        lab = recorded_as("network.delete.start", "notifications", "network")
-        theirs = [{k: v for k, v in shape(r.message).items() if k != "payload"} for r in lab]
-        ours = {k: v for k, v in shape(message).items() if k != "payload"}
-    else:
-        theirs = [shape(r.message) for r in lab]
-        ours = shape(message)
-    assert ours in theirs, closest(ours, theirs)
+        assert lab_shape_problems(got.message, note.topic) == []
 
 
 @pytest.mark.parametrize(("notification_format", "versioned_sent", "legacy_nova_sent"), [
@@ -113,3 +94,31 @@ def test_unknown_driver_or_format_is_refused() -> None:
         Publisher(IN_PROCESS_URL, driver="kafka")
     with pytest.raises(ValueError, match="notification_format"):
         Publisher(IN_PROCESS_URL, notification_format="legacy")
+
+
+def test_random_changes_send_messages_of_the_lab_shape() -> None:
+    """Situations the lab's scenario did not meet (a floating IP deleted while associated,
+    an instance with a floating IP resized or deleted, two ports on an instance) are
+    shaped as the lab's recordings of the same fields elsewhere."""
+    cloud = build(CloudShape(seed=9, vnics_per_instance=2))
+    churn = Churn(cloud)
+    changes = [churn.step() for _ in range(200)]
+    around_floating_ips = Churn(cloud, weights={
+        "create_floating_ip": 1, "associate_floating_ip": 3, "resize_instance": 2,
+        "delete_floating_ip": 1, "delete_instance": 1, "create_instance": 1})
+    changes += [around_floating_ips.step() for _ in range(100)]
+    notes = [n for c in changes if c is not None for n in c.notifications]
+    met = {"associated delete": False, "instance with a floating IP": False}
+    with listening("memory://", _queue()) as listener, Publisher(IN_PROCESS_URL) as publisher:
+        for note in notes:
+            publisher.publish(note)
+        received = listener.take(len(notes))
+    assert len(received) == len(notes)
+    for note, got in zip(notes, received, strict=True):
+        assert lab_shape_problems(got.message, note.topic) == [], note.event_type
+        payload = got.message["payload"]
+        if note.event_type == "floatingip.delete.end" and payload["floatingip"]["port_id"]:
+            met["associated delete"] = True
+        if any(ip["floating_ips"] for ip in payload.get("fixed_ips", [])):
+            met["instance with a floating IP"] = True
+    assert all(met.values()), met
