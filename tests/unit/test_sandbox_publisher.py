@@ -122,3 +122,21 @@ def test_random_changes_send_messages_of_the_lab_shape() -> None:
         if any(ip["floating_ips"] for ip in payload.get("fixed_ips", [])):
             met["instance with a floating IP"] = True
     assert all(met.values()), met
+
+
+def test_without_message_ids_the_messages_are_the_same() -> None:
+    with listening("memory://", _queue()) as listener, \
+            Publisher(IN_PROCESS_URL, message_ids=False) as publisher:
+        sent = [publisher.publish(note) for note in NOTES[:20]]
+        received = listener.take(20)
+    assert all(s is not None and s.ok and s.message_id is None for s in sent)
+    assert [r.message["event_type"] for r in received] == [n.event_type for n in NOTES[:20]]
+    assert all(lab_shape_problems(r.message, n.topic) == []
+               for r, n in zip(received, NOTES, strict=False))
+
+
+def test_without_message_ids_lost_ones_are_still_named() -> None:
+    closed = f"amqp://guest:guest@127.0.0.1:{free_port()}//"
+    with Publisher(closed, message_ids=False) as publisher:
+        sent = publisher.publish(NOTES[0])
+    assert sent is not None and not sent.ok and sent.message_id
