@@ -124,3 +124,15 @@ def test_nova_flows_follow_the_lab_step_by_step() -> None:
 
 def _contains(whole: list[str], part: list[str]) -> bool:
     return any(whole[i:i + len(part)] == part for i in range(len(whole) - len(part) + 1))
+
+
+def test_a_resize_says_the_old_flavor_then_the_new_one() -> None:
+    legacy = {n.event_type: n.payload for n in NOTES if n.service == "nova"
+              and not n.versioned}
+    prep = legacy["compute.instance.resize.prep.end"]
+    assert prep["new_instance_type"] != prep["instance_type"]
+    assert legacy["compute.instance.finish_resize.end"]["instance_type"] == prep[
+        "new_instance_type"]
+    versioned = next(n.payload["nova_object.data"] for n in NOTES
+                     if n.event_type == "instance.resize_prep.start")
+    assert versioned["new_flavor"] != versioned["flavor"]
