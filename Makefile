@@ -13,7 +13,7 @@ GRAPHIQL := topology/api/graphiql_assets
 GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.package-lock.json
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu clean help
+.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons clean help
 
 help:
 	@echo "make run          start the local Neo4j, import the demo environment, print the Bolt URI"
@@ -24,13 +24,17 @@ help:
 	@echo "make bench-cliques clique latency: compiled Cypher vs Calipso's strategy"
 	@echo "make bench-api    instance clique over HTTP at concurrency 1 and 16"
 	@echo "make bench-sensu  Sensu results/s through POST /sensu/events and the handler command"
+	@echo "make bench-daemons private MariaDB/RabbitMQ start and stop; 100,000 rows into the sandbox schema"
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh \
-		scripts/ensure-wrk.sh
+		scripts/ensure-wrk.sh scripts/install-sandbox-deps.sh
 	@# Java and Maven are only needed for the local Neo4j (not when NEO4J_URI is set).
 	@if [ -z "$$NEO4J_URI" ]; then bash scripts/install-system-deps.sh; fi
 	@# wrk drives bench/api; without it only that benchmark (and its smoke test) fails.
 	@bash scripts/ensure-wrk.sh || true
+	@# MariaDB and RabbitMQ: the tests and the sandbox start private servers from them;
+	@# without them those tests are skipped loudly (and fail under CI=true).
+	@bash scripts/install-sandbox-deps.sh || true
 	bash scripts/ensure-python-venv.sh $(PYTHON)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
@@ -90,6 +94,10 @@ bench-sensu: setup
 	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.sensu $(BENCH_ARGS); \
 	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
 	exit $$status
+
+# Private servers of its own in a temporary folder, stopped and removed at the end.
+bench-daemons: setup
+	$(BIN)/python -m bench.daemons $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(GRAPHIQL)/node_modules

@@ -1,4 +1,6 @@
-"""Shared fixtures: a real Neo4j for integration and end-to-end tests.
+"""Shared fixtures: a real Neo4j for integration and end-to-end tests, and private
+MariaDB and RabbitMQ servers (``mariadb``, ``mariadb_url``, ``rabbitmq``, ``amqp_url``:
+started once per session on loopback and free ports, stopped at the end).
 
 Which Neo4j, in order:
 1. ``NEO4J_URI`` (with ``NEO4J_USER`` / ``NEO4J_PASSWORD``) when set;
@@ -24,11 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import URL
 
 from loaders.calipso import transform
 from loaders.calipso.reader import read_export
+from tests.support import daemons
 from topology.cliques.definitions import SHIPPED_CLIQUE_CONSTRAINTS, SHIPPED_CLIQUE_TYPES
 from topology.config import Config, load_config
+from topology.daemons.mariadb import MariaDB
+from topology.daemons.rabbitmq import RabbitMQ
 from topology.net import free_port
 from topology.store import GraphStore, RecordError, open_driver
 from topology.store.queries import statements
@@ -41,6 +47,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         parts = Path(str(item.fspath)).parts
         if "integration" in parts or "e2e" in parts:
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in daemons.summary_lines():
+        terminalreporter.write_line(line, red=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDB]:
+    """A private MariaDB for the session (its ``admin_sql`` runs as the administrator)."""
+    yield from daemons.running(MariaDB, tmp_path_factory.mktemp("mariadb"))
+
+
+@pytest.fixture(scope="session")
+def mariadb_url(mariadb: MariaDB) -> URL:
+    """SQLAlchemy's URL of the private MariaDB's user, who may do everything (no
+    database selected: ``mariadb_url.set(database="nova")``)."""
+    return mariadb.url()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabbitMQ]:
+    """A private RabbitMQ for the session (its ``ctl`` runs rabbitmqctl against it)."""
+    yield from daemons.running(RabbitMQ, tmp_path_factory.mktemp("rabbitmq"))
+
+
+@pytest.fixture(scope="session")
+def amqp_url(rabbitmq: RabbitMQ) -> str:
+    """kombu's URL of the private RabbitMQ's user and virtual host."""
+    return rabbitmq.amqp_url
 
 
 def _docker_answers() -> bool:

@@ -6,9 +6,10 @@ from collections import Counter
 
 import pytest
 
-from bench import api, cliques, load, sensu
+from bench import api, cliques, daemons, load, sensu
 from tests.conftest import drop_environment
 from topology import catalogue
+from topology.daemons.mariadb import MariaDB
 from topology.demo import count_objects, generate, shape_for_objects
 
 
@@ -121,3 +122,12 @@ def test_bench_sensu_applies_every_result_it_times(bench_env, graph_store, monke
     assert result["handler_command"]["one_event_per_process_ms"]["runs"] == 2
     assert result["handler_command"]["list_per_process"]["events"] == names
     assert set(result["target"]) == {"results_per_second_at_least", "met"}
+
+
+def test_bench_daemons_times_a_daemon_and_the_inserts(mariadb_url, tmp_path):
+    timed = daemons.time_daemon(MariaDB, tmp_path / "mariadb", rounds=2)
+    assert len(timed["starts_s"]) == len(timed["stops_s"]) == 2
+    assert timed["first_start_s"] > 0 and timed["start_s"] in timed["starts_s"]
+    inserted = daemons.time_inserts(mariadb_url, rows=300, chunk_sizes=(100, 1000))
+    assert [r["chunk_size"] for r in inserted["by_chunk_size"]] == [100, 1000]
+    assert all(r["rows_per_second"] > 0 for r in inserted["by_chunk_size"])

@@ -160,7 +160,7 @@ def wait_ready(layout: Layout, service: Service) -> float:
     try:
         return system.wait_until(service.name, ready, service.timeout,
                                  layout.log_file(service.name))
-    except system.LabError:
+    except system.ProcessError:  # a LabError, or the wait's own timeout
         raise
     except Exception as exc:
         raise system.LabError(f"{service.name}: {exc}") from exc

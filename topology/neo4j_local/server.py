@@ -28,6 +28,7 @@ from topology.neo4j_local.filelock import exclusive_lock
 from topology.neo4j_local.jars import ensure_runtime
 from topology.neo4j_local.probe import bolt_ready, port_open
 from topology.net import socket_address
+from topology.process_control import log_tail
 
 LOG = logging.getLogger("topology.neo4j_local")
 PID_FILE = "neo4j.pid"
@@ -151,13 +152,7 @@ class LocalNeo4j:
 
     def log_tail(self, lines: int = LOG_TAIL_LINES, offset: int = 0) -> str:
         """The last ``lines`` of the console log written after byte ``offset``."""
-        try:
-            with open(self.log_file, "rb") as handle:
-                handle.seek(offset)
-                text = handle.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-        return "\n".join(text.rstrip().splitlines()[-lines:])
+        return log_tail(self.log_file, lines, offset)
 
     def _adopt_existing(self) -> int | None:
         """Our live Neo4j if there is one; drop a stale pid file, re-record a lost one."""
