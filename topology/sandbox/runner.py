@@ -25,13 +25,19 @@ from urllib.parse import urlsplit, urlunsplit
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from topology.daemons.mariadb import MariaDB
+from topology.daemons.rabbitmq import RabbitMQ
 from topology.errors import UserError
 from topology.net import LOOPBACK, free_port
 from topology.processes import process_tree, rss_mib
+from topology.sandbox.churn import Change, Churn
 from topology.sandbox.control import create_control_app
+from topology.sandbox.database.schema import create_schema
 from topology.sandbox.faults import Faults
 from topology.sandbox.layout import SandboxLayout
 from topology.sandbox.model import Cloud, build
+from topology.sandbox.notifications.publisher import Publisher
+from topology.sandbox.notifications.site import Site
 from topology.sandbox.secrets import (
     SandboxSecrets,
     ensure_key_pair,
@@ -81,6 +87,11 @@ class SandboxRun:
         self.timings: dict[str, float] = {}
         self._stack = contextlib.ExitStack()
         self.cloud: Cloud | None = None
+        self.mariadb: MariaDB | None = None
+        self.rabbitmq: RabbitMQ | None = None
+        self.churn: Churn | None = None
+        self.followers: list[Callable[[Change], None]] = []
+        self.built_counts: dict[str, int] = {}
 
     # -- the steps ----------------------------------------------------------------------
 
@@ -107,7 +118,8 @@ class SandboxRun:
             if database_url:
                 self._timed("database fill", lambda: self._fill_database(cloud, database_url))
             amqp_url = self._wait("amqp", amqp)
-            churn = self._start_churn(cloud, database_url, amqp_url)
+            self.built_counts = counts(cloud)  # before churn changes them
+            churn = self._start_churn(cloud, api_url, amqp_url)
             clouds_yaml = self._write_clouds_yaml(api_url)
             self.timings["ready"] = round(time.monotonic() - started, 2)
             state = self._state(api_url, ssh, database_url, amqp_url, churn, clouds_yaml)
@@ -133,7 +145,10 @@ class SandboxRun:
             return None
         if mode == "url":
             return _url_from(DATABASE_URL_VARIABLE)
-        raise NotImplementedError
+        self.mariadb = MariaDB(self.layout.mariadb_dir).start()
+        self._stack.callback(self.mariadb.stop)
+        self.timings["mariadb start"] = round(self.mariadb.start_seconds, 2)
+        return self.mariadb.url().render_as_string(hide_password=False)
 
     def _start_amqp(self) -> str | None:
         mode = self.settings.amqp
@@ -141,7 +156,10 @@ class SandboxRun:
             return None
         if mode == "url":
             return _url_from(AMQP_URL_VARIABLE)
-        raise NotImplementedError
+        self.rabbitmq = RabbitMQ(self.layout.rabbitmq_dir).start()
+        self._stack.callback(self.rabbitmq.stop)
+        self.timings["rabbitmq start"] = round(self.rabbitmq.start_seconds, 2)
+        return self.rabbitmq.amqp_url
 
     def _serve_http(self, cloud: Cloud) -> str:
         port = self.settings.api_port or free_port()
@@ -158,11 +176,35 @@ class SandboxRun:
         return None
 
     def _fill_database(self, cloud: Cloud, url: str) -> None:
-        raise NotImplementedError
+        create_schema(url)
 
-    def _start_churn(self, cloud: Cloud, database_url: str | None,
+    def _start_churn(self, cloud: Cloud, api_url: str,
                      amqp_url: str | None) -> dict[str, Any] | None:
-        return None
+        settings = self.settings
+        if not settings.churn:
+            return None
+        publisher = None
+        if amqp_url:
+            publisher = Publisher(amqp_url, driver=settings.driver,
+                                  notification_format=settings.notification_format)
+            self._stack.callback(publisher.close)
+        churn = Churn(cloud, publisher, settings.churn, log_path=self.layout.changes_log,
+                      site=Site.of(cloud, self.endpoints(api_url)))
+        for follower in self.followers:
+            churn.on_change.append(follower)
+        churn.start()
+        self.churn = churn
+        self._stack.callback(churn.close)
+        log.info("churn: %g changes per second%s", settings.churn,
+                 f", notifications {settings.driver} ({settings.notification_format})"
+                 if publisher else ", publishing nothing (no AMQP)")
+        return {"rate": settings.churn, "driver": settings.driver,
+                "format": settings.notification_format, "publishing": publisher is not None,
+                "changes_log": str(self.layout.changes_log)}
+
+    def endpoints(self, api_url: str) -> dict[str, str]:
+        """The service URLs notifications name (nova's payloads carry them)."""
+        return {}
 
     def _write_clouds_yaml(self, api_url: str) -> str:
         return str(self.layout.clouds_yaml)
@@ -173,9 +215,17 @@ class SandboxRun:
     # -- status -------------------------------------------------------------------------
 
     def _live_status(self) -> dict[str, Any]:
-        cloud = self.cloud
-        return {"counts": counts(cloud) if cloud is not None else {},
-                "memory_mib": round(rss_mib(process_tree(os.getpid())), 1)}
+        cloud, churn = self.cloud, self.churn
+        status: dict[str, Any] = {
+            "counts": counts(cloud) if cloud is not None else {},
+            "memory_mib": round(rss_mib(process_tree(os.getpid())), 1)}
+        if churn is not None:
+            status["churn"] = {"changes": sum(churn.applied.values()),
+                               "skipped": sum(churn.skipped.values()),
+                               "by operation": dict(churn.applied)}
+            if churn.publisher is not None:
+                status["churn"]["notifications"] = churn.publisher.stats()
+        return status
 
     def _state(self, api_url: str, ssh: dict[str, Any] | None, database_url: str | None,
                amqp_url: str | None, churn: dict[str, Any] | None,
@@ -186,7 +236,7 @@ class SandboxRun:
             "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "api_url": api_url, "auth_url": f"{api_url}/v3",
             "cloud_name": self.settings.cloud_name, "clouds_yaml": clouds_yaml,
-            "ssh": ssh, "churn": churn, "counts": counts(self.cloud),
+            "ssh": ssh, "churn": churn, "counts": self.built_counts,
             "timings": self.timings, "log_file": str(self.layout.log_file),
             "secrets_file": str(self.layout.secrets_file),
             "memory_mib": round(rss_mib(process_tree(os.getpid())), 1),
