@@ -19,7 +19,7 @@ _LIMITS = {"loopback": (0, 0, 1, 524280), "physical": (68, 9710, 64, 65536),
            "vxlan": (68, 65535, 1, 524280), "vlan": (0, 65535, 1, 65536),
            "tun": (68, 65521, 1, 65536), "openvswitch": (68, 65535, 1, 65536)}
 _BRIDGE_OPTIONS = (
-    "forward_delay 1500 hello_time 200 max_age 2000 ageing_time 30000 stp_state 0 "
+    "forward_delay {forward_delay} hello_time 200 max_age 2000 ageing_time 30000 stp_state 0 "
     "priority 32768 vlan_filtering 0 bridge_id {id} designated_root {id} root_port 0 "
     "root_path_cost 0 topology_change 0 topology_change_detected 0 hello_timer    0.00 "
     "tcn_timer    0.00 topology_change_timer    0.00 gc_timer  295.72 group_fwd_mask 0 "
@@ -169,7 +169,10 @@ def _kind_text(link: Link) -> str | None:
     if link.kind in ("loopback", "physical"):
         return None
     if link.kind == "bridge":
-        return "bridge " + _BRIDGE_OPTIONS.format(id=bridge_id(link.mac, short=True))
+        # nova and neutron's linuxbridge agent set a forward delay of 0 on their bridges
+        delay = 0 if link.name.startswith(("qbr", "brq")) else 1500
+        return "bridge " + _BRIDGE_OPTIONS.format(id=bridge_id(link.mac, short=True),
+                                                  forward_delay=delay)
     if link.kind == "vxlan" and link.segment == 0:  # Open vSwitch's flow-based device
         return ("vxlan external id 0 srcport 0 0 dstport 4789 nolearning ttl auto ageing 300 "
                 "udpcsum noudp6zerocsumtx udp6zerocsumrx ")

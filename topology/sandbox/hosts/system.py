@@ -65,7 +65,7 @@ _IXGBE = (
     "\tSupports Wake-on: d",
     "\tWake-on: d",
     "        Current message level: 0x00000007 (7)",
-    "\t\t\t       drv probe link",
+    "                               drv probe link",
 )
 _TWISTED_PAIR = ("\tSpeed: 10000Mb/s", "\tDuplex: Full", "\tAuto-negotiation: off",
                  "\tPort: Twisted Pair", "\tPHYAD: 0", "\tTransceiver: internal",
