@@ -22,6 +22,7 @@ from __future__ import annotations
 import hmac
 import logging
 import socket
+import struct
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -64,7 +65,7 @@ class SshServer:
         self.faults = faults
         self.address = address
         self.connect_timeout = connect_timeout
-        self._key = host_key.load_or_create(host_key_dir)
+        self.host_key = host_key.load_or_create(host_key_dir)
         self._users = dict(users)
         self._keys = {_key_blob(line) for line in authorized_keys}
         self.gateway = self._gateway_host(gateway)
@@ -138,7 +139,7 @@ class SshServer:
                 self._stay_silent(sock)
                 return
             transport = _Transport(sock)
-            transport.add_server_key(self._key)
+            transport.add_server_key(self.host_key)
             with self._lock:
                 self._transports.add(transport)
             try:
@@ -231,6 +232,12 @@ def _answer(channel: paramiko.Channel, message: str, status: int) -> None:
         pass
 
 
+def _reset(sock: socket.socket) -> None:
+    """Close with a reset (linger 0), as a host whose sshd just died."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
 def _key_blob(line: str) -> str:
     """The base64 blob of an OpenSSH public key line (``type blob [comment]``)."""
     parts = line.split()
@@ -281,7 +288,14 @@ class _Listener:
             except (TimeoutError, OSError):
                 server._slots.release()
                 continue
+            if server.faults.ssh_fault(self.host.name) == "refuse":
+                _reset(sock)  # the fault came after the last look: never serve this one
+                server._slots.release()
+                continue
             sock.settimeout(None)
+            # a session's answer is several small messages: without this, Nagle's algorithm
+            # and the client's delayed acknowledgements add tens of milliseconds to each
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             server._spawn(sock, self.host)
         self.close()
 
