@@ -10,11 +10,11 @@ is also where the export's otep says the address is (its vconnector is ``br-mesh
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
 
+from tests.support.host_outputs import bridges, ip_entries, parse_xml, vsctl_ports
 from topology.demo import DemoShape, generate
 from topology.sandbox.faults import Faults
 from topology.sandbox.hosts.shell import Shell
@@ -53,56 +53,6 @@ def decode(value: Any) -> Any:
     return value
 
 
-def ip_entries(listing: str) -> dict[str, dict[str, Any]]:
-    """``ip address show`` as {name: {mac, inet: [(ip, prefix)]}} (name without ``@peer``)."""
-    found: dict[str, dict[str, Any]] = {}
-    current: dict[str, Any] = {}
-    for line in listing.splitlines():
-        head = re.match(r"\d+: ([^@:]+)", line)
-        if head:
-            current = found.setdefault(head.group(1), {"mac": None, "inet": []})
-        elif line.startswith("    link/ether "):
-            current["mac"] = line.split()[1]
-        elif line.startswith("    inet "):
-            ip, prefix = line.split()[1].split("/")
-            current["inet"].append((ip, int(prefix)))
-    return found
-
-
-def vsctl_ports(show: str) -> dict[str, dict[str, Any]]:
-    """``ovs-vsctl show`` as {port: {bridge, tag, type, options}}."""
-    ports: dict[str, dict[str, Any]] = {}
-    bridge = ""
-    port: dict[str, Any] = {}
-    for line in show.splitlines():
-        if line.startswith("    Bridge "):
-            bridge = line.split()[1]
-        elif line.startswith("        Port "):
-            port = ports.setdefault(line.split()[1], {"bridge": bridge, "tag": None,
-                                                      "type": "", "options": {}})
-        elif line.startswith("            tag: "):
-            port["tag"] = line.split()[1]
-        elif line.startswith("                type: "):
-            port["type"] = line.split()[1]
-        elif line.startswith("                options: "):
-            body = line.split(": ", 1)[1].strip("{}")
-            port["options"] = {k: v.strip('"') for k, v in
-                               (item.split("=", 1) for item in body.split(", "))}
-    return ports
-
-
-def brctl(listing: str) -> dict[str, tuple[str, list[str]]]:
-    found: dict[str, tuple[str, list[str]]] = {}
-    name = ""
-    for line in listing.splitlines()[1:]:
-        if line.startswith("\t"):
-            found[name][1].append(line.strip())
-        else:
-            name, bridge_id, _stp, *first = line.split()
-            found[name] = (bridge_id, first)
-    return found
-
-
 def test_vedge_ports_and_tags(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.hosts:
         (vedge,) = docs(inventory, "vedge", host)
@@ -128,8 +78,9 @@ def test_tunnel_ports(inventory: list[Doc], cloud: Cloud) -> None:
 
 def test_bridges_and_their_interfaces(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.hosts:
+        listed = bridges(run(cloud, host, "brctl show"))
         shown = {f"{host.name}-{name}-{bridge_id}": sorted(interfaces)
-                 for name, (bridge_id, interfaces) in brctl(run(cloud, host, "brctl show")).items()}
+                 for name, (bridge_id, interfaces) in listed.items()}
         exported = {d["id"]: sorted(d["interfaces_names"])
                     for d in docs(inventory, "vconnector", host)}
         assert shown == exported
@@ -147,7 +98,7 @@ def test_instance_vnics(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.computes:
         for instance in host.instances:
             xml = run(cloud, host, f"virsh dumpxml {instance.domain_id}")
-            domain = ET.fromstring(xml)  # noqa: S314 - the sandbox's own output
+            domain = parse_xml(xml)
             shown = {f"{host.name}-{i.find('target').get('dev')}": (
                 i.get("type"), i.find("mac").get("address"), i.find("source").get("bridge"),
                 i.find("model").get("type")) for i in domain.findall("devices/interface")}

@@ -17,13 +17,13 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
 import pytest
 
+from tests.support.host_outputs import parse_xml
 from topology.sandbox.faults import Faults
 from topology.sandbox.hosts.shell import Shell
 from topology.sandbox.model import Cloud, CloudShape, build
@@ -356,14 +356,14 @@ def test_virsh_dumpxml() -> None:
     core = {"mac", "source", "target", "model"}
     recorded_children = set()
     for text in theirs:
-        for interface in ET.fromstring(text).iter("interface"):  # noqa: S314 - recordings
+        for interface in parse_xml(text).iter("interface"):
             children = {child.tag for child in interface}
             assert core <= children
             recorded_children |= children
     for instance in host.instances:
         text = shell.run(f"virsh dumpxml {instance.id}").stdout
         assert _xml_layout(text) == []
-        for interface in ET.fromstring(text).iter("interface"):  # noqa: S314 - our output
+        for interface in parse_xml(text).iter("interface"):
             children = {child.tag for child in interface}
             # libvirt's qemu driver names a running domain's devices (alias); its test
             # driver, which made the recordings, does not

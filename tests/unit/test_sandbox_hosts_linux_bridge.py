@@ -5,10 +5,10 @@ for the flat external network), the instances' taps, and veth pairs into the nam
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.support.host_outputs import bridges, entry, parse_xml
 from topology.sandbox.faults import Faults
 from topology.sandbox.hosts.shell import Shell
 from topology.sandbox.model import Cloud, CloudShape, Host, build
@@ -36,27 +36,6 @@ def run(cloud: Cloud, host: Host, line: str) -> str:
     return result.stdout
 
 
-def entry(listing: str, name: str) -> str:
-    blocks = re.split(r"(?m)^(?=\d+: )", listing)
-    found = [b for b in blocks if re.match(rf"\d+: {re.escape(name)}[@:]", b)]
-    assert len(found) == 1, f"{name} appears {len(found)} times"
-    return found[0]
-
-
-def bridges(brctl: str) -> dict[str, tuple[str, list[str]]]:
-    """``brctl show`` as {bridge: (bridge id, interfaces)}."""
-    found: dict[str, tuple[str, list[str]]] = {}
-    current = ""
-    for line in brctl.splitlines()[1:]:
-        if line.startswith("\t"):
-            found[current][1].append(line.strip())
-            continue
-        name, bridge_id, _stp, *first = line.split()
-        current = name
-        found[name] = (bridge_id, first)
-    return found
-
-
 def test_each_network_of_the_host_is_a_brq_bridge_with_its_vlan_device(vlan: Cloud) -> None:
     host = vlan.computes[0]
     shown = bridges(run(vlan, host, "brctl show"))
@@ -79,7 +58,7 @@ def test_each_network_of_the_host_is_a_brq_bridge_with_its_vlan_device(vlan: Clo
 def test_domains_plug_into_the_network_bridge(vlan: Cloud) -> None:
     host = vlan.computes[1]
     instance = host.instances[0]
-    domain = ET.fromstring(run(vlan, host, f"virsh dumpxml {instance.local_name}"))  # noqa: S314
+    domain = parse_xml(run(vlan, host, f"virsh dumpxml {instance.local_name}"))
     assert [(i.find("source").get("bridge"), i.find("target").get("dev"),
              i.find("mac").get("address")) for i in domain.findall("devices/interface")] == [
         (f"brq{p.network.id[:11]}", f"tap{p.short}", p.mac) for p in instance.ports]

@@ -4,11 +4,11 @@ MACs, local VLAN tags, tunnel peers, addresses; and its answers follow the model
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.host_outputs import entry, parse_xml
 from topology.sandbox.faults import Faults
 from topology.sandbox.hosts.layout import tunnel_peers, tunnel_port_name
 from topology.sandbox.hosts.shell import Shell
@@ -29,18 +29,6 @@ def run(cloud: Cloud, host: Host, line: str) -> str:
     assert result.status == 0, result.stderr
     assert result.stderr == ""
     return result.stdout
-
-
-def parse_xml(text: str) -> ET.Element:
-    return ET.fromstring(text)  # noqa: S314 - the sandbox's own output, not outside data
-
-
-def entry(listing: str, name: str) -> str:
-    """One device's entry of an ``ip`` listing."""
-    blocks = re.split(r"(?m)^(?=\d+: )", listing)
-    found = [b for b in blocks if re.match(rf"\d+: {re.escape(name)}[@:]", b)]
-    assert len(found) == 1, f"{name} appears {len(found)} times"
-    return found[0]
 
 
 def test_virsh_list_shows_the_running_instances_by_domain_id(cloud: Cloud) -> None:
