@@ -10,7 +10,12 @@ import pytest
 
 from tests.support.host_outputs import entry, parse_xml
 from topology.sandbox.faults import Faults
-from topology.sandbox.hosts.layout import tunnel_peers, tunnel_port_name
+from topology.sandbox.hosts.layout import (
+    bridge_mappings,
+    interface_mappings,
+    tunnel_peers,
+    tunnel_port_name,
+)
 from topology.sandbox.hosts.shell import Shell
 from topology.sandbox.model import Cloud, CloudShape, Host, build
 
@@ -198,3 +203,28 @@ def test_interface_indexes_do_not_move_when_others_go(cloud: Cloud) -> None:
 def test_network_hosts_have_no_libvirt(cloud: Cloud) -> None:
     result = Shell(cloud, Faults(), cloud.network_hosts[0]).run("virsh list")
     assert (result.status, result.stderr) == (127, "bash: virsh: command not found\n")
+
+
+def test_vlan_networks_go_through_the_mapped_physical_bridges() -> None:
+    cloud = build(CloudShape(compute_hosts=2, network_hosts=1, instances_per_host=1,
+                             type_driver="vlan"))
+    compute, network = cloud.computes[0], cloud.network_hosts[0]
+    assert bridge_mappings(cloud, compute) == {"physnet1": "br-prv"}
+    assert bridge_mappings(cloud, network) == {"physnet1": "br-prv",
+                                               "physnet-ex": "br-floating"}
+    for host in (compute, network):
+        bridges = run(cloud, host, "ovs-vsctl list-br").split()
+        assert bridges == sorted(["br-int", *bridge_mappings(cloud, host).values()])
+        nics = interface_mappings(cloud, host)
+        for physnet, bridge in bridge_mappings(cloud, host).items():
+            short = bridge.removeprefix("br-")
+            assert run(cloud, host, f"ovs-vsctl list-ifaces {bridge}").split() == [
+                nics[physnet], f"phy-br-{short}"]
+            assert "master ovs-system state UP" in entry(
+                run(cloud, host, "ip link show"), nics[physnet])
+        show = run(cloud, host, "ovs-vsctl show")
+        assert "type: vxlan" not in show and "br-tun" not in show
+        assert "br-mesh" not in run(cloud, host, "brctl show")
+    dpctl = run(cloud, compute, "ovs-dpctl show")
+    assert re.findall(r"(?m)^  port \d+: (\S+)", dpctl)[:4] == [
+        "ovs-system", "br-int", "br-prv", "eth1"]

@@ -32,6 +32,8 @@ from datetime import datetime
 from topology.sandbox.model import (
     BUILT_AT,
     DHCP_OWNER,
+    EXTERNAL_PHYSICAL_NETWORK,
+    PHYSICAL_NETWORK,
     ROUTER_GATEWAY_OWNER,
     VXLAN_UDP_PORT,
     Cloud,
@@ -50,9 +52,8 @@ EXTERNAL_BRIDGE = "br-floating"  # physical bridge of the external network (netw
 TENANT_VLAN_BRIDGE = "br-prv"  # physical bridge of the tenant VLANs (type driver vlan)
 MESH_BRIDGE = "br-mesh"
 OVS_VXLAN_DEVICE = f"vxlan_sys_{VXLAN_UDP_PORT}"
-# neutron's OVS agent configuration for these hosts: physical network -> bridge
-OVS_EXTERNAL_MAPPING = ("physnet-ex", EXTERNAL_BRIDGE)
-OVS_TENANT_MAPPING = ("physnet1", TENANT_VLAN_BRIDGE)
+TENANT_NIC = "eth1"  # tenant VLANs (and the tunnels' underlay)
+EXTERNAL_NIC = "eth2"  # the external (flat) network, on network hosts
 
 _FIXED_INDEX = {"lo": 1, "eth0": 2, "eth1": 3, "eth2": 4, DATAPATH: 5, INTEGRATION_BRIDGE: 6,
                 TUNNEL_BRIDGE: 7, OVS_VXLAN_DEVICE: 8, EXTERNAL_BRIDGE: 9, TENANT_VLAN_BRIDGE: 10,
@@ -244,6 +245,22 @@ def tunnel_peers(cloud: Cloud, host: Host) -> list[Host]:
     return peers
 
 
+def interface_mappings(cloud: Cloud, host: Host) -> dict[str, str]:
+    """Physical network -> NIC on this host: the linuxbridge agent's
+    ``physical_interface_mappings``, and the NIC behind each OVS physical bridge."""
+    mappings = {PHYSICAL_NETWORK: TENANT_NIC} if cloud.shape.type_driver == "vlan" else {}
+    if host.kind == "network":
+        mappings[EXTERNAL_PHYSICAL_NETWORK] = EXTERNAL_NIC
+    return mappings
+
+
+def bridge_mappings(cloud: Cloud, host: Host) -> dict[str, str]:
+    """Physical network -> OVS bridge: the OVS agent's ``bridge_mappings`` on this host
+    (the views rendering the agents' configurations should show the same)."""
+    bridges = {PHYSICAL_NETWORK: TENANT_VLAN_BRIDGE, EXTERNAL_PHYSICAL_NETWORK: EXTERNAL_BRIDGE}
+    return {physnet: bridges[physnet] for physnet in interface_mappings(cloud, host)}
+
+
 def floating_addresses(cloud: Cloud, router: Router) -> list[str]:
     return [fip.address for fip in cloud.floating_ips.values() if fip.router is router]
 
@@ -291,6 +308,7 @@ def _ovs_layout(cloud: Cloud, host: Host, links: list[Link]) -> HostLayout:
     datapath = [(DATAPATH, "internal"), (INTEGRATION_BRIDGE, "internal")]
     integration = [OvsPort(INTEGRATION_BRIDGE, "internal")]
     bridges = [OvsBridge(INTEGRATION_BRIDGE, integration)]
+    namespaces: list[Namespace] = []
     eth1 = _pnic(links, "eth1")
     if vxlan:
         datapath += [(TUNNEL_BRIDGE, "internal"), (OVS_VXLAN_DEVICE, "vxlan")]
@@ -308,15 +326,30 @@ def _ovs_layout(cloud: Cloud, host: Host, links: list[Link]) -> HostLayout:
             mesh = Link(_FIXED_INDEX[MESH_BRIDGE], MESH_BRIDGE, "bridge", eth1.mac)
             _give_address(host, mesh, "eth1")
             links.append(mesh)
-    elif eth1 is not None:
-        _add_physical_bridge(host, links, bridges, integration, datapath, TENANT_VLAN_BRIDGE,
-                             eth1)
+    # the agent makes the tenant VLANs' bridge when it starts; the demo export lists the
+    # external network's bridge and NIC after every port
+    nics, physical = interface_mappings(cloud, host), bridge_mappings(cloud, host)
+    early = [physnet for physnet in physical if physnet != EXTERNAL_PHYSICAL_NETWORK]
+    late = [physnet for physnet in physical if physnet == EXTERNAL_PHYSICAL_NETWORK]
+    for physnet in early:
+        _add_physical_bridge(host, links, bridges, integration, datapath, physical[physnet],
+                             _pnic(links, nics[physnet]))
+    _add_vif_ports(cloud, host, links, integration, datapath, tags, namespaces)
+    for physnet in late:
+        _add_physical_bridge(host, links, bridges, integration, datapath, physical[physnet],
+                             _pnic(links, nics[physnet]))
+    return HostLayout(host, links, namespaces, bridges, datapath, {})
+
+
+def _add_vif_ports(cloud: Cloud, host: Host, links: list[Link], integration: list[OvsPort],
+                   datapath: list[tuple[str, str]], tags: dict[str, int],
+                   namespaces: list[Namespace]) -> None:
+    """The instances' hybrid plugs and the namespaces' internal ports on ``br-int``."""
     for instance in host.instances:
         for port in instance.ports:
             _add_hybrid_plug(host, links, port, instance.running)
             datapath.append((f"qvo{port.short}", "system"))
             integration.append(OvsPort(f"qvo{port.short}", tag=tags[port.network.id]))
-    namespaces = []
     for netnsid, (name, ports) in enumerate(namespaces_of(host)):
         inside = [_namespace_loopback()]
         for port in ports:
@@ -327,10 +360,6 @@ def _ovs_layout(cloud: Cloud, host: Host, links: list[Link]) -> HostLayout:
             datapath.append((ifname, "internal"))
             integration.append(OvsPort(ifname, "internal", tag=tags[port.network.id]))
         namespaces.append(Namespace(name, netnsid, inside))
-    eth2 = _pnic(links, "eth2")
-    if host.kind == "network" and eth2 is not None:
-        _add_physical_bridge(host, links, bridges, integration, datapath, EXTERNAL_BRIDGE, eth2)
-    return HostLayout(host, links, namespaces, bridges, datapath, {})
 
 
 def _patch(name: str, peer: str) -> OvsPort:
@@ -345,8 +374,10 @@ def _tunnel_port(host: Host, peer: Host) -> OvsPort:
 
 def _add_physical_bridge(host: Host, links: list[Link], bridges: list[OvsBridge],
                          integration: list[OvsPort], datapath: list[tuple[str, str]],
-                         bridge: str, nic: Link) -> None:
+                         bridge: str, nic: Link | None) -> None:
     """A physical bridge of neutron's OVS agent: ``nic`` in it, patched to ``br-int``."""
+    if nic is None:
+        return
     short = bridge.removeprefix("br-")
     links.append(Link(_FIXED_INDEX[bridge], bridge, "openvswitch", derived_mac(host, bridge),
                       up=False, carrier=False))
@@ -396,6 +427,7 @@ def _linux_bridge_layout(cloud: Cloud, host: Host, links: list[Link]) -> HostLay
     vxlan = cloud.shape.type_driver == "vxlan"
     _give_address(host, _pnic(links, "eth0"), "eth0")
     _give_address(host, _pnic(links, "eth1"), "eth1")
+    nics = interface_mappings(cloud, host)
     networks = list({port.network.id: port.network for port in host.ports}.values())
     bridges: dict[str, Link] = {}
     fdb: dict[str, list[tuple[str, str]]] = {}
@@ -404,10 +436,10 @@ def _linux_bridge_layout(cloud: Cloud, host: Host, links: list[Link]) -> HostLay
         bridges[network.id] = Link(object_index(network.standard_attr_id), bridge, "bridge",
                                    "", mtu=network.mtu, created=network.created_at)
         links.append(bridges[network.id])
-        if network.external:
-            eth2 = _pnic(links, "eth2")
-            if eth2 is not None:
-                eth2.master = bridge
+        if network.network_type == "flat":
+            nic = _pnic(links, nics.get(network.physical_network or "", ""))
+            if nic is not None:
+                nic.master = bridge
         elif vxlan:
             device = f"vxlan-{network.segmentation_id}"
             links.append(Link(object_index(network.standard_attr_id, 1), device, "vxlan",
@@ -416,11 +448,12 @@ def _linux_bridge_layout(cloud: Cloud, host: Host, links: list[Link]) -> HostLay
                               local_ip=host.tunnel_ip, created=network.created_at))
             fdb[device] = _l2_population(host, network)
         else:
-            device = f"eth1.{network.segmentation_id}"
-            eth1 = _pnic(links, "eth1")
+            name = nics.get(network.physical_network or "", TENANT_NIC)
+            device = f"{name}.{network.segmentation_id}"
+            nic = _pnic(links, name)
             links.append(Link(object_index(network.standard_attr_id, 1), device, "vlan",
-                              eth1.mac if eth1 else derived_mac(host, device), master=bridge,
-                              peer="eth1", lower="eth1", segment=network.segmentation_id,
+                              nic.mac if nic else derived_mac(host, device), master=bridge,
+                              peer=name, lower=name, segment=network.segmentation_id,
                               created=network.created_at))
     for instance in host.instances:
         if not instance.running:

@@ -179,7 +179,8 @@ class Shell:
                     return _ssh_error(f"option requires an argument -- {letter}\n"
                                       + _SSH_USAGE, quiet=False)
                 if letter == "o" and value.lower().startswith("connecttimeout="):
-                    timeout = float(value.split("=", 1)[1])
+                    seconds = value.split("=", 1)[1]
+                    timeout = float(seconds) if seconds.isdigit() else timeout
                 continue
             if any(flag not in SSH_FLAGS for flag in option[1:]):
                 return _ssh_error(f"unknown option -- {option[1]}\n" + _SSH_USAGE, quiet=False)
@@ -285,6 +286,7 @@ def _simple(tokens: list[str]) -> _Simple:
 
 
 def _without_sudo_options(argv: list[str]) -> list[str]:
-    while argv and argv[0] in ("-n", "-E", "-H", "-S", "--"):
-        argv = argv[1:]
+    """The command after sudo's options (``-u root`` and flags such as ``-n``)."""
+    while argv and argv[0].startswith("-"):
+        argv = argv[2:] if argv[0] in ("-u", "-g") else argv[1:]
     return argv

@@ -21,7 +21,6 @@ _VIRSH_CONNECT = ("-c", "--connect")
 _VIRSH_FLAGS = ("-q", "--quiet", "-r", "--readonly")
 _LIST_OPTIONS = ("--all", "--inactive", "--name", "--uuid", "--table")
 _SYS_NET = ("/sys/class/net", "/sys/class/net/")
-_BONDING = ("/proc/net/bonding", "/proc/net/bonding/")
 
 
 def run(ctx: Context, argv: list[str]) -> Result | None:
