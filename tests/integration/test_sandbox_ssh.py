@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paramiko
@@ -24,6 +26,7 @@ from topology.sandbox.hosts.shell import Shell
 from topology.sandbox.model import Cloud, CloudShape, Host, build
 
 USER, PASSWORD = "calipso", "sandbox-test-password"
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SSH = "ssh -q -o StrictHostKeyChecking=no"
 
 
@@ -286,3 +289,35 @@ def test_stop_ends_a_hanging_session(cloud: Cloud, faults: Faults, tmp_path: Pat
     server.stop()
     assert stdout.read() == b""  # the connection closed: the hanging session is over
     client.close()
+
+
+def test_answers_stay_whole_while_the_cloud_changes(server: SshServer, cloud: Cloud,
+                                                    gateway: paramiko.SSHClient) -> None:
+    """Churn changes the model under its lock while sessions render it: every answer shows
+    the host before or after a change, never half of one."""
+    host = cloud.computes[2]
+    project = next(i.project for i in host.instances)
+    network = project.networks[0]
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            with cloud.lock:
+                created = cloud.create_instance(host, project, [network], "vm-churn", NOW)
+            with cloud.lock:
+                cloud.delete_instance(created)
+
+    changer = threading.Thread(target=churn)
+    changer.start()
+    try:
+        for _ in range(100):
+            answer = execute(gateway, f"{SSH} {host.name} sudo virsh list && "
+                                      f"{SSH} {host.name} sudo ovs-vsctl show")
+            assert answer.status == 0 and answer.stderr == ""
+            listed = [row.split()[1] for row in answer.stdout.split("\n\n", 1)[0]
+                      .splitlines()[2:]]
+            qvos = answer.stdout.count("        Port qvo")
+            assert len(listed) in (2, 3) and qvos in (2, 3)
+    finally:
+        stop.set()
+        changer.join()
