@@ -42,9 +42,9 @@ from topology.sandbox.model import (
     Port,
     Router,
 )
+from topology.sandbox.model import tunnel_peers as model_tunnel_peers
 
 MESH_VLAN = 103  # the VLAN of Mirantis' br-mesh on eth1 (the demo export's eth1.103)
-TUNNEL_PEERS = 2  # compute neighbours on each side an OVS host keeps a tunnel to (as the export)
 DATAPATH = "ovs-system"
 INTEGRATION_BRIDGE = "br-int"
 TUNNEL_BRIDGE = "br-tun"
@@ -229,20 +229,10 @@ def local_vlan_tags(host: Host) -> dict[str, int]:
 
 
 def tunnel_peers(cloud: Cloud, host: Host) -> list[Host]:
-    """Who an OVS host has VXLAN tunnels to: every other network host and a few compute
-    neighbours (a network host: the first computes), as the demo export says."""
-    computes, network_hosts = cloud.computes, cloud.network_hosts
-    peers = [other for other in network_hosts if other is not host]
-    if host.kind != "compute":
-        peers.extend(computes[: 2 * TUNNEL_PEERS])
-        return peers
-    position, count = computes.index(host), len(computes)
-    for step in range(1, TUNNEL_PEERS + 1):
-        for neighbour in ((position - step) % count, (position + step) % count):
-            peer = computes[neighbour]
-            if peer is not host and peer not in peers:
-                peers.append(peer)
-    return peers
+    """Who an OVS host has VXLAN tunnels to, as the demo export says (the model's rule)."""
+    computes = cloud.computes
+    position = computes.index(host) if host.kind == "compute" else None
+    return model_tunnel_peers(host, computes, cloud.network_hosts, position)
 
 
 def interface_mappings(cloud: Cloud, host: Host) -> dict[str, str]:
