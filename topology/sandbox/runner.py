@@ -34,6 +34,7 @@ from topology.sandbox.churn import Change, Churn
 from topology.sandbox.control import create_control_app
 from topology.sandbox.database.schema import create_schema
 from topology.sandbox.faults import Faults
+from topology.sandbox.hosts.server import SshServer
 from topology.sandbox.layout import SandboxLayout
 from topology.sandbox.model import Cloud, build
 from topology.sandbox.notifications.publisher import Publisher
@@ -172,8 +173,17 @@ class SandboxRun:
         self._stack.callback(server.stop)
         return url
 
-    def _serve_ssh(self, cloud: Cloud) -> dict[str, Any] | None:
-        return None
+    def _serve_ssh(self, cloud: Cloud) -> dict[str, Any]:
+        settings = self.settings
+        public_key = ensure_key_pair(self.layout.client_key)
+        server = SshServer(cloud, self.faults, self.layout.ssh_dir / "host-keys",
+                           users={settings.ssh_user: self.secrets.ssh_password},
+                           authorized_keys=[public_key])
+        port = server.start(settings.ssh_port)
+        self._stack.callback(server.stop)
+        return {"host": LOOPBACK, "port": port, "user": settings.ssh_user,
+                "gateway": server.gateway.name, "key_file": str(self.layout.client_key),
+                "host_key": f"{server.host_key.get_name()} {server.host_key.get_base64()}"}
 
     def _fill_database(self, cloud: Cloud, url: str) -> None:
         create_schema(url)
@@ -227,7 +237,7 @@ class SandboxRun:
                 status["churn"]["notifications"] = churn.publisher.stats()
         return status
 
-    def _state(self, api_url: str, ssh: dict[str, Any] | None, database_url: str | None,
+    def _state(self, api_url: str, ssh: dict[str, Any], database_url: str | None,
                amqp_url: str | None, churn: dict[str, Any] | None,
                clouds_yaml: str) -> dict[str, Any]:
         assert self.cloud is not None
