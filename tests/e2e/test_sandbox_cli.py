@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,12 @@ def test_start_prints_where_everything_is(sandbox: SandboxCli) -> None:
     for secret in secrets.values():
         assert secret not in text and secret not in log
     assert "***" in state["database"]["shown"] and "***" in state["amqp"]["shown"]
+    environment = tomllib.loads(Path(state["environment_file"]).read_text(encoding="utf-8"))
+    section = environment["environments"]["sandbox"]
+    assert section["ssh_port"] == state["ssh"]["port"]
+    assert Path(section["ssh_key_file"]).is_file()
+    assert Path(section["database_url_file"]).read_text(encoding="utf-8").startswith("mysql")
+    assert not any(secret in json.dumps(section) for secret in secrets.values())
     again = sandbox("start", "--clouds-yaml", "none")
     assert again.returncode == 0 and "already running" in again.stdout
 

@@ -124,6 +124,7 @@ class SandboxRun:
             clouds_yaml = self._write_clouds_yaml(api_url)
             self.timings["ready"] = round(time.monotonic() - started, 2)
             state = self._state(api_url, ssh, database_url, amqp_url, churn, clouds_yaml)
+            self._write_environment(state)
             write_private(self.layout.state_file, json.dumps(state, indent=2))
             log.info("sandbox ready in %.1f s: %s; %.0f MiB resident", self.timings["ready"],
                      ", ".join(f"{n:,} {what}" for what, n in state["counts"].items()),
@@ -221,6 +222,37 @@ class SandboxRun:
 
     def _on_faults(self) -> None:
         pass
+
+    def _write_environment(self, state: dict[str, Any]) -> None:
+        """The environment's section for Topology's configuration (what a scan of the
+        sandbox reads); credentials stay in the files it names."""
+        shape, ssh = self.settings.shape, state["ssh"]
+        password_file = self.layout.root / "ssh-password"
+        write_private(password_file, self.secrets.ssh_password + "\n")
+        lines = [
+            "# the Topology environment of the sandbox (topology sandbox start); credentials",
+            "# are in the files named here, never in this one",
+            f"[environments.{json.dumps(shape.environment)}]",
+            'distribution = "Sandbox"',
+            f"mechanism_drivers = [{json.dumps(shape.mechanism_driver)}]",
+            f"type_drivers = [{json.dumps(shape.type_driver)}]",
+            f"cloud = {json.dumps(self.settings.cloud_name)}",
+            f"clouds_yaml = {json.dumps(state['clouds_yaml'])}",
+        ]
+        for name in ("database", "amqp"):
+            if name in state:
+                lines.append(f"{name}_url_file = {json.dumps(state[name]['url_file'])}")
+        lines += [
+            f"ssh_gateway = {json.dumps(ssh['host'])}",
+            f"ssh_port = {ssh['port']}",
+            f"ssh_user = {json.dumps(ssh['user'])}",
+            f"ssh_key_file = {json.dumps(ssh['key_file'])}",
+            f"ssh_password_file = {json.dumps(str(password_file))}",
+            f"ssh_gateway_host = {json.dumps(ssh['gateway'])}",
+            f"listen = {'true' if 'amqp' in state else 'false'}",
+        ]
+        write_private(self.layout.environment_file, "\n".join(lines) + "\n")
+        state["environment_file"] = str(self.layout.environment_file)
 
     # -- status -------------------------------------------------------------------------
 
