@@ -1,5 +1,5 @@
 # Topology: two commands do all set-up on a fresh machine.
-#   make run    start the local Neo4j, import a demo environment, print what to try
+#   make run    start the local Neo4j and the sandbox cloud, import a demo environment, serve
 #   make test   lint and run the whole test suite (unit, integration, e2e)
 # Everything installs into .venv/ at the repository root.
 
@@ -16,10 +16,10 @@ PYTEST_ARGS ?=
 .PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons clean help
 
 help:
-	@echo "make run          start the local Neo4j, import the demo environment, print the Bolt URI"
+	@echo "make run          start the local Neo4j and the sandbox cloud, import the demo, serve the API"
 	@echo "make test         ruff + the whole test suite (starts its own Neo4j when NEO4J_URI is unset)"
 	@echo "make unit         fast tests only (no services)"
-	@echo "make stop         stop the local Neo4j"
+	@echo "make stop         stop the sandbox cloud and the local Neo4j"
 	@echo "make bench-load   batched-write benchmark (JSON under bench/results/)"
 	@echo "make bench-cliques clique latency: compiled Cypher vs Calipso's strategy"
 	@echo "make bench-api    instance clique over HTTP at concurrency 1 and 16"
@@ -52,14 +52,16 @@ setup: $(STAMP) $(GRAPHIQL_STAMP)
 
 run: setup
 	$(BIN)/topology neo4j start
+	$(BIN)/topology sandbox start
 	$(BIN)/topology demo --environment demo
 	$(BIN)/topology serve --generate-token
 
 stop: setup
+	$(BIN)/topology sandbox stop
 	$(BIN)/topology neo4j stop
 
 status: setup
-	$(BIN)/topology neo4j status
+	$(BIN)/topology neo4j status; $(BIN)/topology sandbox status
 
 lint: setup
 	$(BIN)/ruff check .

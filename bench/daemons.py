@@ -60,8 +60,8 @@ def time_daemon(kind: type[Daemon], folder: Path, rounds: int) -> dict[str, Any]
     finally:
         daemon.clean()
     return {"first_start_s": round(first or 0, 2),
-            "start_s": round(statistics.median(starts), 2),
-            "stop_s": round(statistics.median(stops), 2),
+            "start_s": round(statistics.median_low(starts), 2),
+            "stop_s": round(statistics.median_low(stops), 2),
             "starts_s": [round(s or 0, 2) for s in starts],
             "stops_s": [round(s or 0, 2) for s in stops]}
 

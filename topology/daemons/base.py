@@ -243,11 +243,12 @@ class Daemon(ABC):
         with (a process id can be reused)."""
         try:
             state = json.loads((self.folder / STATE_FILE).read_text(encoding="utf-8"))
-            processes = state["processes"].items()
-            ports = {role: int(port) for role, port in state["ports"].items()}
+            processes = [(str(label), int(pid), str(program))
+                         for label, (pid, program) in state["processes"].items()]
+            ports = {str(role): int(port) for role, port in state["ports"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return
-        for label, (pid, program) in processes:
+            return  # none, or not ours: nothing to take over
+        for label, pid, program in processes:
             if is_alive(pid) and program in " ".join(cmdline(pid) or []):
                 self._pids[label] = pid
                 self._programs[label] = program

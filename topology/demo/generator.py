@@ -52,6 +52,7 @@ from topology.sandbox.model import (
     Region,
     build,
     netmask,
+    tunnel_peers,
     vservice_ports,
 )
 
@@ -75,7 +76,6 @@ FAKE_SECRETS: tuple[str, ...] = (
 
 _OID_TIME = format(int(datetime(2026, 11, 24, 12, tzinfo=UTC).timestamp()), "08x")
 _MESH_VLAN = 103
-_TUNNEL_PEERS = 2  # compute neighbours on each side each host keeps a tunnel to (l2population)
 _HOST_FOLDERS = (
     # (types_name, folder type, text): Calipso's FolderFetcher entries under ScanHost.
     ("vservices", "vservices_folder", "vServices"),
@@ -624,22 +624,6 @@ def _write_vservice_vnics(w: _Writer, host: Host, vservice: Doc, ports: list[Por
         })
 
 
-def _tunnel_peers(host: Host, computes: Sequence[Host], network_hosts: Sequence[Host],
-                  position: int | None) -> list[Host]:
-    """Who a host has VXLAN tunnels to: every network host and a few compute neighbours."""
-    peers = [h for h in network_hosts if h is not host]
-    if position is None:  # a network host: all other network hosts and a few computes
-        peers.extend(computes[: 2 * _TUNNEL_PEERS])
-        return peers
-    count = len(computes)
-    for step in range(1, _TUNNEL_PEERS + 1):
-        for neighbour in ((position - step) % count, (position + step) % count):
-            peer = computes[neighbour]
-            if peer is not host and peer not in peers:
-                peers.append(peer)
-    return peers
-
-
 def _write_inventory(w: _Writer, plan: Cloud) -> None:
     zones = _write_regions(w, plan)
     _write_projects(w, plan)
@@ -647,7 +631,7 @@ def _write_inventory(w: _Writer, plan: Cloud) -> None:
     network_hosts = [h for h in plan.hosts if h.kind == "network"]
     positions = {id(h): i for i, h in enumerate(computes)}
     for host in plan.hosts:
-        peers = _tunnel_peers(host, computes, network_hosts, positions.get(id(host)))
+        peers = tunnel_peers(host, computes, network_hosts, positions.get(id(host)))
         _write_host(w, host, zones[host.zone], peers)
 
 

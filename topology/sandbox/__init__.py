@@ -1,4 +1,1 @@
-"""The sandbox: a simulated OpenStack (APIs, database, hosts over SSH, notifications).
-
-It is served from private daemons.
-"""
+"""The sandbox: a simulated OpenStack (APIs, database, hosts over SSH, notifications)."""

@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from topology.errors import UserError
-from topology.lab.system import start_detached, stop_pids
+from topology.process_control import log_tail, start_detached, stop_pids
 from topology.processes import is_alive, process_tree, read_pid, rss_mib
 from topology.sandbox.layout import SandboxLayout
 from topology.sandbox.secrets import load_or_create
 from topology.sandbox.settings import SandboxSettings
 
 START_TIMEOUT = 300.0
-LOG_LINES_SHOWN = 25
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,6 @@ class SandboxStatus:
     live: dict[str, Any] | None  # what its control endpoint answers now
     memory_mib: float
     problem: str = ""
-
-
-def log_tail(path: Path, lines: int = LOG_LINES_SHOWN) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:])
 
 
 class Sandbox:
@@ -72,6 +63,7 @@ class Sandbox:
         load_or_create(self.layout.secrets_file)
         with self.layout.log_file.open("a", encoding="utf-8") as log:
             log.write(f"\n--- sandbox start at {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
+            offset = log.tell()  # this start's part of the log
         pid = start_detached(
             [sys.executable, "-m", "topology.cli", "sandbox", "run",
              "--folder", str(self.layout.root)],
@@ -84,12 +76,13 @@ class Sandbox:
                 return state
             if not is_alive(pid):
                 raise UserError("the sandbox exited while starting; the end of its log "
-                                f"({self.layout.log_file}):\n{log_tail(self.layout.log_file)}")
+                                f"({self.layout.log_file}):\n"
+                                f"{log_tail(self.layout.log_file, 25, offset)}")
             time.sleep(0.2)
         stop_pids(process_tree(pid))
         raise UserError(f"the sandbox did not come up in {timeout:g} s (stopped it); the end "
                         f"of its log ({self.layout.log_file}):\n"
-                        f"{log_tail(self.layout.log_file)}")
+                        f"{log_tail(self.layout.log_file, 25, offset)}")
 
     def stop(self, grace: float = 60.0) -> bool:
         """Stop the sandbox and everything it started; False when it was not running."""

@@ -24,7 +24,7 @@ import math
 import random
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +43,7 @@ ROUTER_GATEWAY_OWNER = "network:router_gateway"
 FLOATING_IP_OWNER = "network:floatingip"
 INSTANCE_OWNER_PREFIX = "compute:"
 VXLAN_UDP_PORT = 4789
+TUNNEL_PEERS = 2  # compute neighbours on each side a host keeps a tunnel to (l2population)
 PHYSICAL_NETWORK = "physnet1"  # the tenant VLANs' physical network (type driver vlan)
 EXTERNAL_PHYSICAL_NETWORK = "physnet-ex"
 VLAN_RANGE = (100, 4000)
@@ -524,6 +525,25 @@ def vservice_ports(host: Host) -> list[Port]:
         if router.gateway is not None:
             ports.append(router.gateway)
     return ports
+
+
+def tunnel_peers(host: Host, computes: Sequence[Host], network_hosts: Sequence[Host],
+                 position: int | None) -> list[Host]:
+    """Who a host has VXLAN tunnels to: every other network host and a few compute
+    neighbours (``position``: the host's index in ``computes``; None for a network host,
+    which reaches the first computes). Lists are passed in so that rendering every host
+    stays linear."""
+    peers = [h for h in network_hosts if h is not host]
+    if position is None:
+        peers.extend(computes[: 2 * TUNNEL_PEERS])
+        return peers
+    count = len(computes)
+    for step in range(1, TUNNEL_PEERS + 1):
+        for neighbour in ((position - step) % count, (position + step) % count):
+            peer = computes[neighbour]
+            if peer is not host and peer not in peers:
+                peers.append(peer)
+    return peers
 
 
 def ip_text(n: int) -> str:

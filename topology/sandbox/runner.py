@@ -25,13 +25,20 @@ from urllib.parse import urlsplit, urlunsplit
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from topology.daemons.mariadb import MariaDB
+from topology.daemons.rabbitmq import RabbitMQ
 from topology.errors import UserError
 from topology.net import LOOPBACK, free_port
 from topology.processes import process_tree, rss_mib
+from topology.sandbox.churn import Change, Churn
 from topology.sandbox.control import create_control_app
+from topology.sandbox.database.schema import create_schema
 from topology.sandbox.faults import Faults
+from topology.sandbox.hosts.server import SshServer
 from topology.sandbox.layout import SandboxLayout
 from topology.sandbox.model import Cloud, build
+from topology.sandbox.notifications.publisher import Publisher
+from topology.sandbox.notifications.site import Site
 from topology.sandbox.secrets import (
     SandboxSecrets,
     ensure_key_pair,
@@ -81,6 +88,11 @@ class SandboxRun:
         self.timings: dict[str, float] = {}
         self._stack = contextlib.ExitStack()
         self.cloud: Cloud | None = None
+        self.mariadb: MariaDB | None = None
+        self.rabbitmq: RabbitMQ | None = None
+        self.churn: Churn | None = None
+        self.followers: list[Callable[[Change], None]] = []
+        self.built_counts: dict[str, int] = {}
 
     # -- the steps ----------------------------------------------------------------------
 
@@ -107,10 +119,12 @@ class SandboxRun:
             if database_url:
                 self._timed("database fill", lambda: self._fill_database(cloud, database_url))
             amqp_url = self._wait("amqp", amqp)
-            churn = self._start_churn(cloud, database_url, amqp_url)
+            self.built_counts = counts(cloud)  # before churn changes them
+            churn = self._start_churn(cloud, api_url, amqp_url)
             clouds_yaml = self._write_clouds_yaml(api_url)
             self.timings["ready"] = round(time.monotonic() - started, 2)
             state = self._state(api_url, ssh, database_url, amqp_url, churn, clouds_yaml)
+            self._write_environment(state)
             write_private(self.layout.state_file, json.dumps(state, indent=2))
             log.info("sandbox ready in %.1f s: %s; %.0f MiB resident", self.timings["ready"],
                      ", ".join(f"{n:,} {what}" for what, n in state["counts"].items()),
@@ -133,7 +147,10 @@ class SandboxRun:
             return None
         if mode == "url":
             return _url_from(DATABASE_URL_VARIABLE)
-        raise NotImplementedError
+        self.mariadb = MariaDB(self.layout.mariadb_dir).start()
+        self._stack.callback(self.mariadb.stop)
+        self.timings["mariadb start"] = round(self.mariadb.start_seconds, 2)
+        return self.mariadb.url().render_as_string(hide_password=False)
 
     def _start_amqp(self) -> str | None:
         mode = self.settings.amqp
@@ -141,7 +158,10 @@ class SandboxRun:
             return None
         if mode == "url":
             return _url_from(AMQP_URL_VARIABLE)
-        raise NotImplementedError
+        self.rabbitmq = RabbitMQ(self.layout.rabbitmq_dir).start()
+        self._stack.callback(self.rabbitmq.stop)
+        self.timings["rabbitmq start"] = round(self.rabbitmq.start_seconds, 2)
+        return self.rabbitmq.amqp_url
 
     def _serve_http(self, cloud: Cloud) -> str:
         port = self.settings.api_port or free_port()
@@ -154,15 +174,48 @@ class SandboxRun:
         self._stack.callback(server.stop)
         return url
 
-    def _serve_ssh(self, cloud: Cloud) -> dict[str, Any] | None:
-        return None
+    def _serve_ssh(self, cloud: Cloud) -> dict[str, Any]:
+        settings = self.settings
+        public_key = ensure_key_pair(self.layout.client_key)
+        server = SshServer(cloud, self.faults, self.layout.ssh_dir / "host-keys",
+                           users={settings.ssh_user: self.secrets.ssh_password},
+                           authorized_keys=[public_key])
+        port = server.start(settings.ssh_port)
+        self._stack.callback(server.stop)
+        return {"host": LOOPBACK, "port": port, "user": settings.ssh_user,
+                "gateway": server.gateway.name, "key_file": str(self.layout.client_key),
+                "host_key": f"{server.host_key.get_name()} {server.host_key.get_base64()}"}
 
     def _fill_database(self, cloud: Cloud, url: str) -> None:
-        raise NotImplementedError
+        create_schema(url)
 
-    def _start_churn(self, cloud: Cloud, database_url: str | None,
+    def _start_churn(self, cloud: Cloud, api_url: str,
                      amqp_url: str | None) -> dict[str, Any] | None:
-        return None
+        settings = self.settings
+        if not settings.churn:
+            return None
+        publisher = None
+        if amqp_url:
+            publisher = Publisher(amqp_url, driver=settings.driver,
+                                  notification_format=settings.notification_format)
+            self._stack.callback(publisher.close)
+        churn = Churn(cloud, publisher, settings.churn, log_path=self.layout.changes_log,
+                      site=Site.of(cloud, self.endpoints(api_url)))
+        for follower in self.followers:
+            churn.on_change.append(follower)
+        churn.start()
+        self.churn = churn
+        self._stack.callback(churn.close)
+        log.info("churn: %g changes per second%s", settings.churn,
+                 f", notifications {settings.driver} ({settings.notification_format})"
+                 if publisher else ", publishing nothing (no AMQP)")
+        return {"rate": settings.churn, "driver": settings.driver,
+                "format": settings.notification_format, "publishing": publisher is not None,
+                "changes_log": str(self.layout.changes_log)}
+
+    def endpoints(self, api_url: str) -> dict[str, str]:
+        """The service URLs notifications name (nova's payloads carry them)."""
+        return {}
 
     def _write_clouds_yaml(self, api_url: str) -> str:
         return str(self.layout.clouds_yaml)
@@ -170,14 +223,53 @@ class SandboxRun:
     def _on_faults(self) -> None:
         pass
 
+    def _write_environment(self, state: dict[str, Any]) -> None:
+        """The environment's section for Topology's configuration (what a scan of the
+        sandbox reads); credentials stay in the files it names."""
+        shape, ssh = self.settings.shape, state["ssh"]
+        password_file = self.layout.root / "ssh-password"
+        write_private(password_file, self.secrets.ssh_password + "\n")
+        lines = [
+            "# the Topology environment of the sandbox (topology sandbox start); credentials",
+            "# are in the files named here, never in this one",
+            f"[environments.{json.dumps(shape.environment)}]",
+            'distribution = "Sandbox"',
+            f"mechanism_drivers = [{json.dumps(shape.mechanism_driver)}]",
+            f"type_drivers = [{json.dumps(shape.type_driver)}]",
+            f"cloud = {json.dumps(self.settings.cloud_name)}",
+            f"clouds_yaml = {json.dumps(state['clouds_yaml'])}",
+        ]
+        for name in ("database", "amqp"):
+            if name in state:
+                lines.append(f"{name}_url_file = {json.dumps(state[name]['url_file'])}")
+        lines += [
+            f"ssh_gateway = {json.dumps(ssh['host'])}",
+            f"ssh_port = {ssh['port']}",
+            f"ssh_user = {json.dumps(ssh['user'])}",
+            f"ssh_key_file = {json.dumps(ssh['key_file'])}",
+            f"ssh_password_file = {json.dumps(str(password_file))}",
+            f"ssh_gateway_host = {json.dumps(ssh['gateway'])}",
+            f"listen = {'true' if 'amqp' in state else 'false'}",
+        ]
+        write_private(self.layout.environment_file, "\n".join(lines) + "\n")
+        state["environment_file"] = str(self.layout.environment_file)
+
     # -- status -------------------------------------------------------------------------
 
     def _live_status(self) -> dict[str, Any]:
-        cloud = self.cloud
-        return {"counts": counts(cloud) if cloud is not None else {},
-                "memory_mib": round(rss_mib(process_tree(os.getpid())), 1)}
+        cloud, churn = self.cloud, self.churn
+        status: dict[str, Any] = {
+            "counts": counts(cloud) if cloud is not None else {},
+            "memory_mib": round(rss_mib(process_tree(os.getpid())), 1)}
+        if churn is not None:
+            status["churn"] = {"changes": sum(churn.applied.values()),
+                               "skipped": sum(churn.skipped.values()),
+                               "by operation": dict(churn.applied)}
+            if churn.publisher is not None:
+                status["churn"]["notifications"] = churn.publisher.stats()
+        return status
 
-    def _state(self, api_url: str, ssh: dict[str, Any] | None, database_url: str | None,
+    def _state(self, api_url: str, ssh: dict[str, Any], database_url: str | None,
                amqp_url: str | None, churn: dict[str, Any] | None,
                clouds_yaml: str) -> dict[str, Any]:
         assert self.cloud is not None
@@ -186,7 +278,7 @@ class SandboxRun:
             "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "api_url": api_url, "auth_url": f"{api_url}/v3",
             "cloud_name": self.settings.cloud_name, "clouds_yaml": clouds_yaml,
-            "ssh": ssh, "churn": churn, "counts": counts(self.cloud),
+            "ssh": ssh, "churn": churn, "counts": self.built_counts,
             "timings": self.timings, "log_file": str(self.layout.log_file),
             "secrets_file": str(self.layout.secrets_file),
             "memory_mib": round(rss_mib(process_tree(os.getpid())), 1),
