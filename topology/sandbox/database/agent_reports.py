@@ -3,11 +3,12 @@
 ``resource_versions``, consistent with the cloud's mechanism driver (OVS or Linux bridge)
 and type driver (VXLAN or VLAN).
 
-The wiring (the same the API view and the hosts' outputs show): ``br-int`` integrates,
-VXLAN tunnels leave from the host's tunnel address, ``br-ex`` holds the external network
-(``physnet-ex``) on network hosts, ``br-vlan`` the tenant VLANs (``physnet1``) with the
-VLAN type driver; with Linux bridge the physical networks map to interfaces instead
-(``physnet1`` to ``eth1``, ``physnet-ex`` to a network host's ``eth2``).
+The wiring is the hosts' (:mod:`topology.sandbox.hosts.layout`, whose bridge and interface
+mappings these are): ``br-int`` integrates, VXLAN tunnels leave from the host's tunnel
+address, ``br-floating`` holds the external network (``physnet-ex``) on network hosts,
+``br-prv`` the tenant VLANs (``physnet1``) with the VLAN type driver; with Linux bridge the
+physical networks map to NICs instead (``physnet1`` to ``eth1``, ``physnet-ex`` to a
+network host's ``eth2``).
 """
 
 from __future__ import annotations
@@ -15,19 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from topology.sandbox.database.facts import DATAPATH_TYPE, INTEGRATION_BRIDGE, NEUTRON_ZONE
-from topology.sandbox.model import (
-    EXTERNAL_PHYSICAL_NETWORK,
-    PHYSICAL_NETWORK,
-    Agent,
-    Cloud,
-    Host,
+from topology.sandbox.database.facts import DATAPATH_TYPE, NEUTRON_ZONE
+from topology.sandbox.hosts.layout import (
+    INTEGRATION_BRIDGE,
+    bridge_mappings,
+    interface_mappings,
 )
+from topology.sandbox.model import Agent, Cloud, Host
 
-VLAN_BRIDGE = "br-vlan"
-EXTERNAL_BRIDGE = "br-ex"
-VLAN_INTERFACE = "eth1"
-EXTERNAL_INTERFACE = "eth2"
 _INVENTORY_DEFAULTS = {"allocation_ratio": 1.0, "min_unit": 1, "reserved": 0, "step_size": 1}
 _OVS_IFACE_TYPES = ("erspan", "geneve", "gre", "internal", "ip6erspan", "ip6gre", "lisp",
                     "patch", "stt", "system", "tap", "vxlan")
@@ -72,27 +68,9 @@ def _vxlan(cloud: Cloud) -> bool:
     return cloud.shape.type_driver == "vxlan"
 
 
-def _external_here(host: Host, cloud: Cloud) -> bool:
-    return host.kind == "network" and cloud.external is not None
-
-
-def bridge_mappings(host: Host, cloud: Cloud) -> dict[str, str]:
-    mappings = {} if _vxlan(cloud) else {PHYSICAL_NETWORK: VLAN_BRIDGE}
-    if _external_here(host, cloud):
-        mappings[EXTERNAL_PHYSICAL_NETWORK] = EXTERNAL_BRIDGE
-    return mappings
-
-
-def interface_mappings(host: Host, cloud: Cloud) -> dict[str, str]:
-    mappings = {} if _vxlan(cloud) else {PHYSICAL_NETWORK: VLAN_INTERFACE}
-    if _external_here(host, cloud):
-        mappings[EXTERNAL_PHYSICAL_NETWORK] = EXTERNAL_INTERFACE
-    return mappings
-
-
 def _openvswitch(host: Host, cloud: Cloud) -> dict[str, Any]:
     vxlan = _vxlan(cloud)
-    mappings = bridge_mappings(host, cloud)
+    mappings = bridge_mappings(cloud, host)
     return {
         "arp_responder_enabled": False,
         "baremetal_smartnic": False,
@@ -125,7 +103,7 @@ def _linuxbridge(host: Host, cloud: Cloud) -> dict[str, Any]:
         "bridge_mappings": {},
         "devices": len(host.ports),
         "extensions": [],
-        "interface_mappings": interface_mappings(host, cloud),
+        "interface_mappings": interface_mappings(cloud, host),
     }
     if _vxlan(cloud):  # the agent reports its tunnel only in VXLAN mode
         report.update({"l2_population": True, "tunnel_types": ["vxlan"],

@@ -1,23 +1,22 @@
-"""What the sandbox's OpenStack holds beyond the model, as its database shows it: ids
-derived from the cloud, the hypervisors' capacities, the wiring names, and one render's
-snapshot (:class:`Facts`) shared by every row function.
+"""What the sandbox's OpenStack holds beyond the model, as its database shows it: the
+hypervisors' capacities, Nova's and Neutron's numbering of what the model does not
+number, and one render's snapshot (:class:`Facts`) shared by every row function.
 
-The derived ids (the admin user, each project's default security group) are spelled the
-way the sandbox's API view derives them, so the two views name the same things alike:
-a uuid5 of ``topology-sandbox:<environment>:<seed>:<parts>``.
+The ids the model does not hold (the admin user, cell1, each project's default security
+group) are the site's (:mod:`topology.sandbox.notifications.site`), as every view names
+them; a network's segment is derived the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from topology.sandbox.model import Cloud, Flavor, FloatingIp, Network, Project
+from topology.sandbox.notifications.site import Site, derived_uuid, security_group_id
 
-ADMIN_USER = "admin"
 DOMAIN_ID = "default"
 DOMAIN_NAME = "Default"
 ROOT_DOMAIN_ID = "<<keystone.domain.root>>"
@@ -43,34 +42,14 @@ CPU_INFO = {
 NOVA_SERVICE_VERSION = 64  # nova Zed's service version (the lab's rows)
 ROOT_DEVICE = "/dev/vda"
 
-# The wiring, as the hosts' command outputs show it.
-INTEGRATION_BRIDGE = "br-int"
-DATAPATH_TYPE = "system"
+DATAPATH_TYPE = "system"  # the kernel datapath (ovs-system), as the OVS agent reports it
 NEUTRON_ZONE = "nova"
-VXLAN_UDP_PORT = 4789
 
 DERIVED_ATTR_BASE = 1 << 40
 """Neutron numbers network segments and security groups in ``standardattributes`` as
 well; the model numbers only what the API shows revisions of. Their ids are derived above
 this base (segments: base + the network's id; security groups: twice the base + the
 project's position), so they never meet the model's, which count up from 1."""
-
-
-def _stable_hex(cloud: Cloud, *parts: str) -> str:
-    name = ":".join(("topology-sandbox", cloud.shape.environment, str(cloud.shape.seed),
-                     *parts))
-    return uuid.uuid5(uuid.NAMESPACE_URL, name).hex
-
-
-def stable_id(cloud: Cloud, *parts: str) -> str:
-    """A Keystone-style id (32 hex digits) for ``parts`` of this cloud, the same each
-    build."""
-    return _stable_hex(cloud, *parts)
-
-
-def stable_uuid(cloud: Cloud, *parts: str) -> str:
-    """The same, written as a dashed uuid (Neutron's and Nova's ids)."""
-    return str(uuid.UUID(_stable_hex(cloud, *parts)))
 
 
 @lru_cache(maxsize=4096)
@@ -95,7 +74,7 @@ class Facts:
     cloud: Cloud
     now: datetime
     """When the agents last reported and the services last checked in (naive UTC)."""
-    user_id: str = ""
+    site: Site
     floating_by_port: dict[str, FloatingIp] = field(default_factory=dict)
     flavor_ids: dict[str, int] = field(default_factory=dict)
     project_positions: dict[str, int] = field(default_factory=dict)
@@ -103,12 +82,17 @@ class Facts:
     @classmethod
     def of(cls, cloud: Cloud, now: datetime) -> Facts:
         return cls(
-            cloud, naive(now), stable_id(cloud, "user", ADMIN_USER),
+            cloud, naive(now), Site.of(cloud),
             {fip.fixed_port.id: fip for fip in cloud.floating_ips.values()
              if fip.fixed_port is not None},
             {flavor.id: number for number, flavor in enumerate(cloud.flavors, start=1)},
             {project.id: number for number, project in enumerate(cloud.all_projects)},
         )
+
+    @property
+    def user_id(self) -> str:
+        """Who made everything: the cloud's admin."""
+        return self.site.admin_user_id
 
     @property
     def mechanism(self) -> str:
@@ -123,13 +107,10 @@ class Facts:
         return self.flavor_ids[flavor.id]
 
     def segment_id(self, network: Network) -> str:
-        return stable_uuid(self.cloud, "segment", network.id)
+        return derived_uuid(self.site.environment, "segment", network.id)
 
     def security_group_id(self, project: Project) -> str:
-        return stable_uuid(self.cloud, "security-group", project.id, "default")
-
-    def cell1_uuid(self) -> str:
-        return stable_uuid(self.cloud, "cell", "cell1")
+        return security_group_id(self.site.environment, project)
 
 
 def segment_attr_id(network: Network) -> int:

@@ -3,7 +3,8 @@ with their segments, subnets, ports with their address, binding and router attac
 routers, floating IPs, agents, tunnel endpoints, VLAN allocations, default security
 groups, and the ``standardattributes`` row each of those resources points at.
 
-Revision numbers are the ones the API view shows. Ports Neutron makes for itself (router
+Revision numbers count the updates each resource has seen, as the notifications say them
+(:mod:`topology.sandbox.notifications.neutron`). Ports Neutron makes for itself (router
 gateways, floating IPs) belong to no project (``""``); a floating IP's own port is never
 bound and its status is ``N/A``.
 """
@@ -16,7 +17,6 @@ from datetime import datetime
 
 from topology.sandbox.database import agent_reports
 from topology.sandbox.database.facts import (
-    VXLAN_UDP_PORT,
     Facts,
     naive,
     security_group_attr_id,
@@ -31,6 +31,7 @@ from topology.sandbox.model import (
     ROUTER_GATEWAY_OWNER,
     ROUTER_INTERFACE_OWNER,
     VLAN_RANGE,
+    VXLAN_UDP_PORT,
     Cloud,
     FloatingIp,
     Host,
@@ -40,6 +41,7 @@ from topology.sandbox.model import (
     Router,
     Subnet,
 )
+from topology.sandbox.notifications.neutron import BOUND_PORT_REVISIONS
 
 ATTRIBUTES = "neutron.standardattributes"
 ROUTER_PORT_OWNERS = (ROUTER_INTERFACE_OWNER, ROUTER_GATEWAY_OWNER)
@@ -71,7 +73,7 @@ def network_rows(network: Network, facts: Facts) -> Rows:
             "segment_index": 0, "standard_attr_id": segment_attr_id(network), "name": None}],
         ATTRIBUTES: [
             _attributes(network.standard_attr_id, "networks", network.created_at,
-                        network.updated_at, 2),
+                        network.updated_at, 1 + len(network.subnets)),
             _attributes(segment_attr_id(network), "segments", network.created_at,
                         network.created_at, 0)],
     }
@@ -119,7 +121,7 @@ def port_rows(port: Port, facts: Facts) -> Rows:
             "vif_type": vif_type(port, facts.mechanism), "vnic_type": "normal", "profile": "",
             "vif_details": binding_details(port, facts.mechanism), "status": "ACTIVE"}],
         ATTRIBUTES: [_attributes(port.standard_attr_id, "ports", port.created_at,
-                                 port.updated_at, port.revision)],
+                                 port.updated_at, port_revision(port))],
     }
     if port.ip and port.subnet is not None:
         rows["neutron.ipallocations"] = [{"port_id": port.id, "ip_address": port.ip,
@@ -129,6 +131,11 @@ def port_rows(port: Port, facts: Facts) -> Rows:
         rows["neutron.routerports"] = [{"router_id": port.device_id, "port_id": port.id,
                                         "port_type": owner}]
     return rows
+
+
+def port_revision(port: Port) -> int:
+    """A bound port was created, bound, wired by its agent and its status reported."""
+    return BOUND_PORT_REVISIONS if port.host is not None else port.revision
 
 
 def port_keys(port: Port) -> list[Key]:
@@ -142,8 +149,8 @@ def port_keys(port: Port) -> list[Key]:
 
 
 def router_revision(router: Router) -> int:
-    """Created (1), then two updates per interface and one for the gateway."""
-    return 1 + 2 * len(router.interfaces) + (router.gateway is not None)
+    """Created (1), then two updates for the gateway and for each interface."""
+    return 1 + 2 * (router.gateway is not None) + 2 * len(router.interfaces)
 
 
 def router_rows(router: Router, facts: Facts) -> Rows:
@@ -174,7 +181,7 @@ def floating_ip_rows(fip: FloatingIp, facts: Facts) -> Rows:
             "last_known_router_id": None, "status": fip.status,
             "standard_attr_id": fip.standard_attr_id}],
         ATTRIBUTES: [_attributes(fip.standard_attr_id, "floatingips", fip.created_at,
-                                 fip.updated_at, 1)],
+                                 fip.updated_at, 0 if fip.updated_at == fip.created_at else 1)],
     }
 
 

@@ -176,9 +176,8 @@ def host_mapping_row(host: Host, number: int) -> Row:
 
 def cell_mapping_rows(facts: Facts) -> list[Row]:
     """cell0 (failed builds) and cell1, as ``nova-manage cell_v2`` makes them; their URLs
-    name the first network host (the controller) and carry no password."""
-    network_hosts = facts.cloud.network_hosts
-    controller = network_hosts[0].mgmt_ip if network_hosts else "127.0.0.1"
+    name the controller and carry no password."""
+    controller = facts.site.controller
 
     def cell(number: int, uuid: str, name: str, transport: str, database: str) -> Row:
         return {"created_at": naive(BUILT_AT), "updated_at": None, "id": number,
@@ -187,7 +186,7 @@ def cell_mapping_rows(facts: Facts) -> list[Row]:
                 "disabled": 0}
 
     return [cell(1, CELL0_UUID, "cell0", "none:///", "nova_cell0"),
-            cell(CELL1_ID, facts.cell1_uuid(), "cell1", f"rabbit://nova@{controller}:5672/",
+            cell(CELL1_ID, facts.site.cell_uuid, "cell1", f"rabbit://nova@{controller}:5672/",
                  "nova")]
 
 

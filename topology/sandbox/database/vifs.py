@@ -1,10 +1,11 @@
 """A port as its mechanism driver bound it (``neutron.ml2_port_bindings``) and as Nova
 caches it for its instance (``nova.instance_info_caches.network_info``).
 
-The binding keeps ``vif_details`` without ``bound_drivers`` (Neutron adds that when it
-shows a port; Nova's cache holds the shown form). OVS binds with the hybrid plug (the
-iptables firewall), Linux bridge as ``bridge`` on ``brq<network11>``. A port on no host
-is ``unbound`` with empty details, as the lab's floating-IP port is.
+The binding's type and details are the notifications' (:data:`VIF`: OVS with the hybrid
+plug, Linux bridge as ``bridge`` on ``brq<network11>``). The table keeps ``vif_details``
+without ``bound_drivers``, as the lab's rows do; Nova's cache holds the form Neutron shows,
+with it. A port on no host is ``unbound`` with empty details, as the lab's floating-IP
+port is.
 """
 
 from __future__ import annotations
@@ -12,25 +13,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from topology.sandbox.database.facts import DATAPATH_TYPE, INTEGRATION_BRIDGE, Facts
+from topology.sandbox.database.facts import Facts
+from topology.sandbox.hosts.layout import INTEGRATION_BRIDGE, linux_bridge_name
 from topology.sandbox.model import Instance, Port
+from topology.sandbox.notifications.neutron import BOUND_DRIVER, VIF
 
 UNBOUND = "unbound"
 
 
 def vif_type(port: Port, mechanism: str) -> str:
-    if port.host is None:
-        return UNBOUND
-    return "bridge" if mechanism == "LXB" else "ovs"
+    return VIF[mechanism][0] if port.host is not None else UNBOUND
 
 
 def vif_details(port: Port, mechanism: str) -> dict[str, Any]:
-    if port.host is None:
-        return {}
-    if mechanism == "LXB":
-        return {"connectivity": "l2", "port_filter": True}
-    return {"connectivity": "l2", "port_filter": True, "ovs_hybrid_plug": True,
-            "datapath_type": DATAPATH_TYPE, "bridge_name": INTEGRATION_BRIDGE}
+    return dict(VIF[mechanism][1]) if port.host is not None else {}
 
 
 def binding_details(port: Port, mechanism: str) -> str:
@@ -58,13 +54,13 @@ def vif(port: Port, facts: Facts) -> dict[str, Any]:
         meta["should_create_bridge"] = True
     details = vif_details(port, facts.mechanism)
     if details:
-        details["bound_drivers"] = {"0": "linuxbridge" if lxb else "openvswitch"}
+        details["bound_drivers"] = {"0": BOUND_DRIVER[kind]}
     return {
         "id": port.id,
         "address": port.mac,
         "network": {
             "id": network.id,
-            "bridge": f"brq{network.id[:11]}" if lxb else INTEGRATION_BRIDGE,
+            "bridge": linux_bridge_name(network) if lxb else INTEGRATION_BRIDGE,
             "label": network.name,
             "subnets": _subnets(port, facts),
             "meta": meta,
