@@ -19,6 +19,7 @@ import sqlalchemy
 from sqlalchemy.engine import URL, Engine
 
 from tests.support.sandbox_db import differences, kind, table_rows
+from topology.sandbox.churn import Churn
 from topology.sandbox.database.follower import DatabaseFollower
 from topology.sandbox.database.tables import ALL_TABLES
 from topology.sandbox.database.writer import fill
@@ -212,6 +213,31 @@ def test_a_change_rewrites_only_its_rows(following: Following) -> None:
     assert unmarked_ports == {p.id for p in instance.ports}
 
 
+def test_tables_parted_from_the_model_are_filled_anew(following: Following) -> None:
+    """A write that would fail on every try (a table gone, a row in the way) makes the
+    follower fill every table again."""
+    with following.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE neutron.ports")
+    cloud = following.cloud
+    port = cloud.create_port(cloud.networks[0], following.tick())
+    assert following.follower(Changed("create_port", following.at, {"port": port})) is None
+    assert (following.follower.failures, following.follower.resyncs) == (1, 1)
+    assert following.follower.pending == {}
+    assert following.differences() == {}
+
+    taken = cloud.networks[1].subnets[0]
+    address = f"{taken.cidr.rsplit('.', 1)[0]}.{taken.next_offset}"
+    with following.engine.begin() as connection:  # the next port's address, taken
+        connection.exec_driver_sql(
+            "INSERT INTO neutron.ipallocations VALUES ('x', %s, %s, %s)",
+            (address, taken.id, taken.network.id))
+    port = cloud.create_port(cloud.networks[1], following.tick())
+    assert port.ip == address
+    following.follower(Changed("create_port", following.at, {"port": port}))
+    assert following.follower.resyncs == 2
+    assert following.differences() == {}
+
+
 def test_many_random_changes_are_followed(following: Following) -> None:
     cloud, rng = following.cloud, random.Random(5)
     for step in range(1, 121):
@@ -225,6 +251,20 @@ def test_many_random_changes_are_followed(following: Following) -> None:
             assert following.differences() == {}, (step, op)
     assert following.differences() == {}
     assert following.follower.changes > 60
+
+
+def test_the_churn_is_followed(following: Following) -> None:
+    """The churn hands its changes to the follower as they are (no adapter)."""
+    churn = Churn(following.cloud, None, rng=random.Random(11))
+    churn.on_change.append(following.follower)
+    with churn:
+        made = [churn.step() for _ in range(150)]
+    assert all(change is not None for change in made)
+    assert following.follower.changes == 150
+    assert following.follower.written == 150
+    assert following.follower.failures == 0
+    assert following.differences() == {}
+    assert len(churn.applied) >= 15  # most kinds of change happened
 
 
 # -- random changes, as OpenStack would accept them --------------------------------------

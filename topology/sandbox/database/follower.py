@@ -15,7 +15,9 @@ reach, and is written with the first change that goes through, or by :meth:`catc
 then, writing pending objects late gives the same tables as writing each change in time.
 After a failure the follower waits ``retry_interval`` seconds before it tries again (the
 churn holds the cloud's lock while it waits for the database), and it opens new
-connections when it does.
+connections when it does. A failure that is not the connection's (a duplicate key, a
+missing table: the tables no longer agree with the model, someone changed them) would
+fail again on every try: the follower then fills every table anew (a resync).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from topology.sandbox.database import writer
 from topology.sandbox.database.effects import flatten, touched
@@ -72,6 +74,7 @@ class DatabaseFollower:
                  clock: Callable[[], float] = time.monotonic,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.cloud = cloud
+        self.url = url
         self.engine = create_engine(
             url, pool_pre_ping=True, pool_size=1,
             connect_args={"connect_timeout": CONNECT_TIMEOUT, "read_timeout": IO_TIMEOUT,
@@ -88,6 +91,8 @@ class DatabaseFollower:
         """Transactions committed."""
         self.failures = 0
         """Transactions that failed (each logged)."""
+        self.resyncs = 0
+        """Times every table was filled anew, the tables having parted from the model."""
         self.last_error: str | None = None
         self._retry_at = 0.0
 
@@ -125,9 +130,12 @@ class DatabaseFollower:
         try:
             with self.engine.begin() as connection:
                 self._write(connection)
-        except SQLAlchemyError as exc:
+        except OperationalError as exc:  # the server is away, or the connection broke
             self._failed(exc)
             return False
+        except SQLAlchemyError as exc:
+            self._failed(exc)
+            return self._resync()
         if self.last_error is not None:
             log.info("the sandbox's database is written again (%d objects caught up)",
                      len(self.pending))
@@ -145,6 +153,18 @@ class DatabaseFollower:
         log.log(logging.WARNING if first else logging.DEBUG,
                 "the sandbox's database could not follow a change (%d pending objects; "
                 "failure %d): %s", len(self.pending), self.failures, self.last_error)
+
+    def _resync(self) -> bool:
+        log.warning("the sandbox's tables have parted from the model: filling them anew")
+        try:
+            writer.fill(self.cloud, self.url, now=self.now())
+        except SQLAlchemyError as exc:
+            self._failed(exc)
+            return False
+        self.pending.clear()
+        self.resyncs += 1
+        self.last_error = None
+        return True
 
     def _write(self, connection: Connection) -> None:
         cloud = self.cloud
