@@ -13,8 +13,7 @@ import sqlalchemy
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine
 
-from tests.support.sandbox_db import differences, table_rows
-from topology.sandbox.database.tables import ALL_TABLES
+from tests.support.sandbox_db import differences, empty_tables, table_rows
 from topology.sandbox.database.writer import fill
 from topology.sandbox.model import Cloud, CloudShape, build, scaled_shape
 
@@ -25,10 +24,7 @@ NOW = datetime(2026, 12, 1, 9, 0, 0, tzinfo=UTC)
 def engine(mariadb_url: URL) -> Iterator[Engine]:
     engine = sqlalchemy.create_engine(mariadb_url)
     yield engine
-    with engine.begin() as connection:  # other tests share the server: leave it empty
-        for table in ALL_TABLES:
-            database, _, name = table.partition(".")
-            connection.exec_driver_sql(f"DELETE FROM `{database}`.`{name}`")  # noqa: S608
+    empty_tables(engine)
     engine.dispose()
 
 

@@ -18,10 +18,9 @@ import pytest
 import sqlalchemy
 from sqlalchemy.engine import URL, Engine
 
-from tests.support.sandbox_db import differences, kind, table_rows
+from tests.support.sandbox_db import differences, empty_tables, kind, table_rows
 from topology.sandbox.churn import Churn
 from topology.sandbox.database.follower import DatabaseFollower
-from topology.sandbox.database.tables import ALL_TABLES
 from topology.sandbox.database.writer import fill
 from topology.sandbox.model import (
     DHCP_OWNER,
@@ -49,10 +48,7 @@ class Changed:
 def engine(mariadb_url: URL) -> Iterator[Engine]:
     engine = sqlalchemy.create_engine(mariadb_url)
     yield engine
-    with engine.begin() as connection:
-        for table in ALL_TABLES:
-            database, _, name = table.partition(".")
-            connection.exec_driver_sql(f"DELETE FROM `{database}`.`{name}`")  # noqa: S608
+    empty_tables(engine)
     engine.dispose()
 
 

@@ -21,6 +21,14 @@ SOFT_DELETED = {"nova.instances": "deleted", "nova.instance_info_caches": "delet
 """Nova's tables keeping rows of deleted instances, and the column that says so."""
 
 
+def empty_tables(engine: Engine) -> None:
+    """Leave the shared server's sandbox tables empty (other tests insert rows of their
+    own, with ids ours would collide with)."""
+    with engine.begin() as connection:
+        for table in ALL_TABLES:
+            connection.exec_driver_sql(f"DELETE FROM {quoted(table)}")  # noqa: S608
+
+
 def table_rows(engine: Engine, table: str) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         result = connection.exec_driver_sql(f"SELECT * FROM {quoted(table)}")  # noqa: S608
