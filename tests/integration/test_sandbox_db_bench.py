@@ -6,20 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy
 from sqlalchemy.engine import URL, Engine
 
 from bench import sandbox_db
-from tests.support.sandbox_db import empty_tables
+from tests.support.sandbox_db import emptied_engine
 from topology.sandbox.model import scaled_shape
 
 
 @pytest.fixture
 def engine(mariadb_url: URL) -> Iterator[Engine]:
-    engine = sqlalchemy.create_engine(mariadb_url)
-    yield engine
-    empty_tables(engine)
-    engine.dispose()
+    yield from emptied_engine(mariadb_url)
 
 
 def test_the_benchmark_times_fills_and_changes(mariadb_url: URL, engine: Engine) -> None:

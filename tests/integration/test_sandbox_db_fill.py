@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import sqlalchemy
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine
 
-from tests.support.sandbox_db import differences, empty_tables, table_rows
+from tests.support.sandbox_db import differences, emptied_engine, table_rows
 from topology.sandbox.database.writer import fill
 from topology.sandbox.model import Cloud, CloudShape, build, scaled_shape
 
@@ -22,10 +21,7 @@ NOW = datetime(2026, 12, 1, 9, 0, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def engine(mariadb_url: URL) -> Iterator[Engine]:
-    engine = sqlalchemy.create_engine(mariadb_url)
-    yield engine
-    empty_tables(engine)
-    engine.dispose()
+    yield from emptied_engine(mariadb_url)
 
 
 @pytest.fixture(scope="module")

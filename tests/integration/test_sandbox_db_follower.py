@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy
 from sqlalchemy.engine import URL, Engine
 
-from tests.support.sandbox_db import differences, empty_tables, kind, table_rows
+from tests.support.sandbox_db import Changed, differences, emptied_engine, kind, table_rows
 from topology.sandbox.churn import Churn
 from topology.sandbox.database.follower import DatabaseFollower
 from topology.sandbox.database.writer import fill
@@ -35,21 +33,9 @@ NOW = datetime(2026, 12, 1, 10, 0, 0, tzinfo=UTC)
 LAB = Path(__file__).resolve().parents[1] / "fixtures" / "lab" / "db"
 
 
-@dataclass(frozen=True)
-class Changed:
-    """A change as the churn reports it to its followers."""
-
-    op: str
-    at: datetime
-    objects: dict[str, Any]
-
-
 @pytest.fixture(scope="module")
 def engine(mariadb_url: URL) -> Iterator[Engine]:
-    engine = sqlalchemy.create_engine(mariadb_url)
-    yield engine
-    empty_tables(engine)
-    engine.dispose()
+    yield from emptied_engine(mariadb_url)
 
 
 class Following:

@@ -6,29 +6,20 @@ catch up with the model. A database given by URL is not the sandbox's to stop.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy
 from sqlalchemy.engine import Engine
 
 from tests.support import daemons
-from tests.support.sandbox_db import differences, table_rows
+from tests.support.sandbox_db import Changed, differences, table_rows
 from topology.sandbox.database.server import SandboxMariaDB
 from topology.sandbox.database.view import DatabaseFaultRefused, DatabaseView
 from topology.sandbox.faults import Faults
 from topology.sandbox.model import Cloud, CloudShape, build
 
 NOW = datetime(2026, 12, 1, 11, 0, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Changed:
-    op: str
-    at: datetime
-    objects: dict[str, Any]
 
 
 @pytest.fixture(scope="module")

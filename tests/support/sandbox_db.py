@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+import sqlalchemy
+from sqlalchemy.engine import URL, Engine
 
 from topology.sandbox.database.facts import Facts
 from topology.sandbox.database.rows import all_rows
@@ -19,6 +22,26 @@ from topology.sandbox.model import Cloud
 SOFT_DELETED = {"nova.instances": "deleted", "nova.instance_info_caches": "deleted",
                 "nova_api.instance_mappings": "queued_for_delete"}
 """Nova's tables keeping rows of deleted instances, and the column that says so."""
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A change as the churn hands it to its followers."""
+
+    op: str
+    at: datetime
+    objects: dict[str, Any]
+
+
+def emptied_engine(url: URL) -> Iterator[Engine]:
+    """An engine on ``url``; afterwards the sandbox tables are left empty (for a fixture:
+    ``yield from emptied_engine(mariadb_url)``)."""
+    engine = sqlalchemy.create_engine(url)
+    try:
+        yield engine
+        empty_tables(engine)
+    finally:
+        engine.dispose()
 
 
 def empty_tables(engine: Engine) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from topology.sandbox.database import keystone_rows, neutron_rows, nova_rows
 from topology.sandbox.database.facts import Facts
 from topology.sandbox.database.tables import ALL_TABLES, Key, Rows, add
-from topology.sandbox.model import Cloud, FloatingIp, Host, Instance, Network, Port, Router, Subnet
+from topology.sandbox.model import Cloud, Host
 
 
 @dataclass(frozen=True)
@@ -37,28 +37,33 @@ def _vlan_rows(vlan: int, facts: Facts) -> Rows:
     return neutron_rows.vlan_rows([vlan], neutron_rows.allocated_vlans(facts.cloud))
 
 
+def _in(index: str, name: str, keys: Callable[[Any], list[Key]],
+        render: Callable[[Any, Facts], Rows], ident: str = "id") -> Kind:
+    """A kind of object the cloud indexes in ``cloud.<index>`` by its ``ident``."""
+
+    def identity(obj: Any) -> Hashable:
+        return getattr(obj, ident)
+
+    def alive(cloud: Cloud, obj: Any) -> bool:
+        return getattr(cloud, index).get(identity(obj)) is obj
+
+    return Kind(name, identity, alive, keys, render)
+
+
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("instance", lambda i: i.id, lambda c, i: c.instances.get(i.id) is i,
-         nova_rows.instance_keys, nova_rows.instance_rows),
-    Kind("port", lambda p: p.id, lambda c, p: c.ports.get(p.id) is p,
-         neutron_rows.port_keys, neutron_rows.port_rows),
-    Kind("network", lambda n: n.id, lambda c, n: c.networks_by_id.get(n.id) is n,
-         neutron_rows.network_keys, neutron_rows.network_rows),
-    Kind("subnet", lambda s: s.id, lambda c, s: c.subnets.get(s.id) is s,
-         neutron_rows.subnet_keys, neutron_rows.subnet_rows),
-    Kind("router", lambda r: r.id, lambda c, r: c.routers.get(r.id) is r,
-         neutron_rows.router_keys, neutron_rows.router_rows),
-    Kind("floating_ip", lambda f: f.id, lambda c, f: c.floating_ips.get(f.id) is f,
-         neutron_rows.floating_ip_keys, neutron_rows.floating_ip_rows),
-    Kind("host", lambda h: h.name, lambda c, h: c.hosts_by_name.get(h.name) is h,
-         lambda h: nova_rows.compute_node_keys(h) + neutron_rows.agent_keys(h), _host_rows),
+    _in("instances", "instance", nova_rows.instance_keys, nova_rows.instance_rows),
+    _in("ports", "port", neutron_rows.port_keys, neutron_rows.port_rows),
+    _in("networks_by_id", "network", neutron_rows.network_keys, neutron_rows.network_rows),
+    _in("subnets", "subnet", neutron_rows.subnet_keys, neutron_rows.subnet_rows),
+    _in("routers", "router", neutron_rows.router_keys, neutron_rows.router_rows),
+    _in("floating_ips", "floating_ip", neutron_rows.floating_ip_keys,
+        neutron_rows.floating_ip_rows),
+    _in("hosts_by_name", "host",
+        lambda h: nova_rows.compute_node_keys(h) + neutron_rows.agent_keys(h), _host_rows,
+        ident="name"),
     Kind("vlan", lambda v: v, lambda c, v: True, lambda v: [neutron_rows.vlan_key(v)],
          _vlan_rows),
 )}
-
-KIND_OF_TYPE: dict[type, str] = {Instance: "instance", Port: "port", Network: "network",
-                                 Subnet: "subnet", Router: "router",
-                                 FloatingIp: "floating_ip", Host: "host"}
 
 
 def all_rows(cloud: Cloud, facts: Facts) -> Rows:
