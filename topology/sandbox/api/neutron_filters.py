@@ -1,0 +1,60 @@
+"""Neutron's query filters: any attribute of a resource, repeated for several values
+(``?device_owner=network:dhcp&device_owner=network:router_interface``), ``fixed_ips`` by
+``ip_address=`` or ``subnet_id=``, and ``fields`` to keep some attributes only. An attribute
+the resource does not have is refused (400), as Neutron does with filter validation on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.datastructures import QueryParams
+
+from topology.sandbox.api.errors import ServiceError
+
+# Query parameters that page, sort or project rather than filter.
+NOT_FILTERS = frozenset({"limit", "marker", "page_reverse", "fields", "sort_key", "sort_dir"})
+
+
+def _matches(value: Any, wanted: list[str]) -> bool:
+    if isinstance(value, bool):
+        return str(value).lower() in {w.lower() for w in wanted}
+    if value is None:
+        return any(w in ("", "None", "null") for w in wanted)
+    if isinstance(value, list):
+        return any(str(v) in wanted for v in value)
+    return str(value) in wanted
+
+
+def _fixed_ips_match(fixed_ips: list[dict[str, str]], wanted: list[str]) -> bool:
+    """``fixed_ips=ip_address=10.0.0.3`` / ``fixed_ips=subnet_id=<id>``: all must hold."""
+    for condition in wanted:
+        key, _, value = condition.partition("=")
+        if not any(entry.get(key) == value for entry in fixed_ips):
+            return False
+    return True
+
+
+def apply(items: Iterable[dict[str, Any]], params: QueryParams) -> list[dict[str, Any]]:
+    filters = {name: params.getlist(name) for name in params if name not in NOT_FILTERS}
+    selected = []
+    checked = False
+    for item in items:
+        if not checked:
+            unknown = sorted(name for name in filters if name not in item)
+            if unknown:
+                raise ServiceError(400, f"{unknown} is invalid attribute for filtering")
+            checked = True
+        if all(_fixed_ips_match(item[name], wanted) if name == "fixed_ips"
+               else _matches(item[name], wanted) for name, wanted in filters.items()):
+            selected.append(item)
+    return selected
+
+
+def project(items: list[dict[str, Any]], params: QueryParams) -> list[dict[str, Any]]:
+    """Only the attributes named by ``fields`` (all when none is named)."""
+    fields = [f for f in params.getlist("fields") if f]
+    if not fields:
+        return items
+    return [{name: item[name] for name in fields if name in item} for item in items]
