@@ -59,7 +59,8 @@ def test_a_project_token_carries_roles_project_and_the_catalog(client, cloud):
     assert response.status_code == 201
     assert response.headers["X-Subject-Token"]
     body = response.json()["token"]
-    assert body["project"]["id"] == cloud.admin_project.id
+    admin_id = cloud.admin_project.id
+    assert body["project"]["id"] == admin_id
     assert body["user"]["name"] == "admin"
     assert {r["name"] for r in body["roles"]} == {"admin", "member", "reader"}
     assert body["expires_at"] == "2026-12-01T08:30:00.000000Z"
@@ -67,18 +68,18 @@ def test_a_project_token_carries_roles_project_and_the_catalog(client, cloud):
     assert set(services) == {"identity", "compute", "network"}
     compute_urls = {(e["region"], e["interface"]): e["url"]
                     for e in services["compute"]["endpoints"]}
-    assert compute_urls == {(r.name, i): f"http://testserver/compute/{r.name}/v2.1"
-                            for r in cloud.regions for i in ("public", "internal", "admin")}
+    expected = {(r.name, i): f"http://testserver/compute/{r.name}/v2.1"
+                for r in cloud.regions for i in ("public", "internal", "admin")}
+    assert compute_urls == expected
     assert {e["url"] for e in services["network"]["endpoints"]} == {"http://testserver/network"}
 
 
 def test_scoping_by_project_id_and_by_domain_id(client, cloud):
-    project = cloud.projects[0]
-    by_id = _issue(client, password_request({"id": project.id}))
-    by_name = _issue(client, password_request({"name": project.name,
-                                               "domain": {"id": "default"}}))
-    assert by_id.json()["token"]["project"]["name"] == project.name
-    assert by_name.json()["token"]["project"]["id"] == project.id
+    project_id, name = cloud.projects[0].id, cloud.projects[0].name
+    by_id = _issue(client, password_request({"id": project_id}))
+    by_name = _issue(client, password_request({"name": name, "domain": {"id": "default"}}))
+    assert by_id.json()["token"]["project"]["name"] == name
+    assert by_name.json()["token"]["project"]["id"] == project_id
 
 
 def test_an_unscoped_token_has_no_catalog(client):
@@ -139,20 +140,22 @@ def test_validation_and_rescoping_with_a_token(client, cloud):
     unknown = client.get(f"{IDENTITY}/auth/tokens",
                          headers={**headers, "X-Subject-Token": "x.y"})
     assert unknown.status_code == 404
-    project = cloud.projects[1]
+    project_id, name = cloud.projects[1].id, cloud.projects[1].name
     rescoped = _issue(client, {"auth": {"identity": {"methods": ["token"],
                                                      "token": {"id": subject}},
-                                        "scope": {"project": {"id": project.id}}}})
-    assert rescoped.json()["token"]["project"]["name"] == project.name
+                                        "scope": {"project": {"id": project_id}}}})
+    assert rescoped.json()["token"]["project"]["name"] == name
 
 
 def test_projects_and_regions(client, cloud):
     headers = {"X-Auth-Token": token(client)}
+    names = [p.name for p in cloud.all_projects]
+    service_id = cloud.service_project.id
     projects = client.get(f"{IDENTITY}/projects", headers=headers).json()["projects"]
-    assert [p["name"] for p in projects] == [p.name for p in cloud.all_projects]
+    assert [p["name"] for p in projects] == names
     named = client.get(f"{IDENTITY}/projects", headers=headers,
                        params={"name": "service"}).json()["projects"]
-    assert [p["id"] for p in named] == [cloud.service_project.id]
+    assert [p["id"] for p in named] == [service_id]
     regions = client.get(f"{IDENTITY}/regions", headers=headers).json()["regions"]
     assert [r["id"] for r in regions] == ["RegionOne", "RegionTwo"]
 

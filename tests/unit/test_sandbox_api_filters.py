@@ -49,57 +49,63 @@ def _ports(client, headers, params):
 
 def test_a_token_sees_its_projects_servers_unless_all_tenants(client, headers, cloud):
     project = cloud.projects[1]
-    scoped = {"X-Auth-Token": token(client, project.name)}
+    name, project_id = project.name, project.id
     own = {i.id for i in cloud.instances.values() if i.project is project}
+    every = set(cloud.instances)
+    scoped = {"X-Auth-Token": token(client, name)}
     assert own and _servers(client, scoped) == own
     assert _servers(client, headers) == set()  # the admin project has no server
-    assert _servers(client, headers, all_tenants="True") == set(cloud.instances)
-    assert _servers(client, headers, all_tenants="1", project_id=project.id) == own
+    assert _servers(client, headers, all_tenants="True") == every
+    assert _servers(client, headers, all_tenants="1", project_id=project_id) == own
     assert _servers(client, headers, all_tenants="0") == set()
 
 
 def test_servers_by_host_name_status_and_ip(client, headers, cloud):
     host = cloud.computes[1]
-    assert _servers(client, headers, all_tenants="1", host=host.name) == {
-        i.id for i in host.instances}
+    host_name, on_host = host.name, {i.id for i in host.instances}
     stopped = next(iter(cloud.instances.values()))
-    assert _servers(client, headers, all_tenants="1", status="SHUTOFF") == {stopped.id}
-    assert _servers(client, headers, all_tenants="1", name="^vm-2$") == {
-        i.id for i in cloud.instances.values() if i.name == "vm-2"}
-    port = stopped.ports[0]
-    assert stopped.id in _servers(client, headers, all_tenants="1", ip=f"^{port.ip}$")
+    stopped_id, stopped_ip = stopped.id, stopped.ports[0].ip
+    named = {i.id for i in cloud.instances.values() if i.name == "vm-2"}
+    assert _servers(client, headers, all_tenants="1", host=host_name) == on_host
+    assert _servers(client, headers, all_tenants="1", status="SHUTOFF") == {stopped_id}
+    assert _servers(client, headers, all_tenants="1", name="^vm-2$") == named
+    assert stopped_id in _servers(client, headers, all_tenants="1", ip=f"^{stopped_ip}$")
     bad = client.get(f"{API}/servers", headers=headers, params={"all_tenants": "maybe"})
     assert bad.status_code == 400
 
 
 def test_a_stopped_server_shows_shutoff(client, headers, cloud):
-    stopped = next(iter(cloud.instances.values()))
-    server = client.get(f"{API}/servers/{stopped.id}", headers=headers).json()["server"]
+    stopped_id = next(iter(cloud.instances))
+    server = client.get(f"{API}/servers/{stopped_id}", headers=headers).json()["server"]
     assert (server["status"], server["OS-EXT-STS:power_state"],
             server["OS-EXT-STS:vm_state"]) == ("SHUTOFF", 4, "stopped")
 
 
 def test_ports_by_owner_network_host_device_and_address(client, headers, cloud):
     ports = list(cloud.ports.values())
-    owners = [("device_owner", DHCP_OWNER), ("device_owner", ROUTER_INTERFACE_OWNER)]
-    assert _ports(client, headers, owners) == {
-        p.id for p in ports if p.device_owner in (DHCP_OWNER, ROUTER_INTERFACE_OWNER)}
+    owners = (DHCP_OWNER, ROUTER_INTERFACE_OWNER)
+    owned = {p.id for p in ports if p.device_owner in owners}
     network = cloud.networks[2]
-    assert _ports(client, headers, {"network_id": network.id}) == {p.id for p in network.ports}
+    network_id, on_network = network.id, {p.id for p in network.ports}
     host = cloud.computes[0]
-    assert _ports(client, headers, {"binding:host_id": host.name}) == {
-        p.id for p in host.ports}
+    host_name, on_host = host.name, {p.id for p in host.ports}
     instance = host.instances[0]
-    assert _ports(client, headers, {"device_id": instance.id}) == {
-        p.id for p in instance.ports}
+    instance_id, of_instance = instance.id, {p.id for p in instance.ports}
     port = instance.ports[0]
-    assert _ports(client, headers, {"fixed_ips": f"ip_address={port.ip}",
-                                    "network_id": port.network.id}) == {port.id}
+    address = {"fixed_ips": f"ip_address={port.ip}", "network_id": port.network.id}
+    port_id = port.id
     project = cloud.projects[0]
-    assert _ports(client, headers, {"tenant_id": project.id}) == _ports(
-        client, headers, {"project_id": project.id}) == {
-        p.id for p in ports if p.project is project and p.device_owner != "network:floatingip"
-        and p.device_owner != "network:router_gateway"}
+    project_id = project.id
+    neutron_owned = ("network:floatingip", "network:router_gateway")
+    of_project = {p.id for p in ports
+                  if p.project is project and p.device_owner not in neutron_owned}
+    assert _ports(client, headers, [("device_owner", owner) for owner in owners]) == owned
+    assert _ports(client, headers, {"network_id": network_id}) == on_network
+    assert _ports(client, headers, {"binding:host_id": host_name}) == on_host
+    assert _ports(client, headers, {"device_id": instance_id}) == of_instance
+    assert _ports(client, headers, address) == {port_id}
+    assert _ports(client, headers, {"tenant_id": project_id}) == of_project
+    assert _ports(client, headers, {"project_id": project_id}) == of_project
 
 
 def test_unknown_filters_are_refused_and_fields_project(client, headers, cloud):
@@ -109,23 +115,26 @@ def test_unknown_filters_are_refused_and_fields_project(client, headers, cloud):
     response = client.get(f"{NETWORK}/networks", headers=headers,
                           params=[("fields", "id"), ("fields", "name"),
                                   ("router:external", "true")])
-    assert response.json()["networks"] == [{"id": cloud.external.id, "name": "public"}]
+    external_id = cloud.external.id
+    assert response.json()["networks"] == [{"id": external_id, "name": "public"}]
 
 
 def test_agents_by_host_and_type(client, headers, cloud):
     host = cloud.network_hosts[0]
+    binaries = sorted(a.binary for a in host.agents)
+    network_hosts = [h.name for h in cloud.network_hosts]
     agents = client.get(f"{NETWORK}/agents", headers=headers,
                         params={"host": host.name}).json()["agents"]
-    assert sorted(a["binary"] for a in agents) == sorted(a.binary for a in host.agents)
+    assert sorted(a["binary"] for a in agents) == binaries
     l3 = client.get(f"{NETWORK}/agents", headers=headers,
                     params={"agent_type": "L3 agent"}).json()["agents"]
-    assert [a["host"] for a in l3] == [h.name for h in cloud.network_hosts]
+    assert [a["host"] for a in l3] == network_hosts
 
 
 def test_one_resource_by_id_and_a_missing_one(client, headers, cloud):
-    router = next(iter(cloud.routers.values()))
-    shown = client.get(f"{NETWORK}/routers/{router.id}", headers=headers).json()["router"]
-    assert shown["external_gateway_info"]["network_id"] == cloud.external.id
+    router_id, external_id = next(iter(cloud.routers)), cloud.external.id
+    shown = client.get(f"{NETWORK}/routers/{router_id}", headers=headers).json()["router"]
+    assert shown["external_gateway_info"]["network_id"] == external_id
     missing = client.get(f"{NETWORK}/routers/nope", headers=headers)
     assert missing.status_code == 404
     assert missing.json()["NeutronError"]["type"] == "RouterNotFound"

@@ -134,12 +134,13 @@ def test_hypervisors_use_ids_then_uuids_and_drop_their_figures_at_2_88(client, a
     old = _get(client, auth, "/os-hypervisors/detail").json()["hypervisors"]
     mid = _get(client, auth, "/os-hypervisors/detail", "2.53").json()["hypervisors"]
     new = _get(client, auth, "/os-hypervisors/detail", "2.88").json()["hypervisors"]
-    computes = cloud.computes
-    assert [h["id"] for h in old] == [h.hypervisor_id for h in computes]
+    ids = [h.hypervisor_id for h in cloud.computes]
+    uuids = [h.hypervisor_uuid for h in cloud.computes]
+    service_uuid = next(s.uuid for s in cloud.computes[0].services if s.binary == "nova-compute")
+    assert [h["id"] for h in old] == ids
     assert isinstance(old[0]["cpu_info"], str)
-    assert [h["id"] for h in mid] == [h.hypervisor_uuid for h in computes]
-    assert mid[0]["service"]["id"] == next(
-        s.uuid for s in computes[0].services if s.binary == "nova-compute")
+    assert [h["id"] for h in mid] == uuids
+    assert mid[0]["service"]["id"] == service_uuid
     assert isinstance(mid[0]["cpu_info"], dict)  # 2.28
     assert set(old[0]) == set(mid[0]) == set(lab)
     assert set(new[0]) == {"host_ip", "hypervisor_hostname", "hypervisor_type",
@@ -148,23 +149,24 @@ def test_hypervisors_use_ids_then_uuids_and_drop_their_figures_at_2_88(client, a
 
 def test_hypervisor_servers_by_pattern_before_2_53_and_with_servers_after(client, auth, cloud):
     host = cloud.computes[0]
-    expected = [{"name": i.local_name, "uuid": i.id} for i in host.instances]
-    old = _get(client, auth, f"/os-hypervisors/{host.name}/servers").json()["hypervisors"]
-    assert [(h["hypervisor_hostname"], h["servers"]) for h in old] == [(host.name, expected)]
-    assert _get(client, auth, f"/os-hypervisors/{host.name}/servers", "2.53").status_code == 404
+    name = host.name
+    expected = [(name, [{"name": i.local_name, "uuid": i.id} for i in host.instances])]
+    old = _get(client, auth, f"/os-hypervisors/{name}/servers").json()["hypervisors"]
+    assert [(h["hypervisor_hostname"], h["servers"]) for h in old] == expected
+    assert _get(client, auth, f"/os-hypervisors/{name}/servers", "2.53").status_code == 404
     new = _get(client, auth, "/os-hypervisors", "2.88", with_servers="true",
-               hypervisor_hostname_pattern=host.name).json()["hypervisors"]
-    assert [(h["hypervisor_hostname"], h["servers"]) for h in new] == [(host.name, expected)]
+               hypervisor_hostname_pattern=name).json()["hypervisors"]
+    assert [(h["hypervisor_hostname"], h["servers"]) for h in new] == expected
     assert _get(client, auth, "/os-hypervisors/nowhere/servers").status_code == 404
 
 
 def test_one_hypervisor_by_id_or_uuid(client, auth, cloud):
     host = cloud.computes[1]
+    name, by_uuid_path = host.name, f"/os-hypervisors/{host.hypervisor_uuid}"
     by_id = _get(client, auth, f"/os-hypervisors/{host.hypervisor_id}").json()["hypervisor"]
-    by_uuid = _get(client, auth, f"/os-hypervisors/{host.hypervisor_uuid}", "2.53").json()
-    assert by_id["hypervisor_hostname"] == by_uuid["hypervisor"]["hypervisor_hostname"] == (
-        host.name)
-    assert _get(client, auth, f"/os-hypervisors/{host.hypervisor_uuid}").status_code == 400
+    by_uuid = _get(client, auth, by_uuid_path, "2.53").json()["hypervisor"]
+    assert by_id["hypervisor_hostname"] == by_uuid["hypervisor_hostname"] == name
+    assert _get(client, auth, by_uuid_path).status_code == 400
 
 
 # -- services, aggregates, flavors ------------------------------------------------------------
@@ -175,9 +177,11 @@ def test_services_gain_forced_down_at_2_11_and_uuids_at_2_53(client, auth, cloud
     new = _get(client, auth, "/os-services", "2.53").json()["services"]
     assert set(old[0]) == set(lab)
     assert set(new[0]) == set(lab) | {"forced_down"}
-    assert {s["id"] for s in new} == {s.uuid for h in cloud.hosts for s in h.services}
+    uuids = {s.uuid for h in cloud.hosts for s in h.services}
+    compute_hosts = sorted(h.name for h in cloud.computes)
+    assert {s["id"] for s in new} == uuids
     computes = _get(client, auth, "/os-services", binary="nova-compute").json()["services"]
-    assert sorted(s["host"] for s in computes) == sorted(h.name for h in cloud.computes)
+    assert sorted(s["host"] for s in computes) == compute_hosts
 
 
 AGGREGATE_FIELDS = {"availability_zone", "created_at", "deleted", "deleted_at", "hosts", "id",
@@ -187,12 +191,13 @@ AGGREGATE_FIELDS = {"availability_zone", "created_at", "deleted", "deleted_at", 
 def test_aggregate_fields(client, auth, cloud):
     old = _get(client, auth, "/os-aggregates").json()["aggregates"]
     new = _get(client, auth, "/os-aggregates", "2.41").json()["aggregates"]
-    assert [set(a) for a in old] == [AGGREGATE_FIELDS] * len(cloud.aggregates)
-    assert [set(a) for a in new] == [AGGREGATE_FIELDS | {"uuid"}] * len(cloud.aggregates)
+    count = len(cloud.aggregates)
     aggregate = cloud.aggregates[0]
-    assert (old[0]["name"], old[0]["hosts"], old[0]["metadata"]) == (
-        aggregate.name, [h.name for h in aggregate.hosts],
-        {"availability_zone": aggregate.zone})
+    expected = (aggregate.name, [h.name for h in aggregate.hosts],
+                {"availability_zone": aggregate.zone})
+    assert [set(a) for a in old] == [AGGREGATE_FIELDS] * count
+    assert [set(a) for a in new] == [AGGREGATE_FIELDS | {"uuid"}] * count
+    assert (old[0]["name"], old[0]["hosts"], old[0]["metadata"]) == expected
     assert isinstance(old[0]["id"], int) and isinstance(old[0]["deleted"], bool)
 
 
@@ -202,5 +207,5 @@ def test_flavors_gain_description_extra_specs_and_a_numeric_swap(client, auth, c
     new = _get(client, auth, "/flavors/detail", "2.75").json()["flavors"][0]
     assert set(old) == set(lab) and old["swap"] == ""
     assert set(new) == set(lab) | {"description", "extra_specs"} and new["swap"] == 0
-    assert {f["name"] for f in _get(client, auth, "/flavors").json()["flavors"]} == {
-        f.name for f in cloud.flavors}
+    names = {f.name for f in cloud.flavors}
+    assert {f["name"] for f in _get(client, auth, "/flavors").json()["flavors"]} == names
