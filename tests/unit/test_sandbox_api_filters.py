@@ -140,3 +140,19 @@ def test_one_resource_by_id_and_a_missing_one(client, headers, cloud):
     assert missing.json()["NeutronError"]["type"] == "RouterNotFound"
     gone = client.get(f"{API}/servers/nope", headers=headers)
     assert gone.status_code == 404 and list(gone.json()) == ["itemNotFound"]
+
+
+def test_a_filter_on_a_field_only_some_items_have(client, headers, cloud):
+    external_id = cloud.external.id
+    found = client.get(f"{NETWORK}/networks", headers=headers,
+                       params={"is_default": "false"}).json()["networks"]
+    assert [n["id"] for n in found] == [external_id]
+
+
+@pytest.mark.parametrize(("path", "key"), [(f"{API}/os-nothing", "itemNotFound"),
+                                           (f"{NETWORK}/nothing", "NeutronError"),
+                                           ("/v3/nothing", "error")])
+def test_an_unknown_route_is_a_404_in_the_services_shape(client, headers, path, key):
+    response = client.get(path, headers=headers)
+    assert response.status_code == 404
+    assert list(response.json()) == [key]

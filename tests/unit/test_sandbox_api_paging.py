@@ -139,3 +139,28 @@ def test_the_paging_functions_alone():
         "previous"]
     with pytest.raises(ServiceError):
         nova_page(items, str, 1, "missing", 10)
+
+
+def test_a_listing_goes_on_when_the_marker_item_is_deleted_meanwhile():
+    """Churn may delete the server that ended a page before the next page is asked for:
+    Nova still finds it (deleted rows keep their place) and so does the sandbox; Neutron's
+    pages follow id order, so a deleted marker still has a place."""
+    cloud = build(CloudShape(compute_hosts=5, instances_per_host=2))
+    newest_first = [i.id for i in sorted(cloud.instances.values(),
+                                         key=lambda i: (i.created_at, i.db_id), reverse=True)]
+    with client_for(cloud, max_limit=MAX_LIMIT) as client:
+        headers = {"X-Auth-Token": token(client)}
+        first = client.get(f"{API}/servers/detail?all_tenants=1", headers=headers).json()
+        marker = first["servers"][-1]["id"]
+        with cloud.lock:
+            cloud.delete_instance(cloud.instances[marker])
+        rest, _ = _follow(client, headers, first["servers_links"][0]["href"], "servers")
+        listed = [s["id"] for s in first["servers"]] + [s["id"] for s in rest]
+        assert listed == newest_first
+
+        port_ids = sorted(cloud.ports)
+        page = client.get(f"{NETWORK}/ports", headers=headers, params={"limit": "4"}).json()
+        with cloud.lock:
+            cloud.delete_port(cloud.ports[page["ports"][-1]["id"]])
+        following = client.get(page["ports_links"][0]["href"], headers=headers).json()
+        assert [p["id"] for p in following["ports"]] == port_ids[4:8]

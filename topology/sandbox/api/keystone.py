@@ -163,20 +163,28 @@ class Keystone:
     async def projects(self, request: Request) -> Response:
         name = request.query_params.get("name")
         domain = request.query_params.get("domain_id", DOMAIN_ID)
-        with self.context.cloud.lock:
-            found = [self._project(p) for p in self.context.cloud.all_projects
-                     if (name is None or p.name == name) and domain == DOMAIN_ID]
-        return JSONResponse({"links": self._collection_links(request, "projects"),
-                             "projects": found})
+
+        def render() -> bytes:
+            with self.context.cloud.lock:
+                found = [self._project(p) for p in self.context.cloud.all_projects
+                         if (name is None or p.name == name) and domain == DOMAIN_ID]
+            return encode({"links": self._collection_links(request, "projects"),
+                           "projects": found})
+
+        return json_bytes(await run_in_threadpool(render))
 
     async def project(self, request: Request) -> Response:
         project_id = request.path_params["project_id"]
-        with self.context.cloud.lock:
-            project = next((p for p in self.context.cloud.all_projects if p.id == project_id),
-                           None)
-            if project is None:
-                raise ServiceError(404, f"Could not find project: {project_id}.")
-            return JSONResponse({"project": self._project(project)})
+
+        def render() -> bytes:
+            with self.context.cloud.lock:
+                project = next((p for p in self.context.cloud.all_projects
+                                if p.id == project_id), None)
+                if project is None:
+                    raise ServiceError(404, f"Could not find project: {project_id}.")
+                return encode({"project": self._project(project)})
+
+        return json_bytes(await run_in_threadpool(render))
 
     def _region(self, name: str) -> dict[str, Any]:
         return {"description": "", "id": name,

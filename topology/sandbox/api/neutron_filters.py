@@ -38,18 +38,17 @@ def _fixed_ips_match(fixed_ips: list[dict[str, str]], wanted: list[str]) -> bool
 
 def apply(items: Iterable[dict[str, Any]], params: QueryParams) -> list[dict[str, Any]]:
     filters = {name: params.getlist(name) for name in params if name not in NOT_FILTERS}
-    selected = []
-    checked = False
-    for item in items:
-        if not checked:
-            unknown = sorted(name for name in filters if name not in item)
-            if unknown:
-                raise ServiceError(400, f"{unknown} is invalid attribute for filtering")
-            checked = True
-        if all(_fixed_ips_match(item[name], wanted) if name == "fixed_ips"
-               else _matches(item[name], wanted) for name, wanted in filters.items()):
-            selected.append(item)
-    return selected
+    listed = list(items)
+    if not filters:
+        return listed
+    known = {key for item in listed for key in item}
+    unknown = sorted(name for name in filters if name not in known)
+    if listed and unknown:
+        raise ServiceError(400, f"{unknown} is invalid attribute for filtering")
+    return [item for item in listed
+            if all(name in item and (_fixed_ips_match(item[name], wanted)
+                                     if name == "fixed_ips" else _matches(item[name], wanted))
+                   for name, wanted in filters.items())]
 
 
 def project(items: list[dict[str, Any]], params: QueryParams) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,7 +23,7 @@ from topology.sandbox.api.context import ApiContext, encode, json_bytes, token_o
 from topology.sandbox.api.errors import ServiceError
 from topology.sandbox.api.microversion import MAX_VERSION, MIN_VERSION, Version
 from topology.sandbox.api.nova_views import Links, ServerFacts
-from topology.sandbox.api.paging import NovaPage, nova_links, nova_page, parse_limit
+from topology.sandbox.api.paging import Bookmarks, NovaPage, nova_links, nova_page, parse_limit
 from topology.sandbox.api.server_filters import flag, select_servers
 from topology.sandbox.model import BUILT_AT, Host, Instance, Region
 
@@ -37,9 +38,17 @@ def _instance_key(instance: Instance) -> str:
     return instance.id
 
 
+def _server_order(instance: Instance) -> tuple[datetime, int]:
+    """Nova's default sort of servers (descending): created_at, then the database id."""
+    return instance.created_at, instance.db_id
+
+
 class Nova:
     def __init__(self, context: ApiContext) -> None:
         self.context = context
+        # Where the server pages this process answered ended: a listing goes on after a
+        # marker whose server churn deleted meanwhile (Nova finds deleted rows too).
+        self._bookmarks: Bookmarks[tuple[datetime, int]] = Bookmarks()
 
     def routes(self) -> list[BaseRoute]:
         api = f"{PREFIX}/v2.1"
@@ -146,7 +155,10 @@ class Nova:
         selected = select_servers(instances, params, token_of(request).project_id,
                                   self.context.cloud.image_id, self.context.identity.user_id)
         page = nova_page(selected, _instance_key, parse_limit(params.get("limit")),
-                         params.get("marker"), self.context.max_limit)
+                         params.get("marker"), self.context.max_limit,
+                         self._bookmarks.resume(selected, _server_order, descending=True))
+        if page.full:
+            self._bookmarks.remember(page.items[-1].id, _server_order(page.items[-1]))
         links, facts = self._links(region), self._facts()
         items = [nova_views.server(i, version, links, facts) if detail
                  else nova_views.server_brief(i, links) for i in page.items]

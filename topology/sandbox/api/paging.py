@@ -11,6 +11,9 @@ id order and the page carries ``next`` and ``previous`` links (``previous`` walk
 
 from __future__ import annotations
 
+import bisect
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -19,6 +22,7 @@ from urllib.parse import urlencode
 from topology.sandbox.api.errors import ServiceError
 
 T = TypeVar("T")
+K = TypeVar("K")
 Params = Sequence[tuple[str, str]]
 
 
@@ -34,14 +38,19 @@ def parse_limit(text: str | None) -> int | None:
     return limit
 
 
-def _after(items: Sequence[T], key: Callable[[T], str], marker: str | None) -> int:
-    """Where the page after ``marker`` starts (400 when no item has that id)."""
+def _after(items: Sequence[T], key: Callable[[T], str], marker: str | None,
+           resume: Callable[[str], int | None] | None = None) -> int:
+    """Where the page after ``marker`` starts; ``resume`` places a marker no longer listed
+    (an item deleted since the page that ended with it); 400 when neither knows it."""
     if marker is None:
         return 0
     for position, item in enumerate(items):
         if key(item) == marker:
             return position + 1
-    raise ServiceError(400, f"marker [{marker}] not found")
+    start = resume(marker) if resume is not None else None
+    if start is None:
+        raise ServiceError(400, f"marker [{marker}] not found")
+    return start
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +60,47 @@ class NovaPage(Generic[T]):
 
 
 def nova_page(items: Sequence[T], key: Callable[[T], str], limit: int | None,
-              marker: str | None, max_limit: int) -> NovaPage[T]:
+              marker: str | None, max_limit: int,
+              resume: Callable[[str], int | None] | None = None) -> NovaPage[T]:
+    """The page of ``items`` (in the listing's order) after ``marker``. Nova finds a marker
+    among deleted rows too, so that a listing goes on when the item that ended a page is
+    deleted meanwhile: ``resume`` does that here (see :class:`Bookmarks`)."""
     size = max_limit if limit is None else min(limit, max_limit)
-    start = _after(items, key, marker)
+    start = _after(items, key, marker, resume)
     page = list(items[start:start + size])
     return NovaPage(page, bool(size) and len(page) == size)
+
+
+class Bookmarks(Generic[K]):
+    """The sort keys of the items that ended recent pages (the markers clients come back
+    with), so that a page can resume after a marker whose item is gone."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._keys: OrderedDict[str, K] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def remember(self, marker: str, sort_key: K) -> None:
+        with self._lock:
+            self._keys[marker] = sort_key
+            self._keys.move_to_end(marker)
+            while len(self._keys) > self._size:
+                self._keys.popitem(last=False)
+
+    def resume(self, items: Sequence[T], sort_key: Callable[[T], K],
+               descending: bool) -> Callable[[str], int | None]:
+        """For ``items`` sorted by ``sort_key``: where a remembered marker would stand."""
+        def position(marker: str) -> int | None:
+            with self._lock:
+                if marker not in self._keys:
+                    return None
+                bookmark = self._keys[marker]
+            for index, item in enumerate(items):
+                value = sort_key(item)
+                if (value < bookmark) if descending else (bookmark < value):
+                    return index
+            return len(items)
+        return position
 
 
 def nova_links(collection_url: str, params: Params, page: NovaPage[T],
@@ -71,14 +116,16 @@ def nova_links(collection_url: str, params: Params, page: NovaPage[T],
 def neutron_page(items: Sequence[T], key: Callable[[T], str], limit: int | None,
                  marker: str | None, reverse: bool) -> list[T]:
     """Items in id order after (or, ``reverse``, before) ``marker``; all of them without a
-    limit (and then in the model's order, as Neutron lists unpaged in its tables' order)."""
+    limit (and then in the model's order, as Neutron lists unpaged in its tables' order).
+    The marker need not be listed any more: ids are ordered, the page starts after it."""
     if not limit:
         return list(items)
     ordered = sorted(items, key=key)
+    ids = [key(item) for item in ordered]
     if reverse:
-        end = _after(ordered, key, marker) - 1 if marker is not None else len(ordered)
+        end = bisect.bisect_left(ids, marker) if marker is not None else len(ordered)
         return ordered[max(0, end - limit):end]
-    start = _after(ordered, key, marker)
+    start = bisect.bisect_right(ids, marker) if marker is not None else 0
     return ordered[start:start + limit]
 
 
