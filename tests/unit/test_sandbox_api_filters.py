@@ -156,3 +156,8 @@ def test_an_unknown_route_is_a_404_in_the_services_shape(client, headers, path, 
     response = client.get(path, headers=headers)
     assert response.status_code == 404
     assert list(response.json()) == [key]
+
+
+def test_a_filter_given_no_value_is_ignored_as_neutron_does(client, headers, cloud):
+    every = set(cloud.ports)
+    assert _ports(client, headers, {"binding:host_id": "", "device_id": ""}) == every

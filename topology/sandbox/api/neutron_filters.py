@@ -17,11 +17,17 @@ from topology.sandbox.api.errors import ServiceError
 NOT_FILTERS = frozenset({"limit", "marker", "page_reverse", "fields", "sort_key", "sort_dir"})
 
 
+def given(params: QueryParams, name: str) -> list[str]:
+    """The values of filter ``name``; empty ones are dropped (Neutron ignores a filter
+    given no value, as in ``?binding:host_id=``)."""
+    return [value for value in params.getlist(name) if value]
+
+
 def _matches(value: Any, wanted: list[str]) -> bool:
     if isinstance(value, bool):
         return str(value).lower() in {w.lower() for w in wanted}
     if value is None:
-        return any(w in ("", "None", "null") for w in wanted)
+        return any(w in ("None", "null") for w in wanted)
     if isinstance(value, list):
         return any(str(v) in wanted for v in value)
     return str(value) in wanted
@@ -37,7 +43,8 @@ def _fixed_ips_match(fixed_ips: list[dict[str, str]], wanted: list[str]) -> bool
 
 
 def apply(items: Iterable[dict[str, Any]], params: QueryParams) -> list[dict[str, Any]]:
-    filters = {name: params.getlist(name) for name in params if name not in NOT_FILTERS}
+    filters = {name: values for name in params if name not in NOT_FILTERS
+               if (values := given(params, name))}
     listed = list(items)
     if not filters:
         return listed
