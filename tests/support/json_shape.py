@@ -18,18 +18,14 @@ from typing import Any
 Group = Callable[[dict[str, Any]], str]
 
 
+# JSON's kinds of values, bool before int (a bool is an int to Python)
+_KINDS: tuple[tuple[type, str], ...] = (
+    (type(None), "null"), (bool, "bool"), (int, "int"), (float, "float"), (str, "str"),
+    (list, "list"), (dict, "object"))
+
+
 def kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    return "list" if isinstance(value, list) else "object"
+    return next(name for python_type, name in _KINDS if isinstance(value, python_type))
 
 
 def differences(lab: Any, mine: Any, *, maps: frozenset[str] = frozenset(),
