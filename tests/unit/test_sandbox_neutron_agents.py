@@ -29,13 +29,13 @@ def test_ovs_with_vxlan_tunnels_from_the_tunnel_address():
     assert {h: c["devices"] for h, c in ovs.items()} == port_counts
     assert all(c["tunnel_types"] == ["vxlan"] for c in ovs.values())
     assert {h: c["bridge_mappings"] for h, c in ovs.items()} == {
-        h: ({"physnet-ex": "br-ex"} if h in network_hosts else {}) for h in tunnel_ips}
+        h: ({"physnet-ex": "br-floating"} if h in network_hosts else {}) for h in tunnel_ips}
 
 
 def test_ovs_with_vlans_maps_the_tenant_physical_network_everywhere():
     _, body = _answer(CloudShape(type_driver="vlan"), "agents")
     ovs = _by_host(body["agents"], "neutron-openvswitch-agent")
-    assert all(c["bridge_mappings"]["physnet1"] == "br-vlan" and c["tunnel_types"] == []
+    assert all(c["bridge_mappings"]["physnet1"] == "br-prv" and c["tunnel_types"] == []
                and c["tunneling_ip"] is None for c in ovs.values())
 
 

@@ -2,30 +2,24 @@
 do, consistent with the cloud's mechanism driver (OVS or Linux bridge) and type driver
 (VXLAN or VLAN).
 
-Bridges and interfaces (the sandbox's wiring; the hosts' command outputs show the same):
-``br-int`` integrates, ``br-tun`` carries VXLAN tunnels from the host's tunnel address,
-``br-ex`` holds the external network (physical network ``physnet-ex``) on network hosts,
-``br-vlan`` the tenant VLANs (``physnet1``) when the type driver is VLAN. With Linux bridge
-the physical networks map to interfaces: ``physnet1`` to ``eth1``, ``physnet-ex`` to
-``eth2`` (a network host's third NIC).
+Bridges and interfaces are the model's (:func:`topology.sandbox.model.bridge_mappings`,
+:func:`~topology.sandbox.model.interface_mappings`), so the hosts' command outputs show the
+same wiring: ``br-int`` integrates, ``br-tun`` carries VXLAN tunnels from the host's tunnel
+address, physical networks go to their bridges (OVS) or interfaces (Linux bridge).
 """
 
 from __future__ import annotations
 
 from topology.sandbox.model import (
-    EXTERNAL_PHYSICAL_NETWORK,
-    PHYSICAL_NETWORK,
     Agent,
     Cloud,
     Host,
+    bridge_mappings,
+    interface_mappings,
 )
 
 INTEGRATION_BRIDGE = "br-int"
 TUNNEL_BRIDGE = "br-tun"
-EXTERNAL_BRIDGE = "br-ex"
-VLAN_BRIDGE = "br-vlan"
-VLAN_INTERFACE = "eth1"
-EXTERNAL_INTERFACE = "eth2"
 DATAPATH_TYPE = "system"
 NEUTRON_ZONE = "nova"  # Neutron's default availability zone (DHCP and L3 agents have one)
 # The placement inventory defaults the OVS agent reports (neutron's defaults).
@@ -53,29 +47,9 @@ def _vxlan(cloud: Cloud) -> bool:
     return cloud.shape.type_driver == "vxlan"
 
 
-def _external_here(host: Host, cloud: Cloud) -> bool:
-    return host.kind == "network" and cloud.external is not None
-
-
-def bridge_mappings(host: Host, cloud: Cloud) -> dict[str, str]:
-    """The OVS agent's physical network -> bridge mappings on ``host``."""
-    mappings = {} if _vxlan(cloud) else {PHYSICAL_NETWORK: VLAN_BRIDGE}
-    if _external_here(host, cloud):
-        mappings[EXTERNAL_PHYSICAL_NETWORK] = EXTERNAL_BRIDGE
-    return mappings
-
-
-def interface_mappings(host: Host, cloud: Cloud) -> dict[str, str]:
-    """The Linux bridge agent's physical network -> interface mappings on ``host``."""
-    mappings = {} if _vxlan(cloud) else {PHYSICAL_NETWORK: VLAN_INTERFACE}
-    if _external_here(host, cloud):
-        mappings[EXTERNAL_PHYSICAL_NETWORK] = EXTERNAL_INTERFACE
-    return mappings
-
-
 def _openvswitch(host: Host, cloud: Cloud) -> dict[str, object]:
     vxlan = _vxlan(cloud)
-    mappings = bridge_mappings(host, cloud)
+    mappings = bridge_mappings(cloud, host)
     return {
         "arp_responder_enabled": False,
         "baremetal_smartnic": False,
@@ -108,7 +82,7 @@ def _linuxbridge(host: Host, cloud: Cloud) -> dict[str, object]:
         "bridge_mappings": {},
         "devices": len(host.ports),
         "extensions": [],
-        "interface_mappings": interface_mappings(host, cloud),
+        "interface_mappings": interface_mappings(cloud, host),
     }
     if _vxlan(cloud):  # the agent reports these in VXLAN mode only
         report.update({"l2_population": True, "tunnel_types": ["vxlan"],
