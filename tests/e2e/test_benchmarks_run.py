@@ -7,9 +7,12 @@ from collections import Counter
 import pytest
 
 from bench import api, cliques, daemons, load, sensu
+from bench import sandbox as bench_sandbox
 from tests.conftest import drop_environment
+from tests.support import daemons as daemons_support
 from topology import catalogue
 from topology.daemons.mariadb import MariaDB
+from topology.daemons.rabbitmq import RabbitMQ
 from topology.demo import count_objects, generate, shape_for_objects
 
 
@@ -131,3 +134,13 @@ def test_bench_daemons_times_a_daemon_and_the_inserts(mariadb_url, tmp_path):
     inserted = daemons.time_inserts(mariadb_url, rows=300, chunk_sizes=(100, 1000))
     assert [r["chunk_size"] for r in inserted["by_chunk_size"]] == [100, 1000]
     assert all(r["rows_per_second"] > 0 for r in inserted["by_chunk_size"])
+
+
+def test_bench_sandbox_checks_what_it_times(tmp_path):
+    daemons_support.require_installed(MariaDB)
+    daemons_support.require_installed(RabbitMQ)
+    measured = bench_sandbox.measure(hosts=12, instances=30, sessions=3)
+    assert measured["problems"] == []
+    assert measured["api_servers_listed"] == measured["database_instances"] == 30
+    assert measured["ssh_commands"] == 12 and measured["ssh_items_seen"] > 0
+    assert measured["stopped"] and measured["memory_mib"] > 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import kombu
+import openstack
 import paramiko
 import pytest
 
@@ -135,6 +136,27 @@ def test_fault_refuses_a_host_then_lets_it_answer(sandbox: SandboxCli) -> None:
         client.close()
     bad = sandbox("fault", "--ssh", "node-3=melt")
     assert bad.returncode == 2 and "HOST=refuse|hang|ok" in bad.stderr
+
+
+def test_openstacksdk_lists_the_cloud_by_its_clouds_yaml(
+        sandbox: SandboxCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = sandbox.state()
+    assert Path(state["clouds_yaml"]) == sandbox.folder / "clouds.yaml"
+    assert oct(Path(state["clouds_yaml"]).stat().st_mode & 0o777) == "0o600"
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", state["clouds_yaml"])  # as start prints
+    conn = openstack.connect(cloud=state["cloud_name"])
+    try:
+        servers = list(conn.compute.servers(details=True, all_projects=True))
+        assert servers and all(s.hypervisor_hostname.startswith("node-") for s in servers)
+        assert {h.name for h in conn.compute.hypervisors()} == {
+            f"node-{n}" for n in range(2, 7)}
+        assert {z.name for z in conn.compute.availability_zones(details=True)} >= {"nova"}
+        networks = {n.name for n in conn.network.networks()}
+        assert "public" in networks
+        assert list(conn.network.subnets()) and list(conn.network.ports())
+        assert list(conn.network.routers())
+    finally:
+        conn.close()
 
 
 def test_churn_publishes_notifications_a_consumer_receives(sandbox: SandboxCli) -> None:

@@ -12,9 +12,12 @@ from topology.threaded_server import ThreadedServer
 
 
 @contextmanager
-def serve(app: ASGIApp) -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields its base URL (``http://127.0.0.1:<port>``)."""
-    server = ThreadedServer(app)
+def serve(app: ASGIApp, port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` until the block ends; yields its base URL (``http://127.0.0.1:<port>``).
+
+    ``port`` (default: a free one) lets an app that must know its own URL be built first.
+    """
+    server = ThreadedServer(app, port=port or 0)
     url = server.start()
     try:
         yield url

@@ -47,6 +47,13 @@ TUNNEL_PEERS = 2  # compute neighbours on each side a host keeps a tunnel to (l2
 PHYSICAL_NETWORK = "physnet1"  # the tenant VLANs' physical network (type driver vlan)
 EXTERNAL_PHYSICAL_NETWORK = "physnet-ex"
 VLAN_RANGE = (100, 4000)
+# What carries the physical networks on a host (the agents' bridge and interface mappings,
+# the hosts' bridges and NICs): tenant VLANs on eth1 (OVS bridge br-prv), the external
+# network on a network host's eth2 (OVS bridge br-floating).
+TENANT_NIC = "eth1"
+EXTERNAL_NIC = "eth2"
+TENANT_VLAN_BRIDGE = "br-prv"
+EXTERNAL_BRIDGE = "br-floating"
 VXLAN_BASE = 1000
 COMPUTE_PNICS = ("eth0", "eth1")
 NETWORK_PNICS = ("eth0", "eth1", "eth2")
@@ -178,8 +185,20 @@ def scaled_shape(hosts: int, instances: int, *, environment: str = "sandbox",
 # The objects
 
 
-@dataclass(slots=True, eq=False)
-class Region:
+class _Short:
+    """A one-line repr: model objects point at one another (a port at its network, the
+    network at its ports...), so the default dataclass repr would print the whole cloud."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        key = (getattr(self, "id", None) or getattr(self, "name", None)
+               or getattr(self, "uuid", ""))
+        return f"{type(self).__name__}({key!r})"
+
+
+@dataclass(slots=True, eq=False, repr=False)
+class Region(_Short):
     name: str
     zones: dict[str, list[str]] = field(default_factory=dict)  # host kind -> zone names
 
@@ -187,8 +206,8 @@ class Region:
         return [zone for names in self.zones.values() for zone in names]
 
 
-@dataclass(slots=True, eq=False)
-class Aggregate:
+@dataclass(slots=True, eq=False, repr=False)
+class Aggregate(_Short):
     db_id: int
     uuid: str
     name: str
@@ -201,8 +220,8 @@ class Aggregate:
         return {"availability_zone": self.zone}
 
 
-@dataclass(slots=True, eq=False)
-class Pnic:
+@dataclass(slots=True, eq=False, repr=False)
+class Pnic(_Short):
     name: str
     mac: str
     ip: str | None
@@ -213,8 +232,8 @@ class Pnic:
         return f"{self.name}-{self.mac}"
 
 
-@dataclass(slots=True, eq=False)
-class Agent:
+@dataclass(slots=True, eq=False, repr=False)
+class Agent(_Short):
     id: str
     binary: str
     agent_type: str
@@ -226,8 +245,8 @@ class Agent:
             self.binary, "N/A")
 
 
-@dataclass(slots=True, eq=False)
-class Service:
+@dataclass(slots=True, eq=False, repr=False)
+class Service(_Short):
     db_id: int
     uuid: str
     binary: str
@@ -238,8 +257,8 @@ class Service:
         return self.host.zone if self.binary == "nova-compute" else "internal"
 
 
-@dataclass(slots=True, eq=False)
-class Host:
+@dataclass(slots=True, eq=False, repr=False)
+class Host(_Short):
     name: str
     kind: str  # "compute" or "network"
     region: Region
@@ -271,8 +290,8 @@ class Host:
         return self.agents[0]
 
 
-@dataclass(slots=True, eq=False)
-class Project:
+@dataclass(slots=True, eq=False, repr=False)
+class Project(_Short):
     id: str
     name: str
     networks: list[Network] = field(default_factory=list)
@@ -285,8 +304,8 @@ class Project:
         return self.routers[0] if self.routers else None
 
 
-@dataclass(slots=True, eq=False)
-class Subnet:
+@dataclass(slots=True, eq=False, repr=False)
+class Subnet(_Short):
     id: str
     name: str
     network: Network
@@ -332,8 +351,8 @@ class Subnet:
             self.free.append(offset)
 
 
-@dataclass(slots=True, eq=False)
-class Network:
+@dataclass(slots=True, eq=False, repr=False)
+class Network(_Short):
     index: int
     id: str
     name: str
@@ -378,8 +397,8 @@ class Network:
         return 1450 if self.network_type == "vxlan" else 1500
 
 
-@dataclass(slots=True, eq=False)
-class Port:
+@dataclass(slots=True, eq=False, repr=False)
+class Port(_Short):
     id: str
     mac: str
     network: Network
@@ -408,8 +427,8 @@ class Port:
         return self.host.name if self.host is not None else ""
 
 
-@dataclass(slots=True, eq=False)
-class Router:
+@dataclass(slots=True, eq=False, repr=False)
+class Router(_Short):
     id: str
     name: str
     project: Project
@@ -422,8 +441,8 @@ class Router:
     status: str = "ACTIVE"
 
 
-@dataclass(slots=True, eq=False)
-class Instance:
+@dataclass(slots=True, eq=False, repr=False)
+class Instance(_Short):
     id: str
     name: str
     local_name: str
@@ -449,8 +468,8 @@ class Instance:
         return hashlib.sha224(f"{self.project.id}{self.host.name}".encode()).hexdigest()
 
 
-@dataclass(slots=True, eq=False)
-class FloatingIp:
+@dataclass(slots=True, eq=False, repr=False)
+class FloatingIp(_Short):
     id: str
     address: str
     network: Network  # the external network
@@ -544,6 +563,21 @@ def tunnel_peers(host: Host, computes: Sequence[Host], network_hosts: Sequence[H
             if peer is not host and peer not in peers:
                 peers.append(peer)
     return peers
+
+
+def interface_mappings(cloud: Cloud, host: Host) -> dict[str, str]:
+    """Physical network -> NIC on ``host``: the Linux bridge agent's
+    ``physical_interface_mappings``, and the NIC behind each OVS physical bridge."""
+    mappings = {PHYSICAL_NETWORK: TENANT_NIC} if cloud.shape.type_driver == "vlan" else {}
+    if host.kind == "network":
+        mappings[EXTERNAL_PHYSICAL_NETWORK] = EXTERNAL_NIC
+    return mappings
+
+
+def bridge_mappings(cloud: Cloud, host: Host) -> dict[str, str]:
+    """Physical network -> OVS bridge: the OVS agent's ``bridge_mappings`` on ``host``."""
+    bridges = {PHYSICAL_NETWORK: TENANT_VLAN_BRIDGE, EXTERNAL_PHYSICAL_NETWORK: EXTERNAL_BRIDGE}
+    return {physnet: bridges[physnet] for physnet in interface_mappings(cloud, host)}
 
 
 def ip_text(n: int) -> str:

@@ -30,6 +30,8 @@ from topology.daemons.rabbitmq import RabbitMQ
 from topology.errors import UserError
 from topology.net import LOOPBACK, free_port
 from topology.processes import process_tree, rss_mib
+from topology.sandbox.api.app import create_app
+from topology.sandbox.api.clouds_yaml import write_clouds_yaml
 from topology.sandbox.churn import Change, Churn
 from topology.sandbox.control import create_control_app
 from topology.sandbox.database.schema import create_schema
@@ -38,7 +40,7 @@ from topology.sandbox.hosts.server import SshServer
 from topology.sandbox.layout import SandboxLayout
 from topology.sandbox.model import Cloud, build
 from topology.sandbox.notifications.publisher import Publisher
-from topology.sandbox.notifications.site import Site
+from topology.sandbox.notifications.site import DEFAULT_ENDPOINTS, Site
 from topology.sandbox.secrets import (
     SandboxSecrets,
     ensure_key_pair,
@@ -168,7 +170,9 @@ class SandboxRun:
         url = f"http://{LOOPBACK}:{port}"
         control = create_control_app(self.faults, self._live_status,
                                      self.secrets.control_token, self._on_faults)
-        app = Starlette(routes=[Mount("/control", control)])
+        openstack = create_app(cloud, self.faults, password=self.secrets.admin_password,
+                               public_url=url)
+        app = Starlette(routes=[Mount("/control", control), Mount("/", openstack)])
         server = ThreadedServer(app, port=port, name="sandbox-api")
         server.start()
         self._stack.callback(server.stop)
@@ -214,11 +218,29 @@ class SandboxRun:
                 "changes_log": str(self.layout.changes_log)}
 
     def endpoints(self, api_url: str) -> dict[str, str]:
-        """The service URLs notifications name (nova's payloads carry them)."""
-        return {}
+        """The service URLs nova's payloads name: the sandbox's own network API; image
+        and placement, which the sandbox does not serve, keep their usual addresses."""
+        return {**DEFAULT_ENDPOINTS, "network": f"{api_url}/network"}
 
     def _write_clouds_yaml(self, api_url: str) -> str:
-        return str(self.layout.clouds_yaml)
+        """The cloud's entry in the sandbox's own clouds.yaml, and merged into the user's
+        (where openstacksdk looks) unless told not to; returns the file to point at."""
+        settings, cloud = self.settings, self.cloud
+        assert cloud is not None
+        entry = {"cloud_name": settings.cloud_name, "auth_url": f"{api_url}/v3",
+                 "password": self.secrets.admin_password,
+                 "region_name": cloud.regions[0].name}
+        write_clouds_yaml(self.layout.clouds_yaml, **entry)
+        if settings.user_clouds_yaml is None:
+            return str(self.layout.clouds_yaml)
+        try:
+            write_clouds_yaml(settings.user_clouds_yaml, **entry)
+        except (OSError, ValueError) as exc:
+            log.warning("could not write the cloud %r into %s (%s); use %s",
+                        settings.cloud_name, settings.user_clouds_yaml, exc,
+                        self.layout.clouds_yaml)
+            return str(self.layout.clouds_yaml)
+        return str(settings.user_clouds_yaml)
 
     def _on_faults(self) -> None:
         pass

@@ -32,15 +32,19 @@ from datetime import datetime
 from topology.sandbox.model import (
     BUILT_AT,
     DHCP_OWNER,
+    EXTERNAL_BRIDGE,
     EXTERNAL_PHYSICAL_NETWORK,
-    PHYSICAL_NETWORK,
     ROUTER_GATEWAY_OWNER,
+    TENANT_NIC,
+    TENANT_VLAN_BRIDGE,
     VXLAN_UDP_PORT,
     Cloud,
     Host,
     Network,
     Port,
     Router,
+    bridge_mappings,
+    interface_mappings,
 )
 from topology.sandbox.model import tunnel_peers as model_tunnel_peers
 
@@ -48,12 +52,8 @@ MESH_VLAN = 103  # the VLAN of Mirantis' br-mesh on eth1 (the demo export's eth1
 DATAPATH = "ovs-system"
 INTEGRATION_BRIDGE = "br-int"
 TUNNEL_BRIDGE = "br-tun"
-EXTERNAL_BRIDGE = "br-floating"  # physical bridge of the external network (network hosts)
-TENANT_VLAN_BRIDGE = "br-prv"  # physical bridge of the tenant VLANs (type driver vlan)
 MESH_BRIDGE = "br-mesh"
 OVS_VXLAN_DEVICE = f"vxlan_sys_{VXLAN_UDP_PORT}"
-TENANT_NIC = "eth1"  # tenant VLANs (and the tunnels' underlay)
-EXTERNAL_NIC = "eth2"  # the external (flat) network, on network hosts
 
 _FIXED_INDEX = {"lo": 1, "eth0": 2, "eth1": 3, "eth2": 4, DATAPATH: 5, INTEGRATION_BRIDGE: 6,
                 TUNNEL_BRIDGE: 7, OVS_VXLAN_DEVICE: 8, EXTERNAL_BRIDGE: 9, TENANT_VLAN_BRIDGE: 10,
@@ -233,22 +233,6 @@ def tunnel_peers(cloud: Cloud, host: Host) -> list[Host]:
     computes = cloud.computes
     position = computes.index(host) if host.kind == "compute" else None
     return model_tunnel_peers(host, computes, cloud.network_hosts, position)
-
-
-def interface_mappings(cloud: Cloud, host: Host) -> dict[str, str]:
-    """Physical network -> NIC on this host: the linuxbridge agent's
-    ``physical_interface_mappings``, and the NIC behind each OVS physical bridge."""
-    mappings = {PHYSICAL_NETWORK: TENANT_NIC} if cloud.shape.type_driver == "vlan" else {}
-    if host.kind == "network":
-        mappings[EXTERNAL_PHYSICAL_NETWORK] = EXTERNAL_NIC
-    return mappings
-
-
-def bridge_mappings(cloud: Cloud, host: Host) -> dict[str, str]:
-    """Physical network -> OVS bridge: the OVS agent's ``bridge_mappings`` on this host
-    (the views rendering the agents' configurations should show the same)."""
-    bridges = {PHYSICAL_NETWORK: TENANT_VLAN_BRIDGE, EXTERNAL_PHYSICAL_NETWORK: EXTERNAL_BRIDGE}
-    return {physnet: bridges[physnet] for physnet in interface_mappings(cloud, host)}
 
 
 def floating_addresses(cloud: Cloud, router: Router) -> list[str]:
