@@ -1,6 +1,7 @@
 """The database says what the sandbox's other views say about the same objects: the
-notifications (revision numbers, bindings, security groups, users, the cell) and the
-hosts (the bridges and NICs the agents report, the devices Nova caches)."""
+notifications (revision numbers, bindings, security groups, users, the cell), the hosts
+(the bridges and NICs the agents report, the devices Nova caches) and the APIs
+(hypervisors, servers, agents)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from topology.sandbox.api import neutron_views, nova_views
+from topology.sandbox.api.microversion import Version
 from topology.sandbox.database.facts import Facts
 from topology.sandbox.database.rows import all_rows
 from topology.sandbox.database.tables import Rows
@@ -108,3 +111,47 @@ def test_cached_devices_are_on_the_hosts(cloud_rows: tuple[Cloud, Rows]) -> None
             assert vif["devname"] in names
             if vif["type"] == "bridge":
                 assert vif["network"]["bridge"] in names
+
+
+def test_compute_nodes_are_the_apis_hypervisors(cloud_rows: tuple[Cloud, Rows]) -> None:
+    cloud, rows = cloud_rows
+    nodes = {r["hypervisor_hostname"]: r for r in rows["nova.compute_nodes"]}
+    assert set(nodes) == {h.name for h in cloud.computes}
+    for host in cloud.computes:
+        shown = nova_views.hypervisor(host, Version(2, 1), detail=True, with_servers=False)
+        node = nodes[host.name]
+        for field in ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used",
+                      "local_gb_used", "free_ram_mb", "free_disk_gb", "disk_available_least",
+                      "running_vms", "current_workload", "hypervisor_type",
+                      "hypervisor_version", "host_ip", "cpu_info"):
+            assert node[field] == shown[field], field
+        assert (node["id"], node["host"]) == (shown["id"], shown["service"]["host"])
+
+
+def test_instances_are_the_apis_servers(cloud_rows: tuple[Cloud, Rows]) -> None:
+    cloud, rows = cloud_rows
+    links = nova_views.Links("http://nova", "http://nova/v2.1")
+    facts = nova_views.ServerFacts(cloud.image_id, "", {})
+    for row in rows["nova.instances"]:
+        shown = nova_views.server(cloud.instances[row["uuid"]], Version(2, 3), links, facts)
+        assert (row["reservation_id"], row["hostname"], row["root_device_name"], row["host"],
+                row["node"], row["availability_zone"], row["power_state"], row["vm_state"],
+                row["project_id"], row["image_ref"], row["display_name"]) == (
+            shown["OS-EXT-SRV-ATTR:reservation_id"], shown["OS-EXT-SRV-ATTR:hostname"],
+            shown["OS-EXT-SRV-ATTR:root_device_name"], shown["OS-EXT-SRV-ATTR:host"],
+            shown["OS-EXT-SRV-ATTR:hypervisor_hostname"],
+            shown["OS-EXT-AZ:availability_zone"], shown["OS-EXT-STS:power_state"],
+            shown["OS-EXT-STS:vm_state"], shown["tenant_id"], shown["image"]["id"],
+            shown["name"])
+
+
+def test_agents_are_the_apis(cloud_rows: tuple[Cloud, Rows]) -> None:
+    cloud, rows = cloud_rows
+    shown = {a.id: neutron_views.agent(a, cloud, NOW) for h in cloud.hosts for a in h.agents}
+    assert len(rows["neutron.agents"]) == len(shown)
+    for row in rows["neutron.agents"]:
+        agent = shown[row["id"]]
+        assert (row["agent_type"], row["binary"], row["topic"], row["host"],
+                row["availability_zone"], json.loads(row["configurations"])) == (
+            agent["agent_type"], agent["binary"], agent["topic"], agent["host"],
+            agent["availability_zone"], agent["configurations"])

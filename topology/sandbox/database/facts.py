@@ -1,6 +1,7 @@
-"""What the sandbox's OpenStack holds beyond the model, as its database shows it: the
-hypervisors' capacities, Nova's and Neutron's numbering of what the model does not
-number, and one render's snapshot (:class:`Facts`) shared by every row function.
+"""What the sandbox's OpenStack holds beyond the model, as its database shows it: Nova's
+and Neutron's numbering of what the model does not number, and one render's snapshot
+(:class:`Facts`) shared by every row function. The hypervisors' capacities are the API's
+(:mod:`topology.sandbox.api.nova_views`).
 
 The ids the model does not hold (the admin user, cell1, each project's default security
 group) are the site's (:mod:`topology.sandbox.notifications.site`), as every view names
@@ -27,23 +28,9 @@ CELL0_UUID = "00000000-0000-0000-0000-000000000000"
 CELL1_ID = 2
 """Every compute host and instance lives in cell1 (cell0 holds only failed builds)."""
 
-# The hypervisors (the model has no capacities): a common two-socket KVM server.
-HOST_VCPUS = 64
-HOST_MEMORY_MB = 262144
-HOST_DISK_GB = 2000
-RESERVED_HOST_MEMORY_MB = 512
-HYPERVISOR_TYPE = "QEMU"
-HYPERVISOR_VERSION = 7002000  # QEMU 7.2, Debian 12's
-CPU_INFO = {
-    "arch": "x86_64", "model": "Cascadelake-Server-noTSX", "vendor": "Intel",
-    "topology": {"cells": 2, "sockets": 2, "cores": 16, "threads": 2},
-    "features": ["pge", "avx", "clflush", "sse4.2", "vmx", "aes", "avx2", "avx512f", "x2apic"],
-}
 NOVA_SERVICE_VERSION = 64  # nova Zed's service version (the lab's rows)
 ROOT_DEVICE = "/dev/vda"
 
-DATAPATH_TYPE = "system"  # the kernel datapath (ovs-system), as the OVS agent reports it
-NEUTRON_ZONE = "nova"
 
 DERIVED_ATTR_BASE = 1 << 40
 """Neutron numbers network segments and security groups in ``standardattributes`` as

@@ -12,17 +12,19 @@ import json
 from collections import Counter
 from typing import Any
 
-from topology.sandbox.database.facts import (
-    CELL0_UUID,
-    CELL1_ID,
+from topology.sandbox.api.nova_views import (
     CPU_INFO,
     HOST_DISK_GB,
     HOST_MEMORY_MB,
     HOST_VCPUS,
     HYPERVISOR_TYPE,
     HYPERVISOR_VERSION,
-    NOVA_SERVICE_VERSION,
     RESERVED_HOST_MEMORY_MB,
+)
+from topology.sandbox.database.facts import (
+    CELL0_UUID,
+    CELL1_ID,
+    NOVA_SERVICE_VERSION,
     ROOT_DEVICE,
     Facts,
     naive,
