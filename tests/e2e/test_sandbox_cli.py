@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import kombu
 import openstack
 import paramiko
 import pytest
+import sqlalchemy
 
 from loaders.hosts.parsers import parse_output
 from tests.support import daemons
@@ -157,6 +159,33 @@ def test_openstacksdk_lists_the_cloud_by_its_clouds_yaml(
         assert list(conn.network.routers())
     finally:
         conn.close()
+
+
+def _instances_in_database(url: str) -> int:
+    engine = sqlalchemy.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(sqlalchemy.text(
+                "SELECT COUNT(*) FROM nova.instances WHERE deleted = 0")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_database_and_api_faults(sandbox: SandboxCli) -> None:
+    url = (sandbox.folder / "database-url").read_text(encoding="utf-8").strip()
+    assert _instances_in_database(url) > 0
+    assert sandbox("fault", "--db", "down").returncode == 0
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        _instances_in_database(url)
+    assert sandbox("fault", "--db", "up").returncode == 0
+    assert _instances_in_database(url) > 0  # the same port and data, caught up
+
+    api = sandbox.state()["api_url"]
+    assert httpx.get(f"{api}/v3", timeout=10).status_code == 200
+    assert sandbox("fault", "--api-error", "on").returncode == 0
+    assert httpx.get(f"{api}/v3", timeout=10).status_code == 500
+    assert sandbox("fault", "--clear").returncode == 0
+    assert httpx.get(f"{api}/v3", timeout=10).status_code == 200
 
 
 def test_churn_publishes_notifications_a_consumer_receives(sandbox: SandboxCli) -> None:

@@ -59,7 +59,7 @@ def apply_faults(faults: Faults, change: dict[str, Any]) -> None:
 def create_control_app(faults: Faults, status: StatusSource, token: str,
                        on_faults: Callable[[], None] | None = None) -> Starlette:
     """``GET /status`` and ``GET|POST /faults``; ``on_faults`` runs after each change (the
-    database follows ``database_down`` there)."""
+    database follows ``database_down`` there) and refuses one with ValueError."""
 
     async def get_status(request: Request) -> JSONResponse:
         if not _authorised(request, token):
@@ -75,10 +75,10 @@ def create_control_app(faults: Faults, status: StatusSource, token: str,
                 if not isinstance(change, dict):
                     raise ValueError("the body must be a JSON object")
                 apply_faults(faults, change)
+                if on_faults is not None:
+                    on_faults()
             except ValueError as exc:  # json.JSONDecodeError is a ValueError
                 return JSONResponse({"error": str(exc)}, 400)
-            if on_faults is not None:
-                on_faults()
         return JSONResponse(faults.as_dict())
 
     return Starlette(routes=[Route("/status", get_status),

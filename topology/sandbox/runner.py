@@ -25,7 +25,6 @@ from urllib.parse import urlsplit, urlunsplit
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from topology.daemons.mariadb import MariaDB
 from topology.daemons.rabbitmq import RabbitMQ
 from topology.errors import UserError
 from topology.net import LOOPBACK, free_port
@@ -35,6 +34,8 @@ from topology.sandbox.api.clouds_yaml import write_clouds_yaml
 from topology.sandbox.churn import Change, Churn
 from topology.sandbox.control import create_control_app
 from topology.sandbox.database.schema import create_schema
+from topology.sandbox.database.server import SandboxMariaDB
+from topology.sandbox.database.view import DatabaseFaultRefused, DatabaseView
 from topology.sandbox.faults import Faults
 from topology.sandbox.hosts.server import SshServer
 from topology.sandbox.layout import SandboxLayout
@@ -90,7 +91,8 @@ class SandboxRun:
         self.timings: dict[str, float] = {}
         self._stack = contextlib.ExitStack()
         self.cloud: Cloud | None = None
-        self.mariadb: MariaDB | None = None
+        self.mariadb: SandboxMariaDB | None = None
+        self.database: DatabaseView | None = None
         self.rabbitmq: RabbitMQ | None = None
         self.churn: Churn | None = None
         self.followers: list[Callable[[Change], None]] = []
@@ -115,11 +117,13 @@ class SandboxRun:
                      shape.environment, shape.compute_hosts + shape.network_hosts,
                      shape.instance_count, shape.seed)
             self.cloud = cloud = self._timed("model", lambda: build(shape))
-            api_url = self._timed("api", lambda: self._serve_http(cloud))
-            ssh = self._timed("ssh", lambda: self._serve_ssh(cloud))
+            # Filled before serving: a request would otherwise wait on the model's lock
+            # for the whole fill.
             database_url = self._wait("database", database)
             if database_url:
                 self._timed("database fill", lambda: self._fill_database(cloud, database_url))
+            api_url = self._timed("api", lambda: self._serve_http(cloud))
+            ssh = self._timed("ssh", lambda: self._serve_ssh(cloud))
             amqp_url = self._wait("amqp", amqp)
             self.built_counts = counts(cloud)  # before churn changes them
             churn = self._start_churn(cloud, api_url, amqp_url)
@@ -149,7 +153,7 @@ class SandboxRun:
             return None
         if mode == "url":
             return _url_from(DATABASE_URL_VARIABLE)
-        self.mariadb = MariaDB(self.layout.mariadb_dir).start()
+        self.mariadb = SandboxMariaDB(self.layout.mariadb_dir).start()
         self._stack.callback(self.mariadb.stop)
         self.timings["mariadb start"] = round(self.mariadb.start_seconds, 2)
         return self.mariadb.url().render_as_string(hide_password=False)
@@ -192,6 +196,12 @@ class SandboxRun:
 
     def _fill_database(self, cloud: Cloud, url: str) -> None:
         create_schema(url)
+        database = DatabaseView(cloud, url, server=self.mariadb)
+        database.fill()
+        self.followers.append(database.follower)
+        database.start_heartbeats()
+        self._stack.callback(database.close)
+        self.database = database
 
     def _start_churn(self, cloud: Cloud, api_url: str,
                      amqp_url: str | None) -> dict[str, Any] | None:
@@ -243,7 +253,17 @@ class SandboxRun:
         return str(settings.user_clouds_yaml)
 
     def _on_faults(self) -> None:
-        pass
+        """Faults the views do not read per request: the database going away or back."""
+        if self.database is None:
+            if self.faults.database_down:
+                self.faults.database_down = False
+                raise ValueError("this sandbox runs without a database")
+            return
+        try:
+            self.database.apply_faults(self.faults)
+        except DatabaseFaultRefused as exc:
+            self.faults.database_down = False
+            raise ValueError(str(exc)) from None
 
     def _write_environment(self, state: dict[str, Any]) -> None:
         """The environment's section for Topology's configuration (what a scan of the
