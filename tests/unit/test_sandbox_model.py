@@ -170,6 +170,16 @@ def test_changes_keep_the_model_consistent() -> None:
     assert summary(cloud) == summary(build(CloudShape()))
 
 
+def test_deleting_a_network_takes_its_ports_off_the_instances() -> None:
+    cloud = build(CloudShape(vnics_per_instance=2))
+    instance = next(iter(cloud.instances.values()))
+    network = instance.ports[0].network
+    kept = instance.ports[1]
+    cloud.delete_network(network)
+    assert instance.ports == [kept]
+    check_invariants(cloud)
+
+
 def test_released_addresses_are_reused_and_full_subnets_refuse() -> None:
     cloud = build(CloudShape(compute_hosts=1, instances_per_host=0, projects=1,
                              networks_per_project=1))

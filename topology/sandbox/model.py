@@ -878,6 +878,9 @@ class Cloud:
             port.host.ports.remove(port)
             if port in port.host.dhcp_ports:
                 port.host.dhcp_ports.remove(port)
+        instance = self.instances.get(port.device_id)
+        if instance is not None and port in instance.ports:
+            instance.ports.remove(port)  # its network went: the instance keeps its others
         router = self.routers.get(port.device_id)
         if router is not None:
             if port in router.interfaces:
