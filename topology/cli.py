@@ -344,7 +344,8 @@ def _sandbox_settings(args: argparse.Namespace) -> SandboxSettings:
         return SandboxSettings(
             shape=shape, churn=args.churn, database=args.database, amqp=args.amqp,
             driver=args.driver, notification_format=args.notification_format,
-            api_port=args.api_port, ssh_port=args.ssh_port, user_clouds_yaml=clouds_yaml)
+            api_port=args.api_port, ssh_port=args.ssh_port, user_clouds_yaml=clouds_yaml,
+            graph=args.graph, sensu_interval=args.sensu_interval)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
@@ -380,7 +381,7 @@ def cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
         from topology.sandbox.layout import SandboxLayout
         from topology.sandbox.runner import run_sandbox
 
-        return run_sandbox(SandboxLayout(Path(args.folder)) if args.folder else layout)
+        return run_sandbox(SandboxLayout(Path(args.folder)) if args.folder else layout, config)
     sandbox = Sandbox(layout)
     if args.action == "start":
         started = time.monotonic()
@@ -442,6 +443,14 @@ def _fault_change(args: argparse.Namespace) -> dict[str, Any]:
         ssh[host] = None if fault == "ok" else fault
     if ssh:
         change["ssh"] = ssh
+    checks: dict[str, str | None] = {}
+    for item in args.check or []:
+        name, _, status = item.rpartition("=")
+        if not name or status not in ("ok", "warning", "critical", "clear"):
+            raise UserError(f"--check takes NAME=ok|warning|critical|clear, not {item!r}")
+        checks[name] = None if status == "clear" else status
+    if checks:
+        change["checks"] = checks
     return change
 
 
@@ -749,6 +758,13 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--clouds-yaml", metavar="FILE",
                          help="also merge the cloud's entry into FILE (default: "
                               "~/.config/openstack/clouds.yaml; 'none': do not)")
+    sandbox.add_argument("--graph", action="store_true",
+                         help="report Sensu results for the environment's provisioned checks "
+                              "(the same plan as sensu-config, from the graph) through the "
+                              "Sensu handler, from the cloud's state and faults; the local "
+                              "Neo4j must be running")
+    sandbox.add_argument("--sensu-interval", type=float, default=10.0, metavar="SECONDS",
+                         help="seconds between two rounds of Sensu results (default: 10)")
     sandbox.add_argument("--folder", help=argparse.SUPPRESS)  # run: the sandbox's folder
     fault = sandbox.add_argument_group("fault (in a running sandbox)")
     fault.add_argument("--api-delay", type=float, metavar="SECONDS",
@@ -757,6 +773,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="answer every API request with a 500")
     fault.add_argument("--ssh", action="append", metavar="HOST=refuse|hang|ok",
                        help="a host refuses SSH, hangs, or answers again (repeatable)")
+    fault.add_argument("--check", action="append", metavar="NAME=ok|warning|critical|clear",
+                       help="force a Sensu check's result in the sandbox's monitoring "
+                            "(clear: back to what the cloud says; repeatable)")
     fault.add_argument("--db", dest="database_fault", choices=("down", "up"),
                        help="the database stops answering, or answers again")
     fault.add_argument("--clear", action="store_true", help="end every fault")

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from topology.sandbox.faults import SSH_FAULTS, Faults
+from topology.sandbox.faults import CHECK_STATUSES, SSH_FAULTS, Faults
 
 StatusSource = Callable[[], dict[str, Any]]
 
@@ -28,9 +28,11 @@ def _authorised(request: Request, token: str) -> bool:
 
 def apply_faults(faults: Faults, change: dict[str, Any]) -> None:
     """Apply a fault change: ``clear``, ``api_delay`` (seconds), ``api_error`` (bool),
-    ``database_down`` (bool), ``ssh`` ({host: "refuse" | "hang" | null}). Raises
-    ValueError naming what is wrong, before changing anything."""
-    unknown = set(change) - {"clear", "api_delay", "api_error", "database_down", "ssh"}
+    ``database_down`` (bool), ``ssh`` ({host: "refuse" | "hang" | null}), ``checks``
+    ({check name: "ok" | "warning" | "critical" | null}). Raises ValueError naming what is
+    wrong, before changing anything."""
+    unknown = set(change) - {"clear", "api_delay", "api_error", "database_down", "ssh",
+                             "checks"}
     if unknown:
         raise ValueError(f"unknown fault(s): {', '.join(sorted(unknown))}")
     delay = change.get("api_delay")
@@ -44,6 +46,11 @@ def apply_faults(faults: Faults, change: dict[str, Any]) -> None:
     if not isinstance(ssh, dict) or any(value is not None and value not in SSH_FAULTS
                                         for value in ssh.values()):
         raise ValueError(f"ssh must map host names to one of {', '.join(SSH_FAULTS)} or null")
+    checks = change.get("checks", {})
+    if not isinstance(checks, dict) or any(value is not None and value not in CHECK_STATUSES
+                                           for value in checks.values()):
+        raise ValueError("checks must map check names to one of "
+                         f"{', '.join(CHECK_STATUSES)} or null")
     if change.get("clear"):
         faults.clear()
     if delay is not None:
@@ -54,6 +61,8 @@ def apply_faults(faults: Faults, change: dict[str, Any]) -> None:
         faults.database_down = change["database_down"]
     for host, fault in ssh.items():
         faults.set_ssh(str(host), fault)
+    for name, status in checks.items():
+        faults.set_check(str(name), None if status is None else CHECK_STATUSES[status])
 
 
 def create_control_app(faults: Faults, status: StatusSource, token: str,

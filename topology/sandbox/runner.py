@@ -25,10 +25,13 @@ from urllib.parse import urlsplit, urlunsplit
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from topology.config import Config
 from topology.daemons.rabbitmq import RabbitMQ
 from topology.errors import UserError
+from topology.neo4j_local import LocalNeo4j
 from topology.net import LOOPBACK, free_port
 from topology.processes import process_tree, rss_mib
+from topology.runtime import open_store
 from topology.sandbox.api.app import create_app
 from topology.sandbox.api.clouds_yaml import write_clouds_yaml
 from topology.sandbox.churn import Change, Churn
@@ -40,6 +43,7 @@ from topology.sandbox.faults import Faults
 from topology.sandbox.hosts.server import SshServer
 from topology.sandbox.layout import SandboxLayout
 from topology.sandbox.model import Cloud, build
+from topology.sandbox.monitoring import SensuMonitor
 from topology.sandbox.notifications.publisher import Publisher
 from topology.sandbox.notifications.site import DEFAULT_ENDPOINTS, Site
 from topology.sandbox.secrets import (
@@ -49,6 +53,7 @@ from topology.sandbox.secrets import (
     write_private,
 )
 from topology.sandbox.settings import AMQP_URL_VARIABLE, DATABASE_URL_VARIABLE, SandboxSettings
+from topology.store import GraphStore
 from topology.threaded_server import ThreadedServer
 
 log = logging.getLogger("topology.sandbox")
@@ -77,8 +82,9 @@ def counts(cloud: Cloud) -> dict[str, int]:
 class SandboxRun:
     """Everything one sandbox process runs; ``serve()`` returns when asked to stop."""
 
-    def __init__(self, layout: SandboxLayout) -> None:
+    def __init__(self, layout: SandboxLayout, config: Config) -> None:
         self.layout = layout
+        self.config = config
         try:
             self.settings = SandboxSettings.from_json(
                 layout.settings_file.read_text(encoding="utf-8"))
@@ -95,6 +101,7 @@ class SandboxRun:
         self.database: DatabaseView | None = None
         self.rabbitmq: RabbitMQ | None = None
         self.churn: Churn | None = None
+        self.monitor: SensuMonitor | None = None
         self.followers: list[Callable[[Change], None]] = []
         self.built_counts: dict[str, int] = {}
 
@@ -127,9 +134,11 @@ class SandboxRun:
             amqp_url = self._wait("amqp", amqp)
             self.built_counts = counts(cloud)  # before churn changes them
             churn = self._start_churn(cloud, api_url, amqp_url)
+            sensu = self._start_monitoring(cloud)
             clouds_yaml = self._write_clouds_yaml(api_url)
             self.timings["ready"] = round(time.monotonic() - started, 2)
             state = self._state(api_url, ssh, database_url, amqp_url, churn, clouds_yaml)
+            state["sensu"] = sensu
             self._write_environment(state)
             write_private(self.layout.state_file, json.dumps(state, indent=2))
             log.info("sandbox ready in %.1f s: %s; %.0f MiB resident", self.timings["ready"],
@@ -227,6 +236,25 @@ class SandboxRun:
                 "format": settings.notification_format, "publishing": publisher is not None,
                 "changes_log": str(self.layout.changes_log)}
 
+    def _start_monitoring(self, cloud: Cloud) -> dict[str, Any] | None:
+        """With ``graph``: Sensu results for the environment's provisioned checks."""
+        if not self.settings.graph:
+            return None
+        monitor = SensuMonitor(cloud, self.faults, self.settings.shape.environment,
+                               self._graph_store, self.settings.sensu_interval)
+        monitor.start()
+        self._stack.callback(monitor.stop)
+        self.monitor = monitor
+        return {"environment": monitor.environment, "interval": monitor.interval}
+
+    def _graph_store(self) -> GraphStore:
+        """The configured graph; a local Neo4j must be running already (the sandbox never
+        starts one: it would become the sandbox's child and stop with it)."""
+        config = self.config
+        if config.uses_local_neo4j and not LocalNeo4j(config).status().bolt_reachable:
+            raise UserError("the local Neo4j does not answer (start it: topology neo4j start)")
+        return open_store(config, apply_schema=False)
+
     def endpoints(self, api_url: str) -> dict[str, str]:
         """The service URLs nova's payloads name: the sandbox's own network API; image
         and placement, which the sandbox does not serve, keep their usual addresses."""
@@ -303,6 +331,8 @@ class SandboxRun:
         status: dict[str, Any] = {
             "counts": counts(cloud) if cloud is not None else {},
             "memory_mib": round(rss_mib(process_tree(os.getpid())), 1)}
+        if self.monitor is not None:
+            status["sensu"] = self.monitor.stats()
         if churn is not None:
             status["churn"] = {"changes": sum(churn.applied.values()),
                                "skipped": sum(churn.skipped.values()),
@@ -340,9 +370,9 @@ def _url_from(variable: str) -> str:
     return url
 
 
-def run_sandbox(layout: SandboxLayout) -> int:
+def run_sandbox(layout: SandboxLayout, config: Config) -> int:
     """Run the sandbox in the foreground until SIGTERM or SIGINT."""
-    run = SandboxRun(layout)
+    run = SandboxRun(layout, config)
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: run.stopping.set())
     ensure_key_pair(layout.client_key)

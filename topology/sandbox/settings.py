@@ -39,6 +39,8 @@ class SandboxSettings:
     ssh_user: str = "topology"
     cloud_name: str = DEFAULT_CLOUD_NAME
     user_clouds_yaml: Path | None = None  # also merge the cloud's entry into this file
+    graph: bool = False  # put the cloud in the graph and report its Sensu checks' results
+    sensu_interval: float = 10.0  # seconds between two rounds of Sensu results
 
     def __post_init__(self) -> None:
         if self.churn < 0:
@@ -46,6 +48,8 @@ class SandboxSettings:
         for name in ("database", "amqp"):
             if getattr(self, name) not in SERVICE_MODES:
                 raise ValueError(f"{name} must be one of {', '.join(SERVICE_MODES)}")
+        if self.sensu_interval <= 0:
+            raise ValueError("the Sensu interval must be a positive number of seconds")
         if self.driver not in DRIVERS:
             raise ValueError(f"driver must be one of {', '.join(DRIVERS)}")
         if self.notification_format not in NOTIFICATION_FORMATS:
