@@ -168,7 +168,7 @@ def test_network_host_namespaces_hold_the_dhcp_and_router_ports(cloud: Cloud) ->
     fips = [f.address for f in cloud.floating_ips.values() if f.router is router]
     assert fips, "the build associates a floating IP through this router"
     for address in fips:
-        assert f"inet {address}/32 scope global qg-{router.gateway.short}" in gateway
+        assert f"inet {address}/32 brd {address} scope global qg-{router.gateway.short}" in gateway
     tags = host.tags
     show = run(cloud, host, "ovs-vsctl show")
     assert (f"Port tap{port.short}\n            tag: {tags[port.network.id]}\n"
