@@ -18,6 +18,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from loaders.hosts.ovs import parse_ovs_vsctl_show
+from loaders.hosts.parsers import parse_output, parser_for
+from loaders.hosts.virsh import VirshDomain, parse_virsh_list
 from topology.sandbox.faults import Faults
 from topology.sandbox.hosts.host_key import HOST_KEY_FILE
 from topology.sandbox.hosts.result import Result
@@ -110,7 +113,7 @@ def commands(cloud: Cloud, host: Host) -> list[str]:
              "ls -l /sys/class/net", 'ls -l /sys/class/net | grep ^l | grep -v "/virtual/"',
              "cat /etc/os-release", "uname -n", "arch", "ls -1 /proc/net/bonding/ 2>&1",
              "brctl show", "ovs-vsctl show", "ovs-dpctl show", "ovs-vsctl list-ifaces br-int",
-             "virsh list", "virsh list --all"]
+             "ovs-appctl dpctl/show", "virsh list", "virsh list --all"]
     for instance in host.instances:
         lines += [f"virsh dumpxml {instance.domain_id}", f"virsh dumpxml {instance.local_name}",
                   f"virsh dumpxml {instance.id}"]
@@ -121,20 +124,35 @@ def commands(cloud: Cloud, host: Host) -> list[str]:
     return lines
 
 
+def has_parser(line: str) -> bool:
+    try:
+        parser_for(line)
+    except ValueError:
+        return False
+    return True
+
+
 def test_every_command_on_the_gateway_and_through_it(
         server: SshServer, gateway: paramiko.SSHClient, cloud: Cloud, faults: Faults) -> None:
     assert execute(gateway, "uname -n") == Result(f"{server.gateway.name}\n", "", 0)
+    parsed = 0
     for host in (server.gateway, *cloud.computes):
         local = Shell(cloud, faults, host)
         for line in commands(cloud, host):
             expected = local.run(f"sudo {line}")
             if host is server.gateway:
-                assert execute(gateway, f"sudo {line}") == expected, line
+                answer = execute(gateway, f"sudo {line}")
             else:
-                assert execute(gateway, f"{SSH} {host.name} sudo {line}") == expected, line
+                answer = execute(gateway, f"{SSH} {host.name} sudo {line}")
+            assert answer == expected, line
+            if answer.status == 0 and has_parser(line):
+                assert parse_output(line, answer.stdout) is not None  # a ParseError else
+                parsed += 1
+    assert parsed > 50
     compute = cloud.computes[1]
     listed = execute(gateway, f"{SSH} {compute.name} sudo virsh list")
-    assert all(f"   {i.local_name}   running" in listed.stdout for i in compute.instances)
+    assert set(parse_output("virsh list", listed.stdout)) == {
+        VirshDomain(i.domain_id, i.local_name, "running") for i in compute.instances}
     assert execute(gateway, "sudo virsh list") == Result(
         "", "sudo: virsh: command not found\n", 1)
 
@@ -314,10 +332,12 @@ def test_answers_stay_whole_while_the_cloud_changes(server: SshServer, cloud: Cl
             answer = execute(gateway, f"{SSH} {host.name} sudo virsh list && "
                                       f"{SSH} {host.name} sudo ovs-vsctl show")
             assert answer.status == 0 and answer.stderr == ""
-            listed = [row.split()[1] for row in answer.stdout.split("\n\n", 1)[0]
-                      .splitlines()[2:]]
-            qvos = answer.stdout.count("        Port qvo")
-            assert len(listed) in (2, 3) and qvos in (2, 3)
+            table, show = answer.stdout.split("\n\n", 1)
+            listed = parse_virsh_list(table)
+            integration = parse_ovs_vsctl_show(show).bridge("br-int")
+            assert integration is not None
+            qvos = [port for port in integration.ports if port.name.startswith("qvo")]
+            assert len(listed) in (2, 3) and len(qvos) in (2, 3)
     finally:
         stop.set()
         changer.join()

@@ -9,12 +9,13 @@ is also where the export's otep says the address is (its vconnector is ``br-mesh
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
-from tests.support.host_outputs import bridges, ip_entries, parse_xml, vsctl_ports
+from loaders.hosts.iproute import IpLink
+from loaders.hosts.parsers import parse_output
+from loaders.hosts.system import parse_ls_sys_class_net
 from topology.demo import DemoShape, generate
 from topology.sandbox.faults import Faults
 from topology.sandbox.hosts.shell import Shell
@@ -41,6 +42,15 @@ def run(cloud: Cloud, host: Host, line: str) -> str:
     return result.stdout
 
 
+def parsed(cloud: Cloud, host: Host, command: str) -> Any:
+    """The host's answer to ``command`` as the loaders' parser reads it."""
+    return parse_output(command, run(cloud, host, command))
+
+
+def inet(link: IpLink) -> list[tuple[str, int]]:
+    return [(address.address, address.prefix) for address in link.ipv4]
+
+
 def docs(inventory: list[Doc], type_: str, host: Host, **fields: Any) -> list[Doc]:
     return [d for d in inventory if d["type"] == type_ and d.get("host") == host.name
             and all(d.get(k) == v for k, v in fields.items())]
@@ -56,31 +66,31 @@ def decode(value: Any) -> Any:
 def test_vedge_ports_and_tags(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.hosts:
         (vedge,) = docs(inventory, "vedge", host)
-        dpctl = run(cloud, host, "ovs-dpctl show")
-        ports = {name: {"id": number, "internal": kind == "internal", "name": name}
-                 for number, name, kind in re.findall(
-                     r"(?m)^  port (\d+): (\S+)(?: \((\w+)[:)])?", dpctl)}
-        for name, port in vsctl_ports(run(cloud, host, "ovs-vsctl show")).items():
-            if name in ports and port["tag"] is not None:
-                ports[name]["tag"] = port["tag"]
+        (datapath,) = parsed(cloud, host, "ovs-dpctl show")
+        ports = {port.name: {"id": str(port.number), "internal": port.internal,
+                             "name": port.name} for port in datapath.ports}
+        for bridge in parsed(cloud, host, "ovs-vsctl show").bridges:
+            for port in bridge.ports:
+                if port.name in ports and port.tag is not None:
+                    ports[port.name]["tag"] = str(port.tag)
         assert ports == decode(vedge["ports"])
 
 
 def test_tunnel_ports(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.hosts:
         (vedge,) = docs(inventory, "vedge", host)
-        shown = {name: {"name": name, "interface": name, "type": port["type"],
-                        "options": port["options"]}
-                 for name, port in vsctl_ports(run(cloud, host, "ovs-vsctl show")).items()
-                 if port["bridge"] == "br-tun" and port["type"] == "vxlan"}
+        tunnels = parsed(cloud, host, "ovs-vsctl show").bridge("br-tun")
+        shown = {port.name: {"name": port.name, "interface": interface.name,
+                             "type": interface.type, "options": dict(interface.options)}
+                 for port in tunnels.ports for interface in port.interfaces
+                 if interface.type == "vxlan"}
         assert shown == decode(vedge["tunnel_ports"])
 
 
 def test_bridges_and_their_interfaces(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.hosts:
-        listed = bridges(run(cloud, host, "brctl show"))
-        shown = {f"{host.name}-{name}-{bridge_id}": sorted(interfaces)
-                 for name, (bridge_id, interfaces) in listed.items()}
+        shown = {f"{host.name}-{bridge.bridge_name}-{bridge.bridge_id}":
+                 sorted(bridge.interfaces) for bridge in parsed(cloud, host, "brctl show")}
         exported = {d["id"]: sorted(d["interfaces_names"])
                     for d in docs(inventory, "vconnector", host)}
         assert shown == exported
@@ -89,19 +99,17 @@ def test_bridges_and_their_interfaces(inventory: list[Doc], cloud: Cloud) -> Non
 def test_the_otep_s_address_is_on_its_vconnector(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.hosts:
         (otep,) = docs(inventory, "otep", host)
-        holders = [name for name, entry in ip_entries(run(cloud, host, "ip address show")).items()
-                   if any(ip == otep["ip_address"] for ip, _ in entry["inet"])]
+        holders = [link.name for link in parsed(cloud, host, "ip address show")
+                   if any(ip == otep["ip_address"] for ip, _ in inet(link))]
         assert [f"{host.name}-{name}" for name in holders] == [otep["vconnector"]]
 
 
 def test_instance_vnics(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.computes:
         for instance in host.instances:
-            xml = run(cloud, host, f"virsh dumpxml {instance.domain_id}")
-            domain = parse_xml(xml)
-            shown = {f"{host.name}-{i.find('target').get('dev')}": (
-                i.get("type"), i.find("mac").get("address"), i.find("source").get("bridge"),
-                i.find("model").get("type")) for i in domain.findall("devices/interface")}
+            domain = parsed(cloud, host, f"virsh dumpxml {instance.domain_id}")
+            shown = {f"{host.name}-{i.target_dev}": (i.type, i.mac_address, i.source_bridge,
+                                                     i.model) for i in domain.interfaces}
             exported = {d["id"]: (d["@type"], d["mac"]["@address"], d["source"]["@bridge"],
                                   d["model"]["@type"])
                         for d in docs(inventory, "vnic", host, instance_id=instance.id)}
@@ -110,16 +118,15 @@ def test_instance_vnics(inventory: list[Doc], cloud: Cloud) -> None:
 
 def test_vservices_and_their_vnics(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.network_hosts:
-        namespaces = [line.split()[0] for line in run(cloud, host, "ip netns list").splitlines()]
+        namespaces = [namespace.name for namespace in parsed(cloud, host, "ip netns list")]
         assert sorted(namespaces) == sorted(
             d["local_service_id"] for d in docs(inventory, "vservice", host))
         shown = {}
         for namespace in namespaces:
-            listing = run(cloud, host, f"ip netns exec {namespace} ip address show")
-            for name, entry in ip_entries(listing).items():
-                if name != "lo":
-                    (ip, prefix), = entry["inet"]
-                    shown[f"{host.name}-{name}"] = (entry["mac"], ip, netmask(prefix))
+            for link in parsed(cloud, host, f"ip netns exec {namespace} ip address show"):
+                if link.name != "lo":
+                    (ip, prefix), = inet(link)
+                    shown[f"{host.name}-{link.name}"] = (link.mac, ip, netmask(prefix))
         exported = {d["id"]: (d["mac_address"], d["IP Address"], d["netmask"])
                     for d in docs(inventory, "vnic", host, vnic_type="vservice_vnic")}
         assert shown == exported
@@ -128,20 +135,19 @@ def test_vservices_and_their_vnics(inventory: list[Doc], cloud: Cloud) -> None:
 def test_pnics(inventory: list[Doc], cloud: Cloud) -> None:
     for host in cloud.hosts:
         listing = run(cloud, host, 'ls -l /sys/class/net | grep ^l | grep -v "/virtual/"')
-        names = [line.rsplit("/", 1)[1] for line in listing.splitlines()]
+        names = [entry.name for entry in parse_ls_sys_class_net(listing)]
         exported = {d["name"]: d for d in docs(inventory, "host_pnic", host)}
         assert sorted(names) == sorted(exported)
         for name in names:
-            entry = ip_entries(run(cloud, host, f"ip address show {name}"))[name]
+            (link,) = parsed(cloud, host, f"ip address show {name}")
             pnic = exported[name]
-            assert entry["mac"] == pnic["mac_address"]
-            addresses = [ip for ip, _ in entry["inet"]]
+            assert (link.name, link.mac) == (name, pnic["mac_address"])
+            addresses = [ip for ip, _ in inet(link)]
             if name == "eth1":  # the tunnel address lives on br-mesh (see the docstring)
                 assert addresses == [] and pnic["IP Address"] == host.tunnel_ip
             else:
                 assert addresses == ([pnic["IP Address"]] if "IP Address" in pnic else [])
-            ethtool = dict(re.findall(r"(?m)^\t([^:\t]+): (.*)$",
-                                      run(cloud, host, f"ethtool {name}")))
+            ethtool = parsed(cloud, host, f"ethtool {name}").settings
             for key in ("Speed", "Duplex", "Auto-negotiation", "Port", "Supported ports",
                         "Link detected"):
                 assert ethtool[key] == pnic[key], key

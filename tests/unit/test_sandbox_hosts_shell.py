@@ -85,6 +85,12 @@ def test_tools_answer_bad_arguments_with_their_own_errors(gateway: Shell, cloud:
     assert gateway.run("ovs-vsctl list-ifaces br-nosuch") == Result(
         "", "ovs-vsctl: no bridge named br-nosuch\n", 1)
     assert gateway.run("brctl show nosuch") == Result("", "bridge nosuch does not exist!\n", 1)
+    assert gateway.run("ovs-appctl") == Result(
+        "", "ovs-appctl: at least one non-option argument is required (use --help for help)\n",
+        1)
+    assert gateway.run("ovs-appctl -t ovs-vswitchd frob") == Result(
+        "", '"frob" is not a valid command (use "list-commands" to see a list of valid '
+            'commands)\novs-appctl: ovs-vswitchd: server returned an error\n', 2)
     missing = gateway.run("ethtool nosuch")
     assert (missing.stdout, missing.status) == ("No data available\n", 75)
     compute = Shell(cloud, Faults(), cloud.computes[0])

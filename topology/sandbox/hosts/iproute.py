@@ -125,7 +125,7 @@ def address_lines(link: Link) -> list[str]:
 
 def _inet(link: Link, address: Address) -> str:
     scope = "host" if link.kind == "loopback" else "global"
-    brd = f" brd {address.broadcast}" if address.broadcast and scope == "global" else ""
+    brd = f" brd {address.broadcast}" if scope == "global" else ""
     return f"    inet {address.ip}/{address.prefix}{brd} scope {scope} {link.name}"
 
 

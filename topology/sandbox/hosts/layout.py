@@ -65,15 +65,18 @@ _PCI = {"eth0": "0000:00:03.0/0000:03:00.0", "eth1": "0000:00:03.0/0000:03:00.1"
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    """An IPv4 address on a device; ``broadcast`` as neutron and ifupdown set it (not on /32)."""
+    """An IPv4 address on a device; ``broadcast`` as neutron and ifupdown set it: the
+    network's broadcast address, and on a /31 or /32 (a floating IP on a router's gateway
+    port) the address itself, as neutron's l3 agent adds it (the lab's recording shows
+    ``inet 203.0.113.140/32 brd 203.0.113.140``)."""
 
     ip: str
     prefix: int
 
     @property
-    def broadcast(self) -> str | None:
+    def broadcast(self) -> str:
         if self.prefix >= 31:
-            return None
+            return self.ip
         number = sum(int(part) << (24 - 8 * i) for i, part in enumerate(self.ip.split(".")))
         number |= (1 << (32 - self.prefix)) - 1
         return ".".join(str((number >> shift) & 255) for shift in (24, 16, 8, 0))

@@ -1,5 +1,6 @@
 """Open vSwitch 3.1's listings: ``ovs-vsctl show``, ``ovs-vsctl list-br``,
-``ovs-vsctl list-ifaces <bridge>`` and ``ovs-dpctl show`` (the kernel datapath).
+``ovs-vsctl list-ifaces <bridge>`` and ``ovs-dpctl show`` (the kernel datapath; ``ovs-appctl
+dpctl/show`` prints the same).
 
 ``ovs-vsctl show`` lists bridges and ports in the database's hash order, not by name; the
 sandbox orders them by a hash of the host and the name, so the order looks as arbitrary as a

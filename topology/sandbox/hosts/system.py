@@ -44,8 +44,10 @@ _NOT_REPORTED = (
     "\tAdvertised auto-negotiation: No",
     "\tAdvertised FEC modes: Not reported",
 )
-# An Intel 82599 10GbE SFP+ port (ixgbe), the pNICs the demo export describes.
-_IXGBE = (
+# An Intel 82599 10GbE SFP+ port (ixgbe), the pNICs the demo export describes: its link
+# settings (which a VLAN or VXLAN device on it reports as its own), then what its driver
+# alone reports (wake-on, message level).
+_IXGBE_LINK = (
     "\tSupported ports: [ FIBRE ]",
     "\tSupported link modes:   1000baseT/Full",
     "\t                        10000baseT/Full",
@@ -62,6 +64,8 @@ _IXGBE = (
     "\tPort: FIBRE",
     "\tPHYAD: 0",
     "\tTransceiver: internal",
+)
+_IXGBE_DRIVER = (
     "\tSupports Wake-on: d",
     "\tWake-on: d",
     "        Current message level: 0x00000007 (7)",
@@ -70,6 +74,8 @@ _IXGBE = (
 _TWISTED_PAIR = ("\tSpeed: 10000Mb/s", "\tDuplex: Full", "\tAuto-negotiation: off",
                  "\tPort: Twisted Pair", "\tPHYAD: 0", "\tTransceiver: internal",
                  "\tMDI-X: Unknown")
+_TUN_MESSAGE_LEVEL = ("        Current message level: 0x00000000 (0)",
+                      "                              ")
 
 
 def brctl_show(bridges: Sequence[tuple[Link, Sequence[Link]]]) -> str:
@@ -84,25 +90,34 @@ def brctl_show(bridges: Sequence[tuple[Link, Sequence[Link]]]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def ethtool(link: Link, bridge_has_ports: bool) -> str:
-    """What ``ethtool <if>`` prints for each kind of device (drivers report different
-    settings; an OVS internal port and the loopback report only their link)."""
+def ethtool(link: Link, bridge_has_ports: bool, lower: Link | None = None) -> str:
+    """What ``ethtool <if>`` prints for each kind of device: drivers report different
+    settings; a VLAN or VXLAN device reports its lower device's link settings (a VXLAN
+    device without one, such as Open vSwitch's, reports none: speed and duplex unknown),
+    an OVS internal port and the loopback report only their link."""
     detected = "yes" if link.up and link.carrier else "no"
-    lines = [f"Settings for {link.name}:"]
+    lines = [f"Settings for {link.name}:", *_link_settings(link, bridge_has_ports, lower)]
     if link.kind == "physical":
-        lines += _IXGBE
-    elif link.kind == "bridge":
-        speed = "10000Mb/s" if bridge_has_ports else "Unknown!"
-        lines += [*_NOT_REPORTED, f"\tSpeed: {speed}", "\tDuplex: Unknown! (255)",
-                  "\tAuto-negotiation: off", "\tPort: Other", "\tPHYAD: 0",
-                  "\tTransceiver: internal"]
-    elif link.kind in ("veth", "vxlan", "vlan"):
-        lines += [*_NOT_REPORTED, *_TWISTED_PAIR]
+        lines += _IXGBE_DRIVER
     elif link.kind == "tun":
-        lines += [*_NOT_REPORTED, *_TWISTED_PAIR, "        Current message level: 0x00000000 (0)",
-                  "                              "]
+        lines += _TUN_MESSAGE_LEVEL
     lines.append(f"\tLink detected: {detected}")
     return "".join(f"{line}\n" for line in lines)
+
+
+def _link_settings(link: Link, bridge_has_ports: bool, lower: Link | None) -> tuple[str, ...]:
+    if link.kind == "physical":
+        return _IXGBE_LINK
+    if link.kind in ("veth", "tun"):
+        return (*_NOT_REPORTED, *_TWISTED_PAIR)
+    if link.kind in ("vxlan", "vlan") and lower is not None:
+        return _link_settings(lower, False, None)
+    if link.kind in ("bridge", "vxlan", "vlan"):
+        speed = "10000Mb/s" if link.kind == "bridge" and bridge_has_ports else "Unknown!"
+        return (*_NOT_REPORTED, f"\tSpeed: {speed}", "\tDuplex: Unknown! (255)",
+                "\tAuto-negotiation: off", "\tPort: Other", "\tPHYAD: 0",
+                "\tTransceiver: internal")
+    return ()
 
 
 def sys_class_net(links: Sequence[Link], *, long: bool, now: datetime | None = None) -> str:

@@ -36,6 +36,7 @@ def _available(ctx: Context) -> dict[str, Tool]:
     if ctx.cloud.shape.mechanism_driver == "OVS":
         tools["ovs-vsctl"] = _ovs_vsctl
         tools["ovs-dpctl"] = _ovs_dpctl
+        tools["ovs-appctl"] = _ovs_appctl
     return tools
 
 
@@ -85,7 +86,8 @@ def _ethtool(ctx: Context, argv: list[str]) -> Result:
             return Result(system.ETHTOOL_MISSING_STDOUT, system.ETHTOOL_MISSING_STDERR,
                           system.ETHTOOL_MISSING_STATUS)
         has_ports = bool(layout.bridge_ports(link.name, links))
-        return Result(system.ethtool(link, has_ports))
+        lower = next((other for other in links if other.name == link.lower), None)
+        return Result(system.ethtool(link, has_ports, lower))
 
 
 def _ovs_vsctl(ctx: Context, argv: list[str]) -> Result:
@@ -114,6 +116,29 @@ def _ovs_dpctl(ctx: Context, argv: list[str]) -> Result:
     args = argv[1:]
     if args and args[0] != "show":
         return failure(f"ovs-dpctl: unknown command '{args[0]}'; use --help for help", 1)
+    with ctx.cloud.lock:
+        return Result(ovs.dpctl_show(host_layout(ctx.cloud, ctx.host)))
+
+
+def _ovs_appctl(ctx: Context, argv: list[str]) -> Result:
+    """``ovs-appctl [-t TARGET] dpctl/show``: ovs-vswitchd's view of the same datapath;
+    another command is refused by the daemon, as ovs-appctl reports it."""
+    args, target = argv[1:], "ovs-vswitchd"
+    while args and args[0].startswith("-"):
+        option = args.pop(0)
+        if option in ("-t", "--target") and args:
+            target = args.pop(0)
+        elif option.startswith("--target="):
+            target = option.split("=", 1)[1]
+        elif option in ("-T", "--timeout") and args:
+            args.pop(0)
+    if not args:
+        return failure("ovs-appctl: at least one non-option argument is required "
+                       "(use --help for help)", 1)
+    if args[0] != "dpctl/show":
+        return failure(f'"{args[0]}" is not a valid command (use "list-commands" to see a '
+                       f"list of valid commands)\novs-appctl: {target}: server returned an "
+                       "error", 2)
     with ctx.cloud.lock:
         return Result(ovs.dpctl_show(host_layout(ctx.cloud, ctx.host)))
 
