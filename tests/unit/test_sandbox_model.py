@@ -156,7 +156,10 @@ def test_changes_keep_the_model_consistent() -> None:
     assert instance.domain_id is None and instance.vm_state == "stopped"
     cloud.set_power(instance, True, NOW)
     cloud.resize(instance, cloud.flavor("m1.large"), NOW)
-    cloud.delete_instance(instance)
+    ports = list(instance.ports)
+    assert cloud.delete_instance(instance) == ports
+    assert instance.ports == ports  # the removed instance as it was
+    assert not any(p.id in cloud.ports for p in ports)
     assert fip.fixed_port is None and fip.router is None
     with pytest.raises(ValueError, match="interfaces"):
         cloud.delete_router(project.router)

@@ -800,12 +800,13 @@ class Cloud:
         return instance
 
     def delete_instance(self, instance: Instance) -> list[Port]:
-        """Remove an instance and its ports (floating IPs on them are disassociated)."""
+        """Remove an instance and its ports (floating IPs on them are disassociated); the
+        removed instance keeps its ports, as views of what was deleted show them."""
         ports = list(instance.ports)
-        for port in ports:
-            self.delete_port(port)
         instance.host.instances.remove(instance)
         del self.instances[instance.id]
+        for port in ports:
+            self.delete_port(port)
         return ports
 
     def set_power(self, instance: Instance, on: bool, at: datetime) -> None:
