@@ -25,11 +25,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.support.sandbox_api import NETWORK, client_for, compute, token
+from topology.sandbox.api import neutron_views
 from topology.sandbox.churn import Change, Churn
 from topology.sandbox.database.facts import Facts
 from topology.sandbox.database.rows import all_rows
 from topology.sandbox.database.tables import Rows
 from topology.sandbox.model import Cloud, CloudShape, build
+from topology.sandbox.notifications import neutron
 from topology.sandbox.notifications.message import Notification
 
 SHAPE = CloudShape(compute_hosts=3, network_hosts=2, projects=2, networks_per_project=2,
@@ -46,6 +48,9 @@ RESOURCES = {
 }
 SERVERS = "server"
 MICROVERSION = {"OpenStack-API-Version": "compute 2.3"}  # reservation ids and hostnames
+# what neutron's agents (and the next calls of a change) move after an .end: revisions,
+# update times, the zones of the agents that took a network or router
+AGENTS_MOVE = frozenset({"revision", "updated", "zones"})
 Facet = dict[str, Any]
 View = dict[tuple[str, str], Facet]  # (kind, id) -> what the view says of it
 
@@ -72,6 +77,8 @@ def neutron_facet(kind: str, body: dict[str, Any]) -> Facet:
                     "updated": moment(body["updated_at"])}
     if kind == "port":
         facet["security_groups"] = tuple(body["security_groups"])
+    if "availability_zones" in body:  # networks' and routers'
+        facet["zones"] = tuple(body["availability_zones"])
     if "standard_attr_id" in body:
         facet["standard_attr_id"] = body["standard_attr_id"]
     return facet
@@ -247,8 +254,9 @@ def test_a_delete_carries_what_the_views_showed_before(run: Run) -> None:
                 key = (word.kind, word.id)
                 assert_same(word.facet, before.of(key), f"{word.event} of {key}")
                 checked[word.event] += 1
-                checked["standard_attr_id"] += "standard_attr_id" in word.facet
-    exercised(checked, {f"{kind}.delete.end" for kind in RESOURCES} | {"standard_attr_id"})
+                checked.update(k for k in ("standard_attr_id", "zones") if k in word.facet)
+    exercised(checked, {f"{kind}.delete.end" for kind in RESOURCES}
+              | {"standard_attr_id", "zones"})
 
 
 def test_revisions_only_grow_and_ends_are_never_ahead(run: Run) -> None:
@@ -265,8 +273,8 @@ def test_revisions_only_grow_and_ends_are_never_ahead(run: Run) -> None:
             latest[key] = revision
             if key in after.api:
                 assert revision <= after.of(key)["revision"], f"{word.event} ahead: {key}"
-                assert_same({k: v for k, v in word.facet.items() if k != "revision"
-                             and k != "updated"}, after.of(key), f"{word.event} of {key}")
+                answered = {k: v for k, v in word.facet.items() if k not in AGENTS_MOVE}
+                assert_same(answered, after.of(key), f"{word.event} of {key}")
                 checked[word.event] += 1
     exercised(checked, {"network.create.end", "subnet.create.end", "port.create.end",
                         "port.update.end", "router.create.end", "floatingip.create.end",
@@ -368,3 +376,15 @@ def test_the_database_numbers_only_what_the_model_numbers(run: Run) -> None:
     groups = {row["project_id"]: row["id"] for row in rows["neutron.securitygroups"]}
     assert groups == {p.id: p.security_group_id for p in cloud.all_projects
                       if p.security_group_id}
+
+
+def test_without_network_hosts_nothing_is_in_a_zone() -> None:
+    """No DHCP or L3 agent: neither the APIs nor the notifications put a network or a
+    router in an availability zone."""
+    cloud = build(CloudShape(network_hosts=0))
+    router = cloud.create_router(cloud.projects[0], "alone", NOW)
+    for network in cloud.all_networks():
+        assert neutron_views.network(network)["availability_zones"] == []
+        assert neutron.network_view(network)["availability_zones"] == []
+    assert neutron_views.router(router)["availability_zones"] == []
+    assert neutron.router_view(router)["availability_zones"] == []

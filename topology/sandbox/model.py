@@ -70,6 +70,8 @@ NETWORK_HOST_AGENTS = (
     ("neutron-l3-agent", "L3 agent"),
     ("neutron-metadata-agent", "Metadata agent"),
 )
+NEUTRON_ZONE = "nova"  # neutron's agents' availability zone (its default), so its resources'
+ZONED_AGENTS = ("neutron-dhcp-agent", "neutron-l3-agent")  # the agents that have one
 COMPUTE_SERVICES = ("nova-compute",)
 CONTROLLER_SERVICES = ("nova-scheduler", "nova-conductor")
 
@@ -299,6 +301,10 @@ class Agent(_Short):
         return {"neutron-dhcp-agent": "dhcp_agent", "neutron-l3-agent": "l3_agent"}.get(
             self.binary, "N/A")
 
+    @property
+    def availability_zone(self) -> str | None:
+        return NEUTRON_ZONE if self.binary in ZONED_AGENTS else None
+
 
 @dataclass(slots=True, eq=False, repr=False)
 class Service(_Short):
@@ -427,6 +433,13 @@ class Network(_Revised):
     revision: int = NETWORK_CREATED_REVISION
     segment_id: str = ""  # its one segment (networksegments), with its standard attributes
     segment_attr_id: int = 0
+    scheduled: bool = False  # the cloud has DHCP agents (network hosts) to schedule it on
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The zones of the agents that can serve it (neutron lists them for a network
+        without DHCP too)."""
+        return [NEUTRON_ZONE] if self.scheduled else []
 
     # The first subnet's figures: what the demo export and most views show.
     @property
@@ -516,6 +529,10 @@ class Router(_Revised):
     standard_attr_id: int = 0
     status: str = "ACTIVE"
     revision: int = ROUTER_CREATED_REVISION
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return [NEUTRON_ZONE] if self.host is not None else []
 
 
 @dataclass(slots=True, eq=False, repr=False)
@@ -1106,9 +1123,11 @@ class Cloud:
         fip.changed(1 + (FLOATING_IP_STATUS_REVISIONS if fip.status != was else 0), at)
 
     def _give_segment(self, network: Network) -> None:
-        """A network's one segment, whose standard attributes follow the network's."""
+        """A network's one segment, whose standard attributes follow the network's; the
+        network is scheduled on DHCP agents if the cloud has some."""
         network.segment_id = self.stable_ids.uuid("segment", network.id)
         network.segment_attr_id = self._standard_attr()
+        network.scheduled = any(h.kind == "network" for h in self.hosts)
 
     def _give_security_group(self, project: Project) -> None:
         """The project's ``default`` security group, made before its first network (as

@@ -24,19 +24,16 @@ from topology.sandbox.model import (
     Subnet,
 )
 
-NEUTRON_ZONE = agents.NEUTRON_ZONE
-
 
 def _owned(project_id: str) -> dict[str, str]:
     return {"project_id": project_id, "tenant_id": project_id}
 
 
-def network(item: Network, cloud: Cloud) -> dict[str, object]:
-    served = bool(cloud.network_hosts)
+def network(item: Network) -> dict[str, object]:
     body: dict[str, object] = {
         "admin_state_up": True,
         "availability_zone_hints": [],
-        "availability_zones": [NEUTRON_ZONE] if served else [],
+        "availability_zones": item.availability_zones,
         "created_at": seconds_z(item.created_at),
         "description": "",
         "id": item.id,
@@ -144,7 +141,7 @@ def router(item: Router) -> dict[str, object]:
     return {
         "admin_state_up": True,
         "availability_zone_hints": [],
-        "availability_zones": [NEUTRON_ZONE] if item.host is not None else [],
+        "availability_zones": item.availability_zones,
         "created_at": seconds_z(item.created_at),
         "description": "",
         "distributed": False,
@@ -192,7 +189,7 @@ def agent(item: Agent, cloud: Cloud, heartbeat: datetime) -> dict[str, object]:
         "admin_state_up": True,
         "agent_type": item.agent_type,
         "alive": True,
-        "availability_zone": agents.availability_zone(item),
+        "availability_zone": item.availability_zone,
         "binary": item.binary,
         "configurations": agents.configurations(item, cloud),
         "created_at": spaced(BUILT_AT),

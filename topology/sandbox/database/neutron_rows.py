@@ -186,7 +186,7 @@ def agent_rows(host: Host, facts: Facts) -> Rows:
             "description": None,
             "configurations": json.dumps(agent_reports.configurations(agent, facts.cloud)),
             "load": agent_reports.load(agent),
-            "availability_zone": agent_reports.availability_zone(agent),
+            "availability_zone": agent.availability_zone,
             "resource_versions": json.dumps(versions) if versions is not None else None,
             "resources_synced": None})
     return {"neutron.agents": rows}

@@ -34,7 +34,6 @@ from topology.sandbox.notifications.site import Site
 from topology.sandbox.notifications.times import zulu
 
 Payload = dict[str, Any]
-AGENT_ZONE = "nova"  # the availability zone of neutron's agents (their default)
 VIF = {
     "OVS": ("ovs", {"connectivity": "l2", "port_filter": True, "ovs_hybrid_plug": True,
                     "datapath_type": "system", "bridge_name": "br-int"}),
@@ -60,7 +59,7 @@ def network_view(network: Network, *, stored: bool = False, hosted: bool = True)
         "provider:physical_network": network.physical_network,
         "provider:segmentation_id": None if flat else network.segmentation_id,
     }
-    zones = [AGENT_ZONE] if hosted else []
+    zones = network.availability_zones if hosted else []
     times = {"tags": [], "created_at": zulu(network.created_at),
              "updated_at": zulu(network.updated_at),
              "revision_number": network.revision}
@@ -152,7 +151,7 @@ def router_view(router: Router, *, hosted: bool = True) -> Payload:
         "id": router.id, "name": router.name, "tenant_id": router.project.id,
         "admin_state_up": True, "status": router.status,
         "external_gateway_info": gateway_info(router), "description": "",
-        "availability_zones": [AGENT_ZONE] if hosted and router.host is not None else [],
+        "availability_zones": router.availability_zones if hosted else [],
         "distributed": False, "ha": False, "availability_zone_hints": [], "routes": [],
         "flavor_id": None, "tags": [], "created_at": zulu(router.created_at),
         "updated_at": zulu(router.updated_at), "revision_number": router.revision,
