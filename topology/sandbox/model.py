@@ -9,8 +9,14 @@ or hash randomisation.
 
 After :func:`build`, the cloud changes only through its methods (``create_instance``,
 ``delete_network``, ``associate_floating_ip``...), which keep its indexes and addresses
-consistent; the churn driver (:mod:`topology.sandbox.churn`) calls them and tells the views
-what changed.
+consistent and count neutron's revision numbers; the churn driver
+(:mod:`topology.sandbox.churn`) calls them and tells the views what changed.
+
+The model also holds what OpenStack shows of an object beyond its wiring, so that every
+view shows the same: revision numbers and standard attributes, users, the cell, security
+groups and segments (their ids from :mod:`topology.sandbox.identities`), ports' projects
+and statuses, reservation ids and hostnames, availability zones. A view formats them; it
+never derives them again.
 
 Sizes: the model keeps a few small objects per instance and port (``__slots__``), so 1,000
 hosts and 20,000 instances build in seconds and fit in a few hundred MiB.
