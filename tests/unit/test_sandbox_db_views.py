@@ -18,7 +18,7 @@ from topology.sandbox.database.tables import Rows
 from topology.sandbox.hosts.layout import host_layout
 from topology.sandbox.model import Cloud, CloudShape, build
 from topology.sandbox.notifications import neutron
-from topology.sandbox.notifications.site import Site, security_group_id
+from topology.sandbox.notifications.site import Site
 
 NOW = datetime(2026, 12, 1, 8, 0, 0, tzinfo=UTC)
 
@@ -67,8 +67,10 @@ def test_bindings_and_security_groups_are_the_notifications(
             shown["binding:vif_type"], shown["binding:host_id"])
         assert json.loads(binding["vif_details"] or "{}") == shown["binding:vif_details"]
     groups = {r["project_id"]: r["id"] for r in rows["neutron.securitygroups"]}
-    assert groups == {p.id: security_group_id(cloud.shape.environment, p)
-                      for p in [cloud.admin_project, *cloud.projects]}
+    assert set(groups) == {p.id for p in [cloud.admin_project, *cloud.projects]}
+    for port in cloud.ports.values():
+        shown = neutron.port_view(port, site)["security_groups"]
+        assert shown == ([] if port.neutron_owned else [groups[port.project.id]])
 
 
 def test_users_and_cells_are_the_sites(cloud_rows: tuple[Cloud, Rows]) -> None:
@@ -131,7 +133,7 @@ def test_compute_nodes_are_the_apis_hypervisors(cloud_rows: tuple[Cloud, Rows]) 
 def test_instances_are_the_apis_servers(cloud_rows: tuple[Cloud, Rows]) -> None:
     cloud, rows = cloud_rows
     links = nova_views.Links("http://nova", "http://nova/v2.1")
-    facts = nova_views.ServerFacts(cloud.image_id, "", {})
+    facts = nova_views.ServerFacts(cloud.image_id, {})
     for row in rows["nova.instances"]:
         shown = nova_views.server(cloud.instances[row["uuid"]], Version(2, 3), links, facts)
         assert (row["reservation_id"], row["hostname"], row["root_device_name"], row["host"],

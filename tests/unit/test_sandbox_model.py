@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,7 @@ from topology.sandbox.model import (
 )
 
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+LAB_API = Path(__file__).resolve().parents[1] / "fixtures" / "lab" / "api" / "network"
 
 SHAPES = [
     CloudShape(),
@@ -156,7 +159,10 @@ def test_changes_keep_the_model_consistent() -> None:
     assert instance.domain_id is None and instance.vm_state == "stopped"
     cloud.set_power(instance, True, NOW)
     cloud.resize(instance, cloud.flavor("m1.large"), NOW)
-    cloud.delete_instance(instance)
+    ports = list(instance.ports)
+    assert cloud.delete_instance(instance) == ports
+    assert instance.ports == ports  # the removed instance as it was
+    assert not any(p.id in cloud.ports for p in ports)
     assert fip.fixed_port is None and fip.router is None
     with pytest.raises(ValueError, match="interfaces"):
         cloud.delete_router(project.router)
@@ -203,3 +209,63 @@ def test_shape_validation() -> None:
     with pytest.raises(ValueError, match="negative"):
         CloudShape(instances=-1)
     assert dataclasses.replace(CloudShape(), instances=7).instance_count == 7
+
+
+def lab_api(collection: str) -> list[dict[str, object]]:
+    path = LAB_API / f"{collection}.json"
+    return json.loads(path.read_text(encoding="utf-8"))[collection]
+
+
+def test_built_revisions_are_the_labs() -> None:
+    """The lab's Neutron, after the same making (a network with a subnet, a router with
+    its gateway and two interfaces, ports settled), lists the same revision numbers."""
+    cloud = build(CloudShape())
+    lab_ports = {str(p["device_owner"]): p["revision_number"] for p in lab_api("ports")}
+    for port in cloud.ports.values():
+        owner = "compute:nova" if port.device_owner.startswith("compute:") else port.device_owner
+        assert port.revision == lab_ports[owner], owner
+    (lab_router,) = lab_api("routers")
+    assert {r.revision for r in cloud.routers.values()
+            if len(r.interfaces) == 2 and r.gateway is not None} == {lab_router["revision_number"]}
+    assert {n.revision for n in cloud.all_networks()} == {
+        n["revision_number"] for n in lab_api("networks")}
+    assert {s.revision for s in cloud.subnets.values()} == {
+        s["revision_number"] for s in lab_api("subnets")}
+
+
+def test_changes_count_neutrons_revisions() -> None:
+    """As the lab's notifications count them: a subnet created or deleted is an update of
+    its network; an interface added or removed one of its router; an association change
+    one of the floating IP, and the L3 agent's report of its new status another."""
+    cloud = build(CloudShape())
+    project = cloud.projects[0]
+    network = cloud.create_network(project, "extra", NOW)
+    assert network.revision == 2
+    later = datetime(2026, 12, 5, 3, 5, tzinfo=UTC)
+    second = cloud.create_subnet(network, later)
+    assert (network.revision, network.updated_at) == (3, later)
+    router = project.router
+    assert router is not None
+    revision = router.revision
+    interface = cloud.add_router_interface(router, second, later)
+    assert (router.revision, router.updated_at) == (revision + 1, later)
+    fip = cloud.create_floating_ip(project, NOW)
+    assert fip.revision == 0
+    instance = next(i for i in cloud.instances.values() if i.project is project)
+    cloud.associate_floating_ip(fip, instance.ports[0], later)
+    assert (fip.revision, fip.status) == (2, "ACTIVE")
+    cloud.delete_instance(instance, later)  # its port goes: the floating IP is let go
+    assert (fip.revision, fip.status, fip.updated_at) == (4, "DOWN", later)
+    cloud.remove_router_interface(router, interface, later)
+    assert router.revision == revision + 2
+    cloud.delete_subnet(second, later)
+    assert network.revision == 4
+
+
+def test_a_resize_launches_the_instance_again() -> None:
+    cloud = build(CloudShape())
+    instance = next(iter(cloud.instances.values()))
+    at = datetime(2026, 12, 5, 3, 0, 7, 250000, tzinfo=UTC)
+    cloud.resize(instance, cloud.flavor("m1.large"), at)
+    assert instance.launched_at == at.replace(microsecond=0)  # nova keeps seconds
+    assert instance.updated_at == at

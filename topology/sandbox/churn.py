@@ -289,7 +289,7 @@ class Churn:
     def _delete_instance(self, at: datetime) -> _Applied:
         instance = self._pick(self._instances(), "instance")
         notes = nova_flows.instance_deleted(instance, self.requester, at, self._floating())
-        ports = self.cloud.delete_instance(instance)
+        ports = self.cloud.delete_instance(instance, at)
         return _Applied({"instance": instance.id, "host": instance.host.name,
                          "ports": [p.id for p in ports]},
                         {"instance": instance, "ports": ports}, notes)
@@ -329,7 +329,7 @@ class Churn:
         port = self._pick([p for p in self.cloud.ports.values() if is_unbound(p)],
                           "unbound port")
         notes = neutron_flows.port_deleted(port, self.requester, at)
-        self.cloud.delete_port(port)
+        self.cloud.delete_port(port, at)
         return _Applied({"port": port.id, "network": port.network.id}, {"port": port}, notes)
 
     # -- networks and subnets ---------------------------------------------------------
@@ -350,7 +350,7 @@ class Churn:
                              "network with only DHCP ports")
         subnets = list(network.subnets)
         notes = neutron_flows.network_deleted(network, self.requester, at)
-        ports = self.cloud.delete_network(network)
+        ports = self.cloud.delete_network(network, at)
         return _Applied({"network": network.id, "subnets": [s.id for s in subnets],
                          "ports": [p.id for p in ports]},
                         {"network": network, "subnets": subnets, "ports": ports}, notes)
@@ -367,7 +367,7 @@ class Churn:
         subnet = self._pick([s for n in self.cloud.networks for s in n.subnets[1:]
                              if s not in used], "unused later subnet")
         notes = neutron_flows.subnet_deleted(subnet, self.requester, at)
-        self.cloud.delete_subnet(subnet)
+        self.cloud.delete_subnet(subnet, at)
         return _Applied({"subnet": subnet.id, "network": subnet.network.id},
                         {"subnet": subnet}, notes)
 
@@ -388,7 +388,7 @@ class Churn:
         router = self._pick([r for r in self.cloud.routers.values() if not r.interfaces],
                             "router without interfaces")
         notes = neutron_flows.router_deleted(router, self.requester, at)
-        ports = self.cloud.delete_router(router)
+        ports = self.cloud.delete_router(router, at)
         return _Applied({"router": router.id, "ports": [p.id for p in ports]},
                         {"router": router, "ports": ports}, notes)
 
@@ -432,7 +432,7 @@ class Churn:
     def _delete_floating_ip(self, at: datetime) -> _Applied:
         fip: FloatingIp = self._pick(list(self.cloud.floating_ips.values()), "floating IP")
         notes = neutron_flows.floatingip_deleted(fip, self.requester, at)
-        self.cloud.delete_floating_ip(fip)
+        self.cloud.delete_floating_ip(fip, at)
         return _Applied({"floating_ip": fip.id, "port": fip.port.id},
                         {"floating_ip": fip, "ports": [fip.port]}, notes)
 

@@ -9,8 +9,14 @@ or hash randomisation.
 
 After :func:`build`, the cloud changes only through its methods (``create_instance``,
 ``delete_network``, ``associate_floating_ip``...), which keep its indexes and addresses
-consistent; the churn driver (:mod:`topology.sandbox.churn`) calls them and tells the views
-what changed.
+consistent and count neutron's revision numbers; the churn driver
+(:mod:`topology.sandbox.churn`) calls them and tells the views what changed.
+
+The model also holds what OpenStack shows of an object beyond its wiring, so that every
+view shows the same: revision numbers and standard attributes, users, the cell, security
+groups and segments (their ids from :mod:`topology.sandbox.identities`), ports' projects
+and statuses, reservation ids and hostnames, availability zones. A view formats them; it
+never derives them again.
 
 Sizes: the model keeps a few small objects per instance and port (``__slots__``), so 1,000
 hosts and 20,000 instances build in seconds and fit in a few hundred MiB.
@@ -28,6 +34,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from topology.sandbox.identities import StableIds, reservation_id
 
 MECHANISM_DRIVERS: tuple[str, ...] = ("OVS", "LXB")
 TYPE_DRIVERS: tuple[str, ...] = ("vxlan", "vlan")
@@ -68,8 +76,47 @@ NETWORK_HOST_AGENTS = (
     ("neutron-l3-agent", "L3 agent"),
     ("neutron-metadata-agent", "Metadata agent"),
 )
+NEUTRON_ZONE = "nova"  # neutron's agents' availability zone (its default), so its resources'
+ZONED_AGENTS = ("neutron-dhcp-agent", "neutron-l3-agent")  # the agents that have one
 COMPUTE_SERVICES = ("nova-compute",)
 CONTROLLER_SERVICES = ("nova-scheduler", "nova-conductor")
+
+# Neutron's revision numbers, counted as the lab's recordings show them (API listings,
+# notifications, standardattributes). A network is created at 1 and each subnet created or
+# deleted on it adds one (its ports do not); a subnet stays at 0; a router is created at
+# 1, setting its gateway adds two (the router and its router port), adding or removing an
+# interface one; a floating IP is created at 0, and each change of its association adds
+# one, then the L3 agent's report of its new status one more. A port is created at 1 and
+# bound by nova at 2 (an instance's); once its agent has wired it and reported it up, it
+# is at the settled revision of its kind (:func:`settled_port_revision`).
+NETWORK_CREATED_REVISION = 1
+SUBNET_REVISION = 0
+ROUTER_CREATED_REVISION = 1
+ROUTER_GATEWAY_REVISIONS = 2
+FLOATING_IP_CREATED_REVISION = 0
+FLOATING_IP_STATUS_REVISIONS = 1
+PORT_CREATED_REVISION = 1
+PORT_BOUND_REVISION = 2
+INSTANCE_PORT_REVISION = 4
+NEUTRON_PORT_REVISIONS = {DHCP_OWNER: 3, ROUTER_INTERFACE_OWNER: 5, ROUTER_GATEWAY_OWNER: 4,
+                          FLOATING_IP_OWNER: 2}
+NEUTRON_OWNER_PREFIX = "network:"  # neutron's own ports: no security group, no port security
+NEUTRON_PROJECTLESS = (ROUTER_GATEWAY_OWNER, FLOATING_IP_OWNER)  # ports of no project
+
+
+def settled_port_revision(owner: str, bound: bool) -> int:
+    """The revision a port has once settled: neutron's own ports by owner (a DHCP port is
+    created, bound and set up; a router interface also gets its device), an instance's
+    bound port 4, a port nothing uses 1."""
+    if owner in NEUTRON_PORT_REVISIONS:
+        return NEUTRON_PORT_REVISIONS[owner]
+    return INSTANCE_PORT_REVISION if bound else PORT_CREATED_REVISION
+
+
+def stored_time(moment: datetime) -> datetime:
+    """A time as nova's and neutron's databases keep it (and their APIs show it): to the
+    second."""
+    return moment.replace(microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +126,7 @@ class Flavor:
     vcpus: int
     ram: int  # MiB
     disk: int  # GiB
+    db_id: int = 0  # nova's integer id (instance_type_id): the flavors' creation order
 
 
 FLAVOR_SIZES: tuple[tuple[str, int, int, int], ...] = (
@@ -86,6 +134,7 @@ FLAVOR_SIZES: tuple[tuple[str, int, int, int], ...] = (
     ("m1.large", 4, 8192, 80),
 )
 IMAGE_NAME = "cirros-0.6.3-x86_64-disk"
+ROOT_DEVICE = "/dev/vda"  # an instance's root disk (virtio)
 
 
 class CapacityError(Exception):
@@ -197,6 +246,20 @@ class _Short:
         return f"{type(self).__name__}({key!r})"
 
 
+class _Revised(_Short):
+    """A neutron resource whose revision and update time its changes move."""
+
+    __slots__ = ()
+    revision: int
+    updated_at: datetime
+
+    def changed(self, revisions: int, at: datetime | None) -> None:
+        """``revisions`` more; updated at ``at`` (None: a change that did not say when)."""
+        self.revision += revisions
+        if at is not None:
+            self.updated_at = at
+
+
 @dataclass(slots=True, eq=False, repr=False)
 class Region(_Short):
     name: str
@@ -243,6 +306,10 @@ class Agent(_Short):
     def topic(self) -> str:
         return {"neutron-dhcp-agent": "dhcp_agent", "neutron-l3-agent": "l3_agent"}.get(
             self.binary, "N/A")
+
+    @property
+    def availability_zone(self) -> str | None:
+        return NEUTRON_ZONE if self.binary in ZONED_AGENTS else None
 
 
 @dataclass(slots=True, eq=False, repr=False)
@@ -297,6 +364,8 @@ class Project(_Short):
     networks: list[Network] = field(default_factory=list)
     routers: list[Router] = field(default_factory=list)
     description: str = ""
+    security_group_id: str = ""  # its ``default`` security group (neutron makes it on first use)
+    security_group_attr_id: int = 0
 
     # The demo export and the first router of a project: Calipso's one-router-per-project.
     @property
@@ -315,6 +384,7 @@ class Subnet(_Short):
     free: list[int] = field(default_factory=list)  # released offsets, reused first
     created_at: datetime = BUILT_AT
     standard_attr_id: int = 0
+    revision: int = SUBNET_REVISION
 
     @property
     def cidr(self) -> str:
@@ -352,7 +422,7 @@ class Subnet(_Short):
 
 
 @dataclass(slots=True, eq=False, repr=False)
-class Network(_Short):
+class Network(_Revised):
     index: int
     id: str
     name: str
@@ -366,6 +436,16 @@ class Network(_Short):
     created_at: datetime = BUILT_AT
     updated_at: datetime = BUILT_AT
     standard_attr_id: int = 0
+    revision: int = NETWORK_CREATED_REVISION
+    segment_id: str = ""  # its one segment (networksegments), with its standard attributes
+    segment_attr_id: int = 0
+    scheduled: bool = False  # the cloud has DHCP agents (network hosts) to schedule it on
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The zones of the agents that can serve it (neutron lists them for a network
+        without DHCP too)."""
+        return [NEUTRON_ZONE] if self.scheduled else []
 
     # The first subnet's figures: what the demo export and most views show.
     @property
@@ -407,10 +487,10 @@ class Port(_Short):
     device_owner: str
     ip: str = ""
     subnet: Subnet | None = None
-    status: str = "ACTIVE"
+    status: str = "ACTIVE"  # DOWN unbound; N/A a floating IP's own port
     created_at: datetime = BUILT_AT
     updated_at: datetime = BUILT_AT
-    revision: int = 1
+    revision: int = PORT_CREATED_REVISION
     standard_attr_id: int = 0
 
     @property
@@ -426,9 +506,24 @@ class Port(_Short):
     def host_name(self) -> str:
         return self.host.name if self.host is not None else ""
 
+    @property
+    def neutron_owned(self) -> bool:
+        """Neutron's own port (DHCP, router, floating IP): no security group, no port
+        security."""
+        return self.device_owner.startswith(NEUTRON_OWNER_PREFIX)
+
+    @property
+    def tenant_id(self) -> str:
+        """Its project as neutron stores it: none for a gateway's or floating IP's port."""
+        return "" if self.device_owner in NEUTRON_PROJECTLESS else self.network.project.id
+
+    @property
+    def security_group_ids(self) -> list[str]:
+        return [] if self.neutron_owned else [self.network.project.security_group_id]
+
 
 @dataclass(slots=True, eq=False, repr=False)
-class Router(_Short):
+class Router(_Revised):
     id: str
     name: str
     project: Project
@@ -439,6 +534,11 @@ class Router(_Short):
     updated_at: datetime = BUILT_AT
     standard_attr_id: int = 0
     status: str = "ACTIVE"
+    revision: int = ROUTER_CREATED_REVISION
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return [NEUTRON_ZONE] if self.host is not None else []
 
 
 @dataclass(slots=True, eq=False, repr=False)
@@ -456,11 +556,22 @@ class Instance(_Short):
     domain_id: int | None = None  # libvirt's id while running
     created_at: datetime = BUILT_AT
     updated_at: datetime = BUILT_AT
-    launched_at: datetime = BUILT_AT
+    launched_at: datetime = BUILT_AT  # stored: to the second
+    user_id: str = ""  # who booted it
 
     @property
     def running(self) -> bool:
         return self.power_state == 1
+
+    @property
+    def reservation_id(self) -> str:
+        return reservation_id(self.id)
+
+    @property
+    def hostname(self) -> str:
+        """The hostname nova makes of the display name (letters, digits and dashes)."""
+        cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in self.name.lower())
+        return cleaned.strip("-") or "server"
 
     @property
     def host_id(self) -> str:
@@ -469,7 +580,7 @@ class Instance(_Short):
 
 
 @dataclass(slots=True, eq=False, repr=False)
-class FloatingIp(_Short):
+class FloatingIp(_Revised):
     id: str
     address: str
     network: Network  # the external network
@@ -480,6 +591,7 @@ class FloatingIp(_Short):
     created_at: datetime = BUILT_AT
     updated_at: datetime = BUILT_AT
     standard_attr_id: int = 0
+    revision: int = FLOATING_IP_CREATED_REVISION
 
     @property
     def status(self) -> str:
@@ -622,6 +734,10 @@ class Cloud:
         self.lock = threading.RLock()
         self.ids = ids
         self.rng = rng  # later choices (churn's new objects): never the build's generator
+        self.stable_ids = StableIds(shape.environment, shape.seed)
+        self.admin_user_id = self.stable_ids.hex("user", "admin")  # who makes every change
+        self.neutron_user_id = self.stable_ids.hex("user", "neutron")  # nova binds ports so
+        self.cell_uuid = self.stable_ids.uuid("cell", "cell1")  # every host's and instance's
         self.regions: list[Region] = []
         self.hosts: list[Host] = []
         self.projects: list[Project] = []  # tenant projects (keystone adds admin and service)
@@ -630,8 +746,9 @@ class Cloud:
         self.networks: list[Network] = []
         self.aggregates: list[Aggregate] = []
         self.flavors = [
-            Flavor(str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:{shape.seed}:{size[0]}")), *size)
-            for size in FLAVOR_SIZES]
+            Flavor(str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:{shape.seed}:{size[0]}")), *size,
+                   db_id=number)
+            for number, size in enumerate(FLAVOR_SIZES, start=1)]
         self.image_id = ""
         self.external: Network | None = None
         self.instances: dict[str, Instance] = {}
@@ -712,6 +829,7 @@ class Cloud:
             physical_network=PHYSICAL_NETWORK if vlan else None,
             created_at=at, updated_at=at, standard_attr_id=self._standard_attr(),
         )
+        self._give_segment(network)
         network.segmentation_id = self._segment()
         self._next_network_index += 1
         project.networks.append(network)
@@ -730,6 +848,7 @@ class Cloud:
             network=network, created_at=at, standard_attr_id=self._standard_attr(),
         )
         network.subnets.append(subnet)
+        network.changed(1, at)
         self.subnets[subnet.id] = subnet
         if place:
             self._place_subnet(subnet)
@@ -751,10 +870,13 @@ class Cloud:
                  at: datetime = BUILT_AT) -> Port:
         subnet = subnet if subnet is not None else (network.subnets[0] if network.subnets
                                                      else None)
+        bound = host is not None
         port = Port(self.ids.port_uuid(), self.ids.mac(NEUTRON_MAC_PREFIX), network, host,
                     device_id, owner, ip=ip, subnet=subnet, created_at=at, updated_at=at,
                     standard_attr_id=self._standard_attr(),
-                    status="ACTIVE" if host is not None else "DOWN")
+                    status=("N/A" if owner == FLOATING_IP_OWNER
+                            else "ACTIVE" if bound else "DOWN"),
+                    revision=settled_port_revision(owner, bound))
         network.ports.append(port)
         if host is not None:
             host.ports.append(port)
@@ -776,7 +898,8 @@ class Cloud:
             id=instance_id or self.ids.uuid(), name=name, local_name=f"instance-{db_id:08x}",
             host=host, project=project, db_id=db_id,
             flavor=flavor or self.flavors[db_id % 2],  # m1.tiny and m1.small by default
-            created_at=at, updated_at=at, launched_at=at,
+            created_at=at, updated_at=at, launched_at=stored_time(at),
+            user_id=self.admin_user_id,
         )
         instance.domain_id = host.next_domain_id
         host.next_domain_id += 1
@@ -799,13 +922,18 @@ class Cloud:
             instance.ports.append(port)
         return instance
 
-    def delete_instance(self, instance: Instance) -> list[Port]:
-        """Remove an instance and its ports (floating IPs on them are disassociated)."""
+    # The deletes take ``at``, when they happen: what they change on the way (a floating IP
+    # let go with its port, a router losing a port, a network losing a subnet) is updated
+    # then. Without it, those keep their update times (their revisions move all the same).
+
+    def delete_instance(self, instance: Instance, at: datetime | None = None) -> list[Port]:
+        """Remove an instance and its ports (floating IPs on them are disassociated); the
+        removed instance keeps its ports, as views of what was deleted show them."""
         ports = list(instance.ports)
-        for port in ports:
-            self.delete_port(port)
         instance.host.instances.remove(instance)
         del self.instances[instance.id]
+        for port in ports:
+            self.delete_port(port, at)
         return ports
 
     def set_power(self, instance: Instance, on: bool, at: datetime) -> None:
@@ -819,7 +947,9 @@ class Cloud:
         instance.updated_at = at
 
     def resize(self, instance: Instance, flavor: Flavor, at: datetime) -> Flavor:
+        """A new flavor; nova launches the instance again with it (``launched_at``)."""
         old, instance.flavor, instance.updated_at = instance.flavor, flavor, at
+        instance.launched_at = stored_time(at)
         return old
 
     def create_network(self, project: Project, name: str, at: datetime) -> Network:
@@ -827,12 +957,12 @@ class Cloud:
         self._serve_dhcp(network, at)
         return network
 
-    def delete_network(self, network: Network) -> list[Port]:
+    def delete_network(self, network: Network, at: datetime | None = None) -> list[Port]:
         """Remove a network, its subnets and every port on it (DHCP, router interfaces,
         instance ports); returns the ports removed."""
         ports = list(network.ports)
         for port in ports:
-            self.delete_port(port)
+            self.delete_port(port, at)
         for subnet in network.subnets:
             del self.subnets[subnet.id]
             self._tenant_bases.discard(subnet.base)
@@ -843,11 +973,9 @@ class Cloud:
         return ports
 
     def create_subnet(self, network: Network, at: datetime) -> Subnet:
-        subnet = self.new_subnet(network, at=at)
-        network.updated_at = at
-        return subnet
+        return self.new_subnet(network, at=at)
 
-    def delete_subnet(self, subnet: Subnet) -> list[Port]:
+    def delete_subnet(self, subnet: Subnet, at: datetime | None = None) -> list[Port]:
         """Remove a subnet and the ports holding its addresses; the network's first subnet
         cannot go while others remain (views show it as the network's own)."""
         network = subnet.network
@@ -855,8 +983,9 @@ class Cloud:
             raise ValueError("delete the network's later subnets first")
         ports = [p for p in network.ports if p.subnet is subnet]
         for port in ports:
-            self.delete_port(port)
+            self.delete_port(port, at)
         network.subnets.remove(subnet)
+        network.changed(1, at)
         del self.subnets[subnet.id]
         self._tenant_bases.discard(subnet.base)
         return ports
@@ -869,10 +998,10 @@ class Cloud:
         port.ip = subnet.allocate()
         return port
 
-    def delete_port(self, port: Port) -> None:
+    def delete_port(self, port: Port, at: datetime | None = None) -> None:
         for fip in self.floating_ips.values():
             if fip.fixed_port is port:
-                fip.fixed_port = fip.router = None
+                self._set_fixed_port(fip, None, None, at)
         port.network.ports.remove(port)
         if port.host is not None:
             port.host.ports.remove(port)
@@ -882,11 +1011,12 @@ class Cloud:
         if instance is not None and port in instance.ports:
             instance.ports.remove(port)  # its network went: the instance keeps its others
         router = self.routers.get(port.device_id)
-        if router is not None:
+        if router is not None and (port in router.interfaces or router.gateway is port):
             if port in router.interfaces:
                 router.interfaces.remove(port)
             if router.gateway is port:
                 router.gateway = None
+            router.changed(1, at)  # its router port went
         if port.subnet is not None and port.ip and port.device_owner != DHCP_OWNER \
                 and port.ip != port.subnet.gateway:
             port.subnet.release(port.ip)
@@ -905,16 +1035,16 @@ class Cloud:
             self._set_gateway(router, at)
         return router
 
-    def delete_router(self, router: Router) -> list[Port]:
+    def delete_router(self, router: Router, at: datetime | None = None) -> list[Port]:
         """Remove a router; its interfaces must be removed first (neutron refuses else)."""
         if router.interfaces:
             raise ValueError(f"router {router.name} still has interfaces")
         removed = [router.gateway] if router.gateway is not None else []
         for port in removed:
-            self.delete_port(port)
+            self.delete_port(port, at)
         for fip in self.floating_ips.values():
             if fip.router is router:
-                fip.fixed_port = fip.router = None
+                self._set_fixed_port(fip, None, None, at)
         router.project.routers.remove(router)
         if router.host is not None:
             router.host.routers.remove(router)
@@ -927,12 +1057,11 @@ class Cloud:
         port = self.new_port(subnet.network, router.host, router.id, ROUTER_INTERFACE_OWNER,
                              subnet=subnet, ip=subnet.gateway, at=at)
         router.interfaces.append(port)
-        router.updated_at = at
+        router.changed(1, at)
         return port
 
     def remove_router_interface(self, router: Router, port: Port, at: datetime) -> None:
-        self.delete_port(port)
-        router.updated_at = at
+        self.delete_port(port, at)
 
     def create_floating_ip(self, project: Project, at: datetime) -> FloatingIp:
         if self.external is None:
@@ -948,8 +1077,8 @@ class Cloud:
         self.floating_ips[fip.id] = fip
         return fip
 
-    def delete_floating_ip(self, fip: FloatingIp) -> None:
-        self.delete_port(fip.port)
+    def delete_floating_ip(self, fip: FloatingIp, at: datetime | None = None) -> None:
+        self.delete_port(fip.port, at)
         del self.floating_ips[fip.id]
 
     def associate_floating_ip(self, fip: FloatingIp, port: Port, at: datetime) -> None:
@@ -958,11 +1087,10 @@ class Cloud:
                        and r.gateway is not None), None)
         if router is None:
             raise ValueError(f"no router connects network {port.network.name} to the outside")
-        fip.fixed_port, fip.router, fip.updated_at = port, router, at
+        self._set_fixed_port(fip, port, router, at)
 
     def disassociate_floating_ip(self, fip: FloatingIp, at: datetime) -> None:
-        fip.fixed_port = fip.router = None
-        fip.updated_at = at
+        self._set_fixed_port(fip, None, None, at)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -989,7 +1117,30 @@ class Cloud:
                              subnet=subnet, at=at)
         port.ip = subnet.allocate()
         router.gateway = port
+        router.changed(ROUTER_GATEWAY_REVISIONS, at)
         return port
+
+    def _set_fixed_port(self, fip: FloatingIp, port: Port | None, router: Router | None,
+                        at: datetime | None) -> None:
+        """An association change: one revision for the update, one more for the L3 agent's
+        report when the floating IP's status changes with it."""
+        was = fip.status
+        fip.fixed_port, fip.router = port, router
+        fip.changed(1 + (FLOATING_IP_STATUS_REVISIONS if fip.status != was else 0), at)
+
+    def _give_segment(self, network: Network) -> None:
+        """A network's one segment, whose standard attributes follow the network's; the
+        network is scheduled on DHCP agents if the cloud has some."""
+        network.segment_id = self.stable_ids.uuid("segment", network.id)
+        network.segment_attr_id = self._standard_attr()
+        network.scheduled = any(h.kind == "network" for h in self.hosts)
+
+    def _give_security_group(self, project: Project) -> None:
+        """The project's ``default`` security group, made before its first network (as
+        neutron does on a project's first request)."""
+        project.security_group_id = self.stable_ids.uuid("security-group", project.id,
+                                                         "default")
+        project.security_group_attr_id = self._standard_attr()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1071,6 +1222,7 @@ def _plan_projects(cloud: Cloud) -> None:
                           description=f"Sandbox project project-{p + 1}")
         router_id = cloud.ids.uuid()
         cloud.projects.append(project)
+        cloud._give_security_group(project)
         for n in range(shape.networks_per_project):
             network = cloud.new_network(project, f"{project.name}-net-{n + 1}", subnet=False)
             cloud.new_subnet(network, subnet_id=cloud.ids.uuid(), place=False)
@@ -1118,6 +1270,7 @@ def _plan_vservices(cloud: Cloud) -> None:
             cloud.new_port(network, router.host, router.id, ROUTER_INTERFACE_OWNER)
             for network in project.networks
         ]
+        router.changed(len(router.interfaces), None)  # an interface added for each
 
 
 def _assign_addresses(cloud: Cloud) -> None:
@@ -1149,6 +1302,7 @@ def _add_identity(cloud: Cloud) -> None:
     cloud.admin_project.id = cloud.ids.hex_id()
     cloud.service_project.id = cloud.ids.hex_id()
     cloud.image_id = cloud.ids.uuid()
+    cloud._give_security_group(cloud.admin_project)  # it owns the external network
 
 
 def _add_services(cloud: Cloud) -> None:
@@ -1186,6 +1340,7 @@ def _add_external(cloud: Cloud) -> None:
         segmentation_id=0, network_type="flat", physical_network=EXTERNAL_PHYSICAL_NETWORK,
         external=True, standard_attr_id=cloud._standard_attr(),
     )
+    cloud._give_segment(external)
     cloud.external = external
     cloud.networks_by_id[external.id] = external
     subnet = cloud.new_subnet(external, place=False)

@@ -21,15 +21,10 @@ from topology.sandbox.model import (
 INTEGRATION_BRIDGE = "br-int"
 TUNNEL_BRIDGE = "br-tun"
 DATAPATH_TYPE = "system"
-NEUTRON_ZONE = "nova"  # Neutron's default availability zone (DHCP and L3 agents have one)
 # The placement inventory defaults the OVS agent reports (neutron's defaults).
 _INVENTORY_DEFAULTS = {"allocation_ratio": 1.0, "min_unit": 1, "reserved": 0, "step_size": 1}
 _OVS_IFACE_TYPES = ["erspan", "geneve", "gre", "internal", "ip6erspan", "ip6gre", "lisp",
                     "patch", "stt", "system", "tap", "vxlan"]
-
-
-def availability_zone(agent: Agent) -> str | None:
-    return NEUTRON_ZONE if agent.binary in ("neutron-dhcp-agent", "neutron-l3-agent") else None
 
 
 def configurations(agent: Agent, cloud: Cloud) -> dict[str, object]:

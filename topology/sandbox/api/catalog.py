@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from topology.sandbox.api.identity import stable_id
 from topology.sandbox.model import Cloud
 
 INTERFACES = ("public", "internal", "admin")
@@ -56,11 +55,11 @@ def catalog(cloud: Cloud, endpoints: Endpoints) -> list[dict[str, object]]:
     """Keystone v3's ``catalog``: each service with an endpoint per region and interface."""
     regions = [region.name for region in cloud.regions]
     return [{
-        "id": stable_id(cloud, "service", name),
+        "id": cloud.stable_ids.hex("service", name),
         "name": name,
         "type": service_type,
         "endpoints": [{
-            "id": stable_id(cloud, "endpoint", name, region, interface),
+            "id": cloud.stable_ids.hex("endpoint", name, region, interface),
             "interface": interface,
             "region": region,
             "region_id": region,

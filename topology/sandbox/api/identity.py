@@ -1,13 +1,12 @@
 """Who exists in the sandbox's Keystone: the Default domain, the ``admin`` user with the
 admin, member and reader roles on every project, and the model's projects.
 
-The model holds the projects; the user, role and service ids are derived from the cloud's
-environment and seed, so that a cloud built again answers with the same ids.
+The model holds the projects and the admin user's id; the roles' ids are the cloud's
+stable ids (:mod:`topology.sandbox.identities`), the same each build.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from topology.sandbox.model import Cloud, Project
@@ -16,17 +15,6 @@ DOMAIN_ID = "default"
 DOMAIN_NAME = "Default"
 ADMIN_USER = "admin"
 ROLE_NAMES = ("admin", "member", "reader")
-
-
-def stable_id(cloud: Cloud, *parts: str) -> str:
-    """A Keystone-style id (32 hex digits) for ``parts`` of this cloud, the same each build."""
-    name = ":".join(("topology-sandbox", cloud.shape.environment, str(cloud.shape.seed), *parts))
-    return uuid.uuid5(uuid.NAMESPACE_URL, name).hex
-
-
-def stable_uuid(cloud: Cloud, *parts: str) -> str:
-    """The same as :func:`stable_id`, written as a dashed uuid (Neutron's and Nova's ids)."""
-    return str(uuid.UUID(stable_id(cloud, *parts)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +26,8 @@ class Identity:
 
     @classmethod
     def of(cls, cloud: Cloud) -> Identity:
-        return cls(stable_id(cloud, "user", ADMIN_USER),
-                   tuple((stable_id(cloud, "role", name), name) for name in ROLE_NAMES))
+        return cls(cloud.admin_user_id,
+                   tuple((cloud.stable_ids.hex("role", name), name) for name in ROLE_NAMES))
 
     def user(self) -> dict[str, object]:
         return {"domain": {"id": DOMAIN_ID, "name": DOMAIN_NAME}, "id": self.user_id,

@@ -82,7 +82,7 @@ RESOURCES = (
     Resource("networks", "network", "NetworkNotFound",
              lambda cloud, q: cloud.all_networks(),
              lambda cloud, i: cloud.networks_by_id.get(i),
-             lambda n, cloud, now: neutron_views.network(n, cloud)),
+             lambda n, cloud, now: neutron_views.network(n)),
     Resource("subnets", "subnet", "SubnetNotFound",
              lambda cloud, q: _subnets(cloud),
              lambda cloud, i: cloud.subnets.get(i),

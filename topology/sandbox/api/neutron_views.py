@@ -1,11 +1,10 @@
 """Neutron's JSON for the model's networks, subnets, ports, routers, floating IPs and agents,
 field for field as Neutron ML2 (with the extensions of a standard deployment) writes them.
 
-Ports Neutron creates for itself (router gateways, floating IPs) belong to no project; a
-floating IP's own port is never bound and its status is ``N/A``. Ports bound by the OVS
-driver have ``vif_type`` ``ovs`` with the hybrid plug details, by the Linux bridge driver
-``bridge``; unbound ports ``unbound``. Instance ports carry their project's default security
-group (an id derived from the project's), Neutron's own ports none.
+Ports bound by the OVS driver have ``vif_type`` ``ovs`` with the hybrid plug details, by the
+Linux bridge driver ``bridge``; unbound ports ``unbound``. Revision numbers, projects,
+statuses and security groups are the model's (Neutron's own ports have none and no port
+security; a floating IP's own port is never bound and its status is ``N/A``).
 """
 
 from __future__ import annotations
@@ -13,40 +12,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from topology.sandbox.api import agents
-from topology.sandbox.api.identity import stable_uuid
 from topology.sandbox.api.timefmt import seconds_z, spaced
 from topology.sandbox.model import (
     BUILT_AT,
-    FLOATING_IP_OWNER,
-    INSTANCE_OWNER_PREFIX,
-    ROUTER_GATEWAY_OWNER,
     Agent,
     Cloud,
     FloatingIp,
     Network,
     Port,
-    Project,
     Router,
     Subnet,
 )
-
-NEUTRON_ZONE = agents.NEUTRON_ZONE
-
-
-def default_security_group(cloud: Cloud, project: Project) -> str:
-    return stable_uuid(cloud, "security-group", project.id, "default")
 
 
 def _owned(project_id: str) -> dict[str, str]:
     return {"project_id": project_id, "tenant_id": project_id}
 
 
-def network(item: Network, cloud: Cloud) -> dict[str, object]:
-    served = bool(cloud.network_hosts)
+def network(item: Network) -> dict[str, object]:
     body: dict[str, object] = {
         "admin_state_up": True,
         "availability_zone_hints": [],
-        "availability_zones": [NEUTRON_ZONE] if served else [],
+        "availability_zones": item.availability_zones,
         "created_at": seconds_z(item.created_at),
         "description": "",
         "id": item.id,
@@ -58,7 +45,7 @@ def network(item: Network, cloud: Cloud) -> dict[str, object]:
         "provider:network_type": item.network_type,
         "provider:physical_network": item.physical_network,
         "provider:segmentation_id": item.segmentation_id or None,
-        "revision_number": 2,
+        "revision_number": item.revision,
         "router:external": item.external,
         "shared": False,
         "status": "ACTIVE",
@@ -89,7 +76,7 @@ def subnet(item: Subnet) -> dict[str, object]:
         "ipv6_ra_mode": None,
         "name": item.name,
         "network_id": item.network.id,
-        "revision_number": 0,
+        "revision_number": item.revision,
         "service_types": [],
         "subnetpool_id": None,
         "tags": [],
@@ -112,8 +99,6 @@ def _binding(port: Port, cloud: Cloud) -> tuple[str, dict[str, object]]:
 
 
 def port(item: Port, cloud: Cloud) -> dict[str, object]:
-    instance_port = item.device_owner.startswith(INSTANCE_OWNER_PREFIX)
-    neutron_owned = item.device_owner in (ROUTER_GATEWAY_OWNER, FLOATING_IP_OWNER)
     vif_type, vif_details = _binding(item, cloud)
     fixed = ([{"ip_address": item.ip, "subnet_id": item.subnet.id}]
              if item.ip and item.subnet is not None else [])
@@ -135,14 +120,13 @@ def port(item: Port, cloud: Cloud) -> dict[str, object]:
         "mac_address": item.mac,
         "name": "",
         "network_id": item.network.id,
-        "port_security_enabled": instance_port,
+        "port_security_enabled": not item.neutron_owned,
         "revision_number": item.revision,
-        "security_groups": ([default_security_group(cloud, item.project)] if instance_port
-                            else []),
-        "status": "N/A" if item.device_owner == FLOATING_IP_OWNER else item.status,
+        "security_groups": item.security_group_ids,
+        "status": item.status,
         "tags": [],
         "updated_at": seconds_z(item.updated_at),
-        **_owned("" if neutron_owned else item.project.id),
+        **_owned(item.tenant_id),
     }
 
 
@@ -157,7 +141,7 @@ def router(item: Router) -> dict[str, object]:
     return {
         "admin_state_up": True,
         "availability_zone_hints": [],
-        "availability_zones": [NEUTRON_ZONE] if item.host is not None else [],
+        "availability_zones": item.availability_zones,
         "created_at": seconds_z(item.created_at),
         "description": "",
         "distributed": False,
@@ -166,7 +150,7 @@ def router(item: Router) -> dict[str, object]:
         "ha": False,
         "id": item.id,
         "name": item.name,
-        "revision_number": 1 + 2 * len(item.interfaces) + (gateway is not None),
+        "revision_number": item.revision,
         "routes": [],
         "status": item.status,
         "tags": [],
@@ -191,7 +175,7 @@ def floating_ip(item: FloatingIp) -> dict[str, object]:
         "id": item.id,
         "port_details": details,
         "port_id": fixed.id if fixed is not None else None,
-        "revision_number": 1,
+        "revision_number": item.revision,
         "router_id": item.router.id if item.router is not None else None,
         "status": item.status,
         "tags": [],
@@ -205,7 +189,7 @@ def agent(item: Agent, cloud: Cloud, heartbeat: datetime) -> dict[str, object]:
         "admin_state_up": True,
         "agent_type": item.agent_type,
         "alive": True,
-        "availability_zone": agents.availability_zone(item),
+        "availability_zone": item.availability_zone,
         "binary": item.binary,
         "configurations": agents.configurations(item, cloud),
         "created_at": spaced(BUILT_AT),

@@ -146,14 +146,14 @@ class Nova:
         cloud = self.context.cloud
         floating = {fip.fixed_port.id: fip for fip in cloud.floating_ips.values()
                     if fip.fixed_port is not None}
-        return ServerFacts(cloud.image_id, self.context.identity.user_id, floating)
+        return ServerFacts(cloud.image_id, floating)
 
     def _servers(self, region: Region, version: Version, request: Request,
                  detail: bool) -> dict[str, object]:
         params = request.query_params
         instances = [i for h in self._computes(region) for i in h.instances]
         selected = select_servers(instances, params, token_of(request).project_id,
-                                  self.context.cloud.image_id, self.context.identity.user_id)
+                                  self.context.cloud.image_id)
         page = nova_page(selected, _instance_key, parse_limit(params.get("limit")),
                          params.get("marker"), self.context.max_limit,
                          self._bookmarks.resume(selected, _server_order, descending=True))

@@ -16,7 +16,6 @@ Hypervisors: 2.28 ``cpu_info`` as an object, 2.53 uuids for the hypervisor and i
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +23,15 @@ from datetime import datetime
 
 from topology.sandbox.api.microversion import Version
 from topology.sandbox.api.timefmt import micro, seconds_z
-from topology.sandbox.model import Aggregate, Flavor, FloatingIp, Host, Instance, Service
+from topology.sandbox.model import (
+    ROOT_DEVICE,
+    Aggregate,
+    Flavor,
+    FloatingIp,
+    Host,
+    Instance,
+    Service,
+)
 
 V = Version
 # What each compute host offers (the model has no capacities: a common 2-socket server).
@@ -62,7 +69,6 @@ class ServerFacts:
     """What a server's JSON needs beyond the instance: shared by every server of a page."""
 
     image_id: str
-    user_id: str
     floating: dict[str, FloatingIp]  # fixed port id -> its floating IP
 
 
@@ -104,16 +110,16 @@ def server(instance: Instance, version: Version, links: Links, facts: ServerFact
         "status": "ACTIVE" if instance.running else "SHUTOFF",
         "tenant_id": instance.project.id,
         "updated": seconds_z(instance.updated_at),
-        "user_id": facts.user_id,
+        "user_id": instance.user_id,
     }
     if version >= V(2, 3):
         body.update({
-            "OS-EXT-SRV-ATTR:hostname": instance.name,
+            "OS-EXT-SRV-ATTR:hostname": instance.hostname,
             "OS-EXT-SRV-ATTR:kernel_id": "",
             "OS-EXT-SRV-ATTR:launch_index": 0,
             "OS-EXT-SRV-ATTR:ramdisk_id": "",
-            "OS-EXT-SRV-ATTR:reservation_id": _reservation_id(instance),
-            "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+            "OS-EXT-SRV-ATTR:reservation_id": instance.reservation_id,
+            "OS-EXT-SRV-ATTR:root_device_name": ROOT_DEVICE,
             "OS-EXT-SRV-ATTR:user_data": None,
         })
     if version >= V(2, 9):
@@ -157,10 +163,6 @@ def _server_flavor(flavor: Flavor, version: Version, links: Links) -> dict[str, 
         return {"id": flavor.id, "links": links.bookmark("flavors", flavor.id)}
     return {"disk": flavor.disk, "ephemeral": 0, "extra_specs": {},
             "original_name": flavor.name, "ram": flavor.ram, "swap": 0, "vcpus": flavor.vcpus}
-
-
-def _reservation_id(instance: Instance) -> str:
-    return "r-" + hashlib.sha256(instance.id.encode()).hexdigest()[:8]
 
 
 def flavor(item: Flavor, version: Version, links: Links, detail: bool) -> dict[str, object]:

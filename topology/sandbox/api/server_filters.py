@@ -45,7 +45,7 @@ def _search(pattern: str, name: str) -> Callable[[str], bool]:
 
 
 def select_servers(instances: Iterable[Instance], params: Mapping[str, str],
-                   token_project: str | None, image_id: str, user_id: str) -> list[Instance]:
+                   token_project: str | None, image_id: str) -> list[Instance]:
     tests: list[Callable[[Instance], bool]] = []
     if flag(params, "all_tenants"):
         project = params.get("project_id") or params.get("tenant_id")
@@ -64,7 +64,7 @@ def select_servers(instances: Iterable[Instance], params: Mapping[str, str],
         "image": lambda i: image_id,
         "vm_state": lambda i: i.vm_state,
         "power_state": lambda i: str(i.power_state),
-        "user_id": lambda i: user_id,
+        "user_id": lambda i: i.user_id,
     }
     for name, value_of in exact.items():
         if name in params:

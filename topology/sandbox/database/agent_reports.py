@@ -5,10 +5,10 @@ reports, for both views."""
 
 from __future__ import annotations
 
-from topology.sandbox.api.agents import availability_zone, configurations
+from topology.sandbox.api.agents import configurations
 from topology.sandbox.model import Agent
 
-__all__ = ["availability_zone", "configurations", "load", "resource_versions"]
+__all__ = ["configurations", "load", "resource_versions"]
 
 # The versions of the objects an L2 agent consumes over RPC (neutron Zed's, as the lab's
 # OVS agent reported them); the DHCP, L3 and metadata agents report none.

@@ -3,10 +3,10 @@ with their segments, subnets, ports with their address, binding and router attac
 routers, floating IPs, agents, tunnel endpoints, VLAN allocations, default security
 groups, and the ``standardattributes`` row each of those resources points at.
 
-Revision numbers count the updates each resource has seen, as the notifications say them
-(:mod:`topology.sandbox.notifications.neutron`). Ports Neutron makes for itself (router
-gateways, floating IPs) belong to no project (``""``); a floating IP's own port is never
-bound and its status is ``N/A``.
+Revision numbers, segments, security groups, projects and statuses are the model's, as
+every view shows them: ports Neutron makes for itself (router gateways, floating IPs)
+belong to no project (``""``); a floating IP's own port is never bound and its status is
+``N/A``.
 """
 
 from __future__ import annotations
@@ -16,17 +16,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from topology.sandbox.database import agent_reports
-from topology.sandbox.database.facts import (
-    Facts,
-    naive,
-    security_group_attr_id,
-    segment_attr_id,
-)
+from topology.sandbox.database.facts import Facts, naive
 from topology.sandbox.database.tables import Key, Row, Rows, key
 from topology.sandbox.database.vifs import binding_details, vif_type
 from topology.sandbox.model import (
     BUILT_AT,
-    FLOATING_IP_OWNER,
     PHYSICAL_NETWORK,
     ROUTER_GATEWAY_OWNER,
     ROUTER_INTERFACE_OWNER,
@@ -41,11 +35,9 @@ from topology.sandbox.model import (
     Router,
     Subnet,
 )
-from topology.sandbox.notifications.neutron import BOUND_PORT_REVISIONS
 
 ATTRIBUTES = "neutron.standardattributes"
 ROUTER_PORT_OWNERS = (ROUTER_INTERFACE_OWNER, ROUTER_GATEWAY_OWNER)
-NEUTRON_OWNED = (ROUTER_GATEWAY_OWNER, FLOATING_IP_OWNER)
 
 
 def _attributes(attr_id: int, resource_type: str, created: datetime, updated: datetime,
@@ -66,15 +58,15 @@ def network_rows(network: Network, facts: Facts) -> Rows:
             "standard_attr_id": network.standard_attr_id, "availability_zone_hints": None,
             "mtu": network.mtu}],
         "neutron.networksegments": [{
-            "id": facts.segment_id(network), "network_id": network.id,
+            "id": network.segment_id, "network_id": network.id,
             "network_type": network.network_type,
             "physical_network": network.physical_network,
             "segmentation_id": network.segmentation_id or None, "is_dynamic": 0,
-            "segment_index": 0, "standard_attr_id": segment_attr_id(network), "name": None}],
+            "segment_index": 0, "standard_attr_id": network.segment_attr_id, "name": None}],
         ATTRIBUTES: [
             _attributes(network.standard_attr_id, "networks", network.created_at,
-                        network.updated_at, 1 + len(network.subnets)),
-            _attributes(segment_attr_id(network), "segments", network.created_at,
+                        network.updated_at, network.revision),
+            _attributes(network.segment_attr_id, "segments", network.created_at,
                         network.created_at, 0)],
     }
 
@@ -83,7 +75,7 @@ def network_keys(network: Network) -> list[Key]:
     return [key("neutron.networks", id=network.id),
             key("neutron.networksegments", network_id=network.id),
             key(ATTRIBUTES, id=network.standard_attr_id),
-            key(ATTRIBUTES, id=segment_attr_id(network))]
+            key(ATTRIBUTES, id=network.segment_attr_id)]
 
 
 def subnet_rows(subnet: Subnet, facts: Facts) -> Rows:
@@ -96,7 +88,7 @@ def subnet_rows(subnet: Subnet, facts: Facts) -> Rows:
             "ipv6_ra_mode": None, "ipv6_address_mode": None, "subnetpool_id": None,
             "standard_attr_id": subnet.standard_attr_id, "segment_id": None, "in_use": 1}],
         ATTRIBUTES: [_attributes(subnet.standard_attr_id, "subnets", subnet.created_at,
-                                 subnet.created_at, 0)],
+                                 subnet.created_at, subnet.revision)],
     }
 
 
@@ -111,9 +103,9 @@ def port_rows(port: Port, facts: Facts) -> Rows:
     owner = port.device_owner
     rows: Rows = {
         "neutron.ports": [{
-            "project_id": "" if owner in NEUTRON_OWNED else port.project.id, "id": port.id,
+            "project_id": port.tenant_id, "id": port.id,
             "name": "", "network_id": port.network.id, "mac_address": port.mac,
-            "admin_state_up": 1, "status": "N/A" if owner == FLOATING_IP_OWNER else port.status,
+            "admin_state_up": 1, "status": port.status,
             "device_id": port.device_id, "device_owner": owner,
             "standard_attr_id": port.standard_attr_id, "ip_allocation": "immediate"}],
         "neutron.ml2_port_bindings": [{
@@ -121,7 +113,7 @@ def port_rows(port: Port, facts: Facts) -> Rows:
             "vif_type": vif_type(port, facts.mechanism), "vnic_type": "normal", "profile": "",
             "vif_details": binding_details(port, facts.mechanism), "status": "ACTIVE"}],
         ATTRIBUTES: [_attributes(port.standard_attr_id, "ports", port.created_at,
-                                 port.updated_at, port_revision(port))],
+                                 port.updated_at, port.revision)],
     }
     if port.ip and port.subnet is not None:
         rows["neutron.ipallocations"] = [{"port_id": port.id, "ip_address": port.ip,
@@ -131,11 +123,6 @@ def port_rows(port: Port, facts: Facts) -> Rows:
         rows["neutron.routerports"] = [{"router_id": port.device_id, "port_id": port.id,
                                         "port_type": owner}]
     return rows
-
-
-def port_revision(port: Port) -> int:
-    """A bound port was created, bound, wired by its agent and its status reported."""
-    return BOUND_PORT_REVISIONS if port.host is not None else port.revision
 
 
 def port_keys(port: Port) -> list[Key]:
@@ -148,11 +135,6 @@ def port_keys(port: Port) -> list[Key]:
 # -- routers and floating IPs ------------------------------------------------------------
 
 
-def router_revision(router: Router) -> int:
-    """Created (1), then two updates for the gateway and for each interface."""
-    return 1 + 2 * (router.gateway is not None) + 2 * len(router.interfaces)
-
-
 def router_rows(router: Router, facts: Facts) -> Rows:
     return {
         "neutron.routers": [{
@@ -162,7 +144,7 @@ def router_rows(router: Router, facts: Facts) -> Rows:
             "enable_snat": 1, "standard_attr_id": router.standard_attr_id,
             "flavor_id": None}],
         ATTRIBUTES: [_attributes(router.standard_attr_id, "routers", router.created_at,
-                                 router.updated_at, router_revision(router))],
+                                 router.updated_at, router.revision)],
     }
 
 
@@ -181,7 +163,7 @@ def floating_ip_rows(fip: FloatingIp, facts: Facts) -> Rows:
             "last_known_router_id": None, "status": fip.status,
             "standard_attr_id": fip.standard_attr_id}],
         ATTRIBUTES: [_attributes(fip.standard_attr_id, "floatingips", fip.created_at,
-                                 fip.updated_at, 0 if fip.updated_at == fip.created_at else 1)],
+                                 fip.updated_at, fip.revision)],
     }
 
 
@@ -204,7 +186,7 @@ def agent_rows(host: Host, facts: Facts) -> Rows:
             "description": None,
             "configurations": json.dumps(agent_reports.configurations(agent, facts.cloud)),
             "load": agent_reports.load(agent),
-            "availability_zone": agent_reports.availability_zone(agent),
+            "availability_zone": agent.availability_zone,
             "resource_versions": json.dumps(versions) if versions is not None else None,
             "resources_synced": None})
     return {"neutron.agents": rows}
@@ -248,12 +230,15 @@ def all_vlans(facts: Facts) -> range:
 
 
 def security_group_rows(projects: Iterable[Project], facts: Facts) -> Rows:
-    """Each project that uses Neutron (admin owns the external network; the tenants) has
-    the default security group Neutron makes on first use."""
+    """The default security group of each project that has one (the model gives one to
+    the projects that use Neutron: admin, which owns the external network, and the
+    tenants)."""
     groups, attributes = [], []
     for project in projects:
-        attr_id = security_group_attr_id(facts.project_positions[project.id])
-        groups.append({"project_id": project.id, "id": facts.security_group_id(project),
+        if not project.security_group_id:
+            continue
+        attr_id = project.security_group_attr_id
+        groups.append({"project_id": project.id, "id": project.security_group_id,
                        "name": "default", "standard_attr_id": attr_id, "stateful": 1})
         attributes.append(_attributes(attr_id, "securitygroups", BUILT_AT, BUILT_AT, 1,
                                       "Default security group"))

@@ -25,14 +25,12 @@ from topology.sandbox.database.facts import (
     CELL0_UUID,
     CELL1_ID,
     NOVA_SERVICE_VERSION,
-    ROOT_DEVICE,
     Facts,
     naive,
-    reservation_id,
 )
 from topology.sandbox.database.tables import Key, Row, Rows, key
 from topology.sandbox.database.vifs import network_info
-from topology.sandbox.model import BUILT_AT, Aggregate, Host, Instance, Service
+from topology.sandbox.model import BUILT_AT, ROOT_DEVICE, Aggregate, Host, Instance, Service
 
 SERVICE_TOPICS = {"nova-compute": "compute", "nova-scheduler": "scheduler",
                   "nova-conductor": "conductor"}
@@ -67,7 +65,7 @@ def instance_rows(instance: Instance, facts: Facts) -> Rows:
     return {
         "nova.instances": [instance_row(instance, facts)],
         "nova.instance_info_caches": [info_cache_row(instance, facts)],
-        "nova_api.instance_mappings": [instance_mapping_row(instance, facts)],
+        "nova_api.instance_mappings": [instance_mapping_row(instance)],
     }
 
 
@@ -82,16 +80,16 @@ def instance_row(instance: Instance, facts: Facts) -> Row:
     return {
         "created_at": naive(instance.created_at), "updated_at": naive(instance.updated_at),
         "deleted_at": None, "id": instance.db_id, "internal_id": None,
-        "user_id": facts.user_id, "project_id": instance.project.id,
+        "user_id": instance.user_id, "project_id": instance.project.id,
         "image_ref": facts.cloud.image_id, "kernel_id": "", "ramdisk_id": "",
         "launch_index": 0, "key_name": None, "key_data": None,
         "power_state": instance.power_state, "vm_state": instance.vm_state,
-        "memory_mb": flavor.ram, "vcpus": flavor.vcpus, "hostname": instance.name,
-        "host": host.name, "user_data": None, "reservation_id": reservation_id(instance.id),
+        "memory_mb": flavor.ram, "vcpus": flavor.vcpus, "hostname": instance.hostname,
+        "host": host.name, "user_data": None, "reservation_id": instance.reservation_id,
         "launched_at": naive(instance.launched_at), "terminated_at": None,
         "display_name": instance.name, "display_description": None,
         "availability_zone": host.zone, "locked": 0, "os_type": None,
-        "launched_on": host.name, "instance_type_id": facts.flavor_id(flavor),
+        "launched_on": host.name, "instance_type_id": flavor.db_id,
         "vm_mode": None, "uuid": instance.id, "architecture": None,
         "root_device_name": ROOT_DEVICE, "access_ip_v4": None, "access_ip_v6": None,
         "config_drive": "", "task_state": None, "default_ephemeral_device": None,
@@ -109,11 +107,11 @@ def info_cache_row(instance: Instance, facts: Facts) -> Row:
             "instance_uuid": instance.id, "deleted": 0}
 
 
-def instance_mapping_row(instance: Instance, facts: Facts) -> Row:
+def instance_mapping_row(instance: Instance) -> Row:
     return {"created_at": naive(instance.created_at), "updated_at": naive(instance.created_at),
             "id": instance.db_id, "instance_uuid": instance.id, "cell_id": CELL1_ID,
             "project_id": instance.project.id, "queued_for_delete": 0,
-            "user_id": facts.user_id}
+            "user_id": instance.user_id}
 
 
 # -- hosts -------------------------------------------------------------------------------
@@ -188,7 +186,7 @@ def cell_mapping_rows(facts: Facts) -> list[Row]:
                 "disabled": 0}
 
     return [cell(1, CELL0_UUID, "cell0", "none:///", "nova_cell0"),
-            cell(CELL1_ID, facts.site.cell_uuid, "cell1", f"rabbit://nova@{controller}:5672/",
+            cell(CELL1_ID, facts.cloud.cell_uuid, "cell1", f"rabbit://nova@{controller}:5672/",
                  "nova")]
 
 

@@ -93,5 +93,5 @@ def all_rows(cloud: Cloud, facts: Facts) -> Rows:
     add(rows, neutron_rows.tunnel_endpoint_rows(cloud.hosts, facts))
     add(rows, neutron_rows.vlan_rows(neutron_rows.all_vlans(facts),
                                      neutron_rows.allocated_vlans(cloud)))
-    add(rows, neutron_rows.security_group_rows([cloud.admin_project, *cloud.projects], facts))
+    add(rows, neutron_rows.security_group_rows(cloud.all_projects, facts))
     return rows

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from topology.sandbox.model import FLAVOR_SIZES, Flavor, Instance, Port
+from topology.sandbox.model import Flavor, Instance, Port
 
 POWER_STATES = {0: "pending", 1: "running", 4: "shutdown"}  # nova's names of the codes
 PENDING, RUNNING, SHUTDOWN = 0, 1, 4
@@ -51,26 +51,3 @@ def settled(instance: Instance) -> Moment:
     return Moment(state=instance.vm_state, flavor=instance.flavor, ports=tuple(instance.ports),
                   power=instance.power_state, launched_at=instance.launched_at,
                   updated_at=instance.updated_at)
-
-
-def flavor_db_id(flavor: Flavor) -> int:
-    """Nova's integer id of a flavor (``instance_type_id``): the flavors' creation order."""
-    names = [size[0] for size in FLAVOR_SIZES]
-    return names.index(flavor.name) + 1 if flavor.name in names else 0
-
-
-def reservation_id(instance: Instance) -> str:
-    """Nova's ``r-xxxxxxxx`` of the request that booted the instance (stable per id)."""
-    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
-    number = int(instance.id.replace("-", ""), 16)
-    letters = []
-    for _ in range(8):
-        number, digit = divmod(number, len(alphabet))
-        letters.append(alphabet[digit])
-    return "r-" + "".join(letters)
-
-
-def hostname(instance: Instance) -> str:
-    """The instance's hostname as nova makes it from the display name."""
-    cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in instance.name.lower())
-    return cleaned.strip("-") or "server"

@@ -9,27 +9,37 @@ gateway port, a network's DHCP port, a floating IP's port, an interface's port) 
 API call and has no notification; adding and removing a router interface is an action with
 one notification only (``router.interface.create`` / ``.delete``).
 
-The model keeps no revision numbers for most resources: they are derived (one per change
-the resource has seen in the model), so they grow as neutron's do.
+Revision numbers, security groups and projects are the model's, as every view shows them;
+what an ``.end`` says before neutron's agents have acted (a port not yet bound or wired, a
+floating IP whose new status the L3 agent has not reported) counts the model's revisions
+as far as the API call went.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from topology.sandbox.model import FloatingIp, Network, Port, Router, Subnet
-from topology.sandbox.notifications.site import Site, security_group_id
+from topology.sandbox.model import (
+    FLOATING_IP_STATUS_REVISIONS,
+    NETWORK_CREATED_REVISION,
+    PORT_BOUND_REVISION,
+    PORT_CREATED_REVISION,
+    FloatingIp,
+    Network,
+    Port,
+    Router,
+    Subnet,
+)
+from topology.sandbox.notifications.site import Site
 from topology.sandbox.notifications.times import zulu
 
 Payload = dict[str, Any]
-AGENT_ZONE = "nova"  # the availability zone of neutron's agents (their default)
 VIF = {
     "OVS": ("ovs", {"connectivity": "l2", "port_filter": True, "ovs_hybrid_plug": True,
                     "datapath_type": "system", "bridge_name": "br-int"}),
     "LXB": ("bridge", {"connectivity": "l2", "port_filter": True}),
 }
 BOUND_DRIVER = {"ovs": "openvswitch", "bridge": "linuxbridge"}
-BOUND_PORT_REVISIONS = 4  # created, bound, wired by its agent, and its status reported
 
 
 # -- the resources ---------------------------------------------------------------------
@@ -49,10 +59,10 @@ def network_view(network: Network, *, stored: bool = False, hosted: bool = True)
         "provider:physical_network": network.physical_network,
         "provider:segmentation_id": None if flat else network.segmentation_id,
     }
-    zones = [AGENT_ZONE] if hosted else []
+    zones = network.availability_zones if hosted else []
     times = {"tags": [], "created_at": zulu(network.created_at),
              "updated_at": zulu(network.updated_at),
-             "revision_number": 1 + len(network.subnets)}
+             "revision_number": network.revision}
     if not stored:
         return {
             **common, "shared": False, "project_id": network.project.id,
@@ -83,7 +93,7 @@ def subnet_view(subnet: Subnet, *, stored: bool = False) -> Payload:
         "allocation_pools": [{"start": start, "end": end}], "host_routes": [],
         "dns_nameservers": [], "description": "", "service_types": [], "tags": [],
         "created_at": zulu(subnet.created_at), "updated_at": zulu(subnet.created_at),
-        "revision_number": 0, "project_id": network.project.id,
+        "revision_number": subnet.revision, "project_id": network.project.id,
     }
     if stored:
         view["standard_attr_id"] = subnet.standard_attr_id
@@ -103,7 +113,7 @@ def port_view(port: Port, site: Site, *, stored: bool = False, bound: bool = Tru
              if port.subnet is not None and port.ip else [])
     view = {
         "id": port.id, "name": "", "network_id": port.network.id,
-        "tenant_id": port.project.id, "mac_address": port.mac, "admin_state_up": True,
+        "tenant_id": port.tenant_id, "mac_address": port.mac, "admin_state_up": True,
         "status": status or port.status, "device_id": port.device_id,
         "device_owner": port.device_owner if bound else "",
     }
@@ -111,14 +121,14 @@ def port_view(port: Port, site: Site, *, stored: bool = False, bound: bool = Tru
         view["standard_attr_id"] = port.standard_attr_id
     view.update({
         "fixed_ips": fixed, "allowed_address_pairs": [], "extra_dhcp_opts": [],
-        "security_groups": [security_group_id(site.environment, port.project)],
+        "security_groups": port.security_group_ids,
         "description": "", "binding:vnic_type": "normal", "binding:profile": {},
         "binding:host_id": port.host_name if binding else "",
         "binding:vif_type": vif_type, "binding:vif_details": dict(vif_details),
-        "port_security_enabled": True, "tags": [], "created_at": zulu(port.created_at),
-        "updated_at": zulu(port.updated_at),
+        "port_security_enabled": not port.neutron_owned, "tags": [],
+        "created_at": zulu(port.created_at), "updated_at": zulu(port.updated_at),
         "revision_number": port.revision if revision is None else revision,
-        "project_id": port.project.id,
+        "project_id": port.tenant_id,
     })
     return view
 
@@ -137,15 +147,14 @@ def gateway_info(router: Router) -> Payload | None:
 
 def router_view(router: Router, *, hosted: bool = True) -> Payload:
     """A router; ``hosted`` once an L3 agent holds it (its availability zones known)."""
-    changes = 1 + (2 if router.gateway is not None else 0) + 2 * len(router.interfaces)
     return {
         "id": router.id, "name": router.name, "tenant_id": router.project.id,
         "admin_state_up": True, "status": router.status,
         "external_gateway_info": gateway_info(router), "description": "",
-        "availability_zones": [AGENT_ZONE] if hosted and router.host is not None else [],
+        "availability_zones": router.availability_zones if hosted else [],
         "distributed": False, "ha": False, "availability_zone_hints": [], "routes": [],
         "flavor_id": None, "tags": [], "created_at": zulu(router.created_at),
-        "updated_at": zulu(router.updated_at), "revision_number": changes,
+        "updated_at": zulu(router.updated_at), "revision_number": router.revision,
         "project_id": router.project.id,
     }
 
@@ -157,9 +166,9 @@ def port_details(port: Port) -> Payload:
 
 
 def floatingip_view(fip: FloatingIp, *, status: str | None = None,
-                    revision: int = 0) -> Payload:
-    """A floating IP; ``status`` overrides the model's (neutron answers ``DOWN`` until
-    the L3 agent has set the address up)."""
+                    revision: int | None = None) -> Payload:
+    """A floating IP; ``status`` and ``revision`` override the model's (neutron answers
+    before the L3 agent has reported the address up or down)."""
     port = fip.fixed_port
     return {
         "id": fip.id, "tenant_id": fip.project.id, "floating_ip_address": fip.address,
@@ -169,7 +178,8 @@ def floatingip_view(fip: FloatingIp, *, status: str | None = None,
         "status": status or fip.status, "description": "",
         "port_details": port_details(port) if port is not None else None, "tags": [],
         "created_at": zulu(fip.created_at), "updated_at": zulu(fip.updated_at),
-        "revision_number": revision, "project_id": fip.project.id,
+        "revision_number": fip.revision if revision is None else revision,
+        "project_id": fip.project.id,
     }
 
 
@@ -187,7 +197,7 @@ def network_create_start(network: Network) -> Payload:
 def network_create_end(network: Network) -> Payload:
     # the network's first subnet is the next API call: none yet, no DHCP agent either
     view = network_view(network, hosted=False)
-    view["subnets"], view["revision_number"] = [], 1
+    view["subnets"], view["revision_number"] = [], NETWORK_CREATED_REVISION
     return {"network": view}
 
 
@@ -255,7 +265,8 @@ def port_create_start(port: Port) -> Payload:
 
 
 def port_create_end(port: Port, site: Site) -> Payload:
-    return {"port": port_view(port, site, bound=False, status="DOWN", revision=1)}
+    return {"port": port_view(port, site, bound=False, status="DOWN",
+                              revision=PORT_CREATED_REVISION)}
 
 
 def port_bind_start(port: Port) -> Payload:
@@ -265,7 +276,7 @@ def port_bind_start(port: Port) -> Payload:
 
 
 def port_bind_end(port: Port, site: Site) -> Payload:
-    return {"port": port_view(port, site, status="DOWN", revision=2)}
+    return {"port": port_view(port, site, status="DOWN", revision=PORT_BOUND_REVISION)}
 
 
 def port_delete_start(port: Port) -> Payload:
@@ -273,9 +284,7 @@ def port_delete_start(port: Port) -> Payload:
 
 
 def port_delete_end(port: Port, site: Site) -> Payload:
-    revision = BOUND_PORT_REVISIONS if port.host is not None else port.revision
-    return {"port": port_view(port, site, stored=True, revision=revision),
-            "port_id": port.id}
+    return {"port": port_view(port, site, stored=True), "port_id": port.id}
 
 
 # -- routers ---------------------------------------------------------------------------
@@ -337,13 +346,18 @@ def floatingip_update_start(fip: FloatingIp) -> Payload:
     return {"floatingip": {"port_id": port.id if port is not None else None}, "id": fip.id}
 
 
-def floatingip_update_end(fip: FloatingIp, revision: int = 1) -> Payload:
-    return {"floatingip": floatingip_view(fip, status="DOWN", revision=revision)}
+def floatingip_update_end(fip: FloatingIp) -> Payload:
+    """The answer to an association change that changes the floating IP's status (the
+    model has made it): the update counted, the status the L3 agent has not reported yet
+    (neither its revision)."""
+    before = "DOWN" if fip.fixed_port is not None else "ACTIVE"
+    return {"floatingip": floatingip_view(
+        fip, status=before, revision=fip.revision - FLOATING_IP_STATUS_REVISIONS)}
 
 
 def floatingip_delete_start(fip: FloatingIp) -> Payload:
     return {"floatingip_id": fip.id}
 
 
-def floatingip_delete_end(fip: FloatingIp, revision: int = 2) -> Payload:
-    return {"floatingip_id": fip.id, "floatingip": floatingip_view(fip, revision=revision)}
+def floatingip_delete_end(fip: FloatingIp) -> Payload:
+    return {"floatingip_id": fip.id, "floatingip": floatingip_view(fip)}

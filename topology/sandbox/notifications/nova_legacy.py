@@ -13,12 +13,7 @@ from typing import Any
 
 from topology.sandbox.model import Flavor, Instance, Port
 from topology.sandbox.notifications.context import ROLES, Request
-from topology.sandbox.notifications.instance_moment import (
-    Moment,
-    flavor_db_id,
-    hostname,
-    reservation_id,
-)
+from topology.sandbox.notifications.instance_moment import Moment
 from topology.sandbox.notifications.site import IMAGE_SIZE, SERVICE_NAMES, Site
 from topology.sandbox.notifications.times import (
     iso_micro,
@@ -61,10 +56,10 @@ def instance_info(instance: Instance, moment: Moment, site: Site) -> Payload:
     flavor = moment.flavor
     host = instance.host.name if moment.placed else None
     return {
-        "tenant_id": instance.project.id, "user_id": site.admin_user_id,
+        "tenant_id": instance.project.id, "user_id": instance.user_id,
         "instance_id": instance.id, "display_name": instance.name,
-        "reservation_id": reservation_id(instance), "hostname": hostname(instance),
-        "instance_type": flavor.name, "instance_type_id": flavor_db_id(flavor),
+        "reservation_id": instance.reservation_id, "hostname": instance.hostname,
+        "instance_type": flavor.name, "instance_type_id": flavor.db_id,
         "instance_flavor_id": flavor.id, "architecture": None, "memory_mb": flavor.ram,
         "disk_gb": flavor.disk, "vcpus": flavor.vcpus, "root_gb": flavor.disk,
         "ephemeral_gb": 0, "host": host, "node": host,
@@ -110,7 +105,7 @@ def instance_payload(action: str, instance: Instance, moment: Moment, site: Site
                         "audit_period_ending": python_str(at)})
     elif action == "resize.prep.end" and new_flavor is not None:
         payload.update({"new_instance_type": new_flavor.name,
-                        "new_instance_type_id": flavor_db_id(new_flavor)})
+                        "new_instance_type_id": new_flavor.db_id})
     return payload
 
 
@@ -168,12 +163,12 @@ def request_spec(instance: Instance, flavor: Flavor, site: Site, request: Reques
         },
         "instance_properties": {
             "numa_topology": None, "pci_requests": pci, "project_id": instance.project.id,
-            "user_id": site.admin_user_id, "availability_zone": None, "uuid": instance.id,
+            "user_id": instance.user_id, "availability_zone": None, "uuid": instance.id,
             "root_gb": flavor.disk, "ephemeral_gb": 0, "memory_mb": flavor.ram,
             "vcpus": flavor.vcpus,
         },
         "instance_type": {
-            "id": flavor_db_id(flavor), "name": flavor.name, "memory_mb": flavor.ram,
+            "id": flavor.db_id, "name": flavor.name, "memory_mb": flavor.ram,
             "vcpus": flavor.vcpus, "root_gb": flavor.disk, "ephemeral_gb": 0,
             "flavorid": flavor.id, "swap": 0, "rxtx_factor": 1.0, "vcpu_weight": 0,
             "disabled": False, "is_public": True, "extra_specs": {}, "description": None,

@@ -12,7 +12,7 @@ from typing import Any
 
 from topology.sandbox.model import Flavor, Instance
 from topology.sandbox.notifications.context import Request
-from topology.sandbox.notifications.instance_moment import Moment, hostname, reservation_id
+from topology.sandbox.notifications.instance_moment import Moment
 from topology.sandbox.notifications.site import IMAGE_SIZE, Site
 from topology.sandbox.notifications.times import month_start, zulu
 
@@ -59,10 +59,10 @@ def instance_data(instance: Instance, moment: Moment, site: Site, request: Reque
     """The fields of nova's ``InstancePayload`` that every instance event has."""
     host = instance.host.name if moment.placed else None
     return {
-        "uuid": instance.id, "user_id": site.admin_user_id,
-        "tenant_id": instance.project.id, "reservation_id": reservation_id(instance),
+        "uuid": instance.id, "user_id": instance.user_id,
+        "tenant_id": instance.project.id, "reservation_id": instance.reservation_id,
         "display_name": instance.name, "display_description": None,
-        "host_name": hostname(instance), "host": host, "node": host, "os_type": None,
+        "host_name": instance.hostname, "host": host, "node": host, "os_type": None,
         "architecture": None, "availability_zone": instance.host.zone,
         "flavor": flavor_payload(moment.flavor), "image_uuid": site.image_id,
         "key_name": None, "kernel_id": "", "ramdisk_id": "",
@@ -124,7 +124,7 @@ def request_spec(instance: Instance, flavor: Flavor, site: Site, *,
     }) if resize else None
     return nova_object("RequestSpecPayload", "1.1", {
         "instance_uuid": instance.id, "project_id": instance.project.id,
-        "user_id": site.admin_user_id, "availability_zone": None,
+        "user_id": instance.user_id, "availability_zone": None,
         "flavor": flavor_payload(flavor), "force_hosts": None, "force_nodes": None,
         "ignore_hosts": [] if resize else None, "instance_group": None,
         "image": nova_object("ImageMetaPayload", "1.0", {

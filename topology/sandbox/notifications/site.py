@@ -2,18 +2,17 @@
 that publishes nova's conductor, scheduler and neutron-server notifications, the users
 who ask for the changes, the image instances boot from, the endpoints in nova's context.
 
-The model has no users, security groups or cell: their ids are derived here from the
-environment's name (``uuid5``), so they are the same in every view that uses this module.
+The users' and the cell's ids are the model's (:class:`~topology.sandbox.model.Cloud`),
+as every view shows them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from topology.sandbox.model import BUILT_AT, IMAGE_NAME, Cloud, Project
+from topology.sandbox.model import BUILT_AT, IMAGE_NAME, Cloud
 
 DEFAULT_ENDPOINTS = {
     "network": "http://127.0.0.1:9696",
@@ -22,20 +21,6 @@ DEFAULT_ENDPOINTS = {
 }
 SERVICE_NAMES = {"network": "neutron", "image": "glance", "placement": "placement"}
 IMAGE_SIZE = 21430272  # bytes of the CirrOS 0.6 image
-
-
-def derived_id(environment: str, kind: str, name: str) -> str:
-    """A stable id for something the model does not hold (a user, a security group)."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"topology-sandbox:{environment}:{kind}:{name}").hex
-
-
-def derived_uuid(environment: str, kind: str, name: str) -> str:
-    return str(uuid.UUID(derived_id(environment, kind, name)))
-
-
-def security_group_id(environment: str, project: Project) -> str:
-    """The project's ``default`` security group, which every port of it is in."""
-    return derived_uuid(environment, "security-group", project.id)
 
 
 @dataclass(frozen=True)
@@ -62,11 +47,11 @@ class Site:
             environment=env,
             controller=hosts[0].name if hosts else "controller",
             region=cloud.regions[0].name if cloud.regions else "RegionOne",
-            admin_user_id=derived_id(env, "user", "admin"),
-            neutron_user_id=derived_id(env, "user", "neutron"),
+            admin_user_id=cloud.admin_user_id,
+            neutron_user_id=cloud.neutron_user_id,
             service_project_id=cloud.service_project.id,
             image_id=cloud.image_id,
-            cell_uuid=derived_uuid(env, "cell", "cell1"),
+            cell_uuid=cloud.cell_uuid,
             endpoints=tuple((endpoints or DEFAULT_ENDPOINTS).items()),
             mechanism_driver=cloud.shape.mechanism_driver,
         )
