@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from topology.cliques.definitions import (
@@ -36,20 +35,14 @@ from topology.cliques.definitions import (
 from topology.demo.documents import Doc, Writer, encode_keys, mongo_date
 from topology.demo.hosts import write_host
 from topology.demo.links import write_links
-from topology.demo.openstack import write_projects, write_regions
+from topology.demo.openstack import write_aggregates, write_projects, write_regions
+from topology.demo.shapes import DemoShape, check_renderable, count_objects, shape_for_objects
+from topology.demo.view import CloudView
 from topology.gc_pause import paused_gc
-from topology.sandbox.model import (
-    COMPUTE_PNICS,
-    NETWORK_HOST_AGENTS,
-    NETWORK_PNICS,
-    Cloud,
-    CloudShape,
-    build,
-    tunnel_peers,
-)
+from topology.sandbox.model import Cloud, CloudShape, build, tunnel_peers
 
 __all__ = ["EXPORT_STYLES", "FAKE_SECRETS", "DemoShape", "count_objects", "encode_keys",
-           "generate", "shape_for_objects", "write_export"]
+           "generate", "generate_cloud", "shape_for_objects", "write_export"]
 
 EXPORT_STYLES: tuple[str, ...] = ("jsonl", "array")
 
@@ -65,99 +58,17 @@ FAKE_SECRETS: tuple[str, ...] = (
 )
 
 
-# --------------------------------------------------------------------------------------------
-# Shape
-
-
-@dataclass(frozen=True)
-class DemoShape(CloudShape):
-    """A sandbox cloud as the demo export shows it: OVS with VXLAN, and none of what the
-    Calipso view does not render (external network, floating IPs, aggregates)."""
-
-    environment: str = "demo"
-    external_network: bool = False
-    floating_ips_per_project: int = 0
-    aggregates: bool = False
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        unsupported = [name for name, on in (
-            ("mechanism_driver other than OVS", self.mechanism_driver != "OVS"),
-            ("type_driver other than vxlan", self.type_driver != "vxlan"),
-            ("external_network", self.external_network),
-            ("floating_ips_per_project", self.floating_ips_per_project),
-            ("aggregates", self.aggregates),
-            ("zones_per_region above 1", self.zones_per_region != 1),
-        ) if on]
-        if unsupported:
-            raise ValueError("the Calipso demo export renders OVS/VXLAN clouds without "
-                             f"{', '.join(unsupported)}; scan the sandbox for those")
-
-
-def count_objects(shape: DemoShape) -> int:
-    """Exactly how many inventory documents :func:`generate` writes for ``shape``."""
-    c, nh, r, p = shape.compute_hosts, shape.network_hosts, shape.regions, shape.projects
-    nets, instances = shape.network_count, shape.instance_count
-    vnics = instances * shape.vnics_per_instance
-    routers = p if shape.networks_per_project and nh else 0
-    total = 2  # the regions and projects folders
-    total += 2 * r  # region, aggregates folder
-    total += min(r, max(c, nh)) + min(r, c) + min(r, nh)  # AZ folders (on demand), AZs
-    total += p + (p if shape.networks_per_project else 0)  # project, networks folder (on demand)
-    total += 3 * nets  # network, its ports and network services folders
-    total += 10 * (c + nh)  # host, 6 folders, vedge, otep, br-mesh vconnector
-    total += c * (len(COMPUTE_PNICS) + 1) + nh * (len(NETWORK_PNICS) + 1 + len(NETWORK_HOST_AGENTS))
-    total += 2 * instances + 3 * vnics  # instance + vNICs folder; vnic, qbr bridge, port
-    if nh:
-        total += min(nh, nets) + 4 * nets  # DHCP folders; qdhcp, its vNICs folder, tap, port
-        total += min(nh, routers) + 2 * routers + 2 * nets  # router folders, qrouters, qr-*
-    return total
-
-
-def shape_for_objects(target: int, environment: str = "demo") -> DemoShape:
-    """The smallest shape of a fixed family giving at least ``target`` inventory objects.
-
-    The family grows like a real cloud: 10 instances per compute host, one project per two
-    compute hosts with three networks each, one network host per 50 compute hosts (at most 8)
-    and a region per 500 compute hosts (at most 3).
-    """
-    default = DemoShape(environment=environment)
-    if target <= count_objects(default):
-        return default
-    low, high = 1, 2
-    while count_objects(_scaled_shape(high, environment)) < target:
-        low, high = high, high * 2
-    while low < high:
-        mid = (low + high) // 2
-        if count_objects(_scaled_shape(mid, environment)) >= target:
-            high = mid
-        else:
-            low = mid + 1
-    return _scaled_shape(high, environment)
-
-
-def _scaled_shape(compute_hosts: int, environment: str) -> DemoShape:
-    return DemoShape(
-        environment=environment,
-        regions=min(3, 1 + compute_hosts // 500),
-        compute_hosts=compute_hosts,
-        network_hosts=min(8, 1 + compute_hosts // 50),
-        projects=max(2, compute_hosts // 2),
-        networks_per_project=3,
-        instances_per_host=10,
-        vnics_per_instance=1,
-    )
-
-
-def _write_inventory(w: Writer, plan: Cloud) -> None:
-    zones = write_regions(w, plan)
-    write_projects(w, plan)
-    computes = [h for h in plan.hosts if h.kind == "compute"]
-    network_hosts = [h for h in plan.hosts if h.kind == "network"]
+def _write_inventory(w: Writer, view: CloudView) -> None:
+    regions = write_regions(w, view)
+    write_projects(w, view)
+    hosts = view.cloud.hosts
+    computes = [h for h in hosts if h.kind == "compute"]
+    network_hosts = [h for h in hosts if h.kind == "network"]
     positions = {id(h): i for i, h in enumerate(computes)}
-    for host in plan.hosts:
+    for host in hosts:
         peers = tunnel_peers(host, computes, network_hosts, positions.get(id(host)))
-        write_host(w, host, zones[host.zone], peers)
+        write_host(w, view, host, regions.zones[host.zone], peers)
+    write_aggregates(w, view, regions.aggregates_folders)
 
 
 # -- configuration documents -----------------------------------------------------------------
@@ -225,22 +136,33 @@ def _with_oids(w: Writer, docs: Iterable[Doc]) -> list[Doc]:
 # Public entry points
 
 
-def generate(shape: DemoShape) -> dict[str, list[Doc]]:
-    """Every collection of a scanned demo environment, as Calipso stored its documents.
+def generate(shape: CloudShape) -> dict[str, list[Doc]]:
+    """Every collection of a scanned environment built from ``shape`` (a
+    :class:`DemoShape`, or any OVS/VXLAN :class:`~topology.sandbox.model.CloudShape`), as
+    Calipso stored its documents. Linux bridge and VLAN shapes are refused (``ValueError``).
+    """
+    check_renderable(shape)
+    return generate_cloud(build(shape))
+
+
+def generate_cloud(cloud: Cloud) -> dict[str, list[Doc]]:
+    """Every collection Calipso's scan of ``cloud`` would have stored (an OVS/VXLAN cloud,
+    as built or as churn has left it: rendered under its lock, never changed).
 
     The cyclic garbage collector is paused meanwhile: the millions of small dicts made here
     would trigger full collections again and again (making the run superlinear), and none of
     them is part of a reference cycle.
     """
-    with paused_gc():
-        return _generate(shape)
+    check_renderable(cloud.shape)
+    with cloud.lock, paused_gc():
+        return _generate(CloudView.of(cloud))
 
 
-def _generate(shape: DemoShape) -> dict[str, list[Doc]]:
-    plan = build(shape)
+def _generate(view: CloudView) -> dict[str, list[Doc]]:
+    plan, shape = view.cloud, view.cloud.shape
     w = Writer(shape.environment, shape.seed, plan.export_seed)
     env_config = _environment_config(w, plan)
-    _write_inventory(w, plan)
+    _write_inventory(w, view)
     write_links(w, plan)
     return {
         "environments_config": [env_config],

@@ -1,5 +1,12 @@
 """What Calipso's scan finds on each host: its folders, instances and their vNICs, pNICs,
-bridges, the OVS vEdge and its otep, the network agents and the vServices (namespaces)."""
+bridges, the OVS vEdge and its otep, the network agents and the vServices (namespaces).
+
+A router's gateway is the ``qg-`` vNIC of its qrouter vService, on the external network; the
+floating IPs the router serves are ``/32`` addresses on it too (its ``data`` lists them as
+``ip address show`` does), while its ``IP Address`` and ``cidr`` stay the gateway port's own:
+Calipso's ``CliFetchVserviceVnics`` keeps the last ``inet`` line and cannot turn a ``/32``
+into a netmask, so that is what its scan meant to find.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from topology.demo.documents import (
     encode_keys,
     mongo_date,
 )
+from topology.demo.view import CloudView
 from topology.sandbox.model import (
     DHCP_OWNER,
     ROUTER_GATEWAY_OWNER,
@@ -23,6 +31,7 @@ from topology.sandbox.model import (
     Network,
     Pnic,
     Port,
+    Router,
     netmask,
     vservice_ports,
 )
@@ -50,18 +59,18 @@ class _VedgePort:
     pnic: Pnic | None = None
 
 
-
-def write_host(w: Writer, host: Host, zone: Doc, peers: Sequence[Host]) -> None:
+def write_host(w: Writer, view: CloudView, host: Host, zone: Doc,
+               peers: Sequence[Host]) -> None:
     doc = w.obj("host", host.name, host.name, zone, _host_fields(host))
     folders = {types: w.folder(doc, types, type_, text) for types, type_, text in _HOST_FOLDERS}
     for instance in host.instances:
-        _write_instance(w, instance, folders["instances"])
+        _write_instance(w, view, instance, folders["instances"])
     for pnic in host.pnics:
         w.obj("host_pnic", pnic.id, pnic.name, folders["host_pnics"], _pnic_fields(host, pnic))
     _write_vconnectors(w, host, folders["vconnectors"])
-    _write_vedge(w, host, folders["vedges"], peers)
+    _write_vedge(w, view, host, folders["vedges"], peers)
     _write_network_agents(w, host, folders["network_agents"])
-    _write_vservices(w, host, folders["vservices"])
+    _write_vservices(w, view, host, folders["vservices"])
 
 
 def _host_fields(host: Host) -> Doc:
@@ -79,7 +88,7 @@ def _service() -> Doc:
     return {"active": True, "available": True, "updated_at": "2026-11-24T11:59:51.000000"}
 
 
-def _write_instance(w: Writer, instance: Instance, folder: Doc) -> None:
+def _write_instance(w: Writer, view: CloudView, instance: Instance, folder: Doc) -> None:
     host = instance.host.name
     networks = list(dict.fromkeys(port.network.id for port in instance.ports))
     doc = w.obj("instance", instance.id, instance.name, folder, {
@@ -88,7 +97,8 @@ def _write_instance(w: Writer, instance: Instance, folder: Doc) -> None:
         "ip_addresses": [port.ip for port in instance.ports],
         "mac_address": instance.ports[-1].mac if instance.ports else None,
         "network": networks,
-        "network_info": [_network_info(port) for port in instance.ports],
+        "network_info": [_network_info(port, view.floating_ips(port))
+                         for port in instance.ports],
     })
     vnics_folder = w.folder(doc, "vnics", "vnics_folder", "vNICs")
     for port in instance.ports:
@@ -103,20 +113,27 @@ def _write_instance(w: Writer, instance: Instance, folder: Doc) -> None:
         })
 
 
-def _network_info(port: Port) -> Doc:
+def _network_info(port: Port, floating_ips: list[str]) -> Doc:
+    """Nova's cached VIF: the port's subnet with its fixed IP and the floating IPs on it."""
     network = port.network
-    subnet = {
-        "cidr": network.cidr, "version": 4,
-        "gateway": {"address": network.gateway, "type": "gateway", "version": 4},
-        "ips": [{"address": port.ip, "type": "fixed", "version": 4, "floating_ips": []}],
-    }
+    subnets: list[Doc] = []
+    if port.subnet is not None and port.ip:
+        floating = [{"address": address, "type": "floating", "version": 4, "meta": {}}
+                    for address in floating_ips]
+        subnets.append({
+            "cidr": port.subnet.cidr, "version": 4,
+            "gateway": {"address": port.subnet.gateway, "type": "gateway", "version": 4},
+            "ips": [{"address": port.ip, "type": "fixed", "version": 4,
+                     "floating_ips": floating}],
+        })
     return {
         "id": port.id, "address": port.mac, "devname": f"tap{port.short}", "type": "ovs",
         "vnic_type": "normal", "active": True, "ovs_interfaceid": port.id,
         "preserve_on_delete": False, "details": {"port_filter": True, "ovs_hybrid_plug": True},
         "network": {"id": network.id, "label": network.name, "bridge": "br-int",
-                    "meta": {"injected": False, "tenant_id": network.project.id, "mtu": 1450},
-                    "subnets": [subnet]},
+                    "meta": {"injected": False, "tenant_id": network.project.id,
+                             "mtu": network.mtu},
+                    "subnets": subnets},
     }
 
 
@@ -200,14 +217,14 @@ def _tunnel_ports(host: Host, peers: Sequence[Host]) -> Doc:
     return tunnels
 
 
-def _write_vedge(w: Writer, host: Host, folder: Doc, peers: Sequence[Host]) -> None:
+def _write_vedge(w: Writer, view: CloudView, host: Host, folder: Doc,
+                peers: Sequence[Host]) -> None:
     tunnels = encode_keys(_tunnel_ports(host, peers))
     ports = encode_keys({p.doc["name"]: p.doc for p in vedge_ports(host)})
     configurations = {
         "tunnel_types": ["vxlan"], "tunneling_ip": host.tunnel_ip, "l2_population": True,
         "arp_responder_enabled": True, "enable_distributed_routing": False,
-        "bridge_mappings": encode_keys(
-            {"physnet1": "br-floating"} if host.kind == "network" else {}),
+        "bridge_mappings": encode_keys(view.bridge_mappings(host)),
         "devices": sum(1 for p in ports.values() if "tag" in p), "in_distributed_mode": False,
         "log_agent_heartbeats": False, "ovs_hybrid_plug": True,
         "tunnel_network_type": "vxlan", "extensions": [],
@@ -237,7 +254,7 @@ def _write_network_agents(w: Writer, host: Host, folder: Doc) -> None:
         })
 
 
-def _write_vservices(w: Writer, host: Host, folder: Doc) -> None:
+def _write_vservices(w: Writer, view: CloudView, host: Host, folder: Doc) -> None:
     """qdhcp/qrouter namespaces under dynamic per-type folders, each with its vNICs folder."""
     if host.dhcp_ports:
         dhcps = w.dynamic_folder(folder, f"{host.name}-vservices-dhcps",
@@ -247,25 +264,33 @@ def _write_vservices(w: Writer, host: Host, folder: Doc) -> None:
             namespace = f"qdhcp-{network.id}"
             vservice = w.obj("vservice", f"{host.name}-{namespace}", f"qdhcp-{network.name}",
                              dhcps, _vservice_fields(host, namespace, "dhcp", [network]))
-            _write_vservice_vnics(w, host, vservice, [port])
+            _write_vservice_vnics(w, view, host, vservice, [port])
     if host.routers:
         routers = w.dynamic_folder(folder, f"{host.name}-vservices-routers",
                                    "vservice_routers_folder", "Gateways")
         for router in host.routers:
-            namespace = f"qrouter-{router.id}"
-            networks = [port.network for port in router.interfaces]
-            fields = _vservice_fields(host, namespace, "router", networks)
-            fields.update({"admin_state_up": 1, "status": "ACTIVE",
-                           "tenant_id": router.project.id, "enable_snat": 1, "gw_port_id": None})
-            vservice = w.obj("vservice", f"{host.name}-{namespace}", f"qrouter-{router.name}",
-                             routers, fields)
-            _write_vservice_vnics(w, host, vservice, router.interfaces)
+            _write_router(w, view, host, router, routers)
+
+
+def _write_router(w: Writer, view: CloudView, host: Host, router: Router,
+                  folder: Doc) -> None:
+    """A qrouter namespace: its ``qr-`` interfaces, then its ``qg-`` gateway; the fields of
+    its ``neutron.routers`` row, as ``CliFetchHostVservice`` copies them."""
+    namespace = f"qrouter-{router.id}"
+    ports = [*router.interfaces, *([router.gateway] if router.gateway is not None else [])]
+    fields = _vservice_fields(host, namespace, "router", (port.network for port in ports))
+    fields.update({"admin_state_up": 1, "status": "ACTIVE", "tenant_id": router.project.id,
+                   "enable_snat": 1,
+                   "gw_port_id": router.gateway.id if router.gateway is not None else None})
+    vservice = w.obj("vservice", f"{host.name}-{namespace}", f"qrouter-{router.name}", folder,
+                     fields)
+    _write_vservice_vnics(w, view, host, vservice, ports)
 
 
 def _vservice_fields(host: Host, namespace: str, service_type: str,
                      networks: Iterable[Network]) -> Doc:
     return {"host": host.name, "local_service_id": namespace, "service_type": service_type,
-            "network": [n.id for n in networks],
+            "network": list(dict.fromkeys(n.id for n in networks)),
             "parent_text": "DHCP servers" if service_type == "dhcp" else "Gateways"}
 
 
@@ -275,17 +300,24 @@ def vservice_ifname(port: Port) -> str:
     return f"{prefix}{port.short}"
 
 
-def _write_vservice_vnics(w: Writer, host: Host, vservice: Doc, ports: list[Port]) -> None:
+def _write_vservice_vnics(w: Writer, view: CloudView, host: Host, vservice: Doc,
+                          ports: list[Port]) -> None:
     folder = w.dynamic_folder(vservice, f"{vservice['id']}-vnics", "vnics_folder", "vNICs")
     for port in ports:
         ifname = vservice_ifname(port)
         network = port.network
-        data = (f"{ifname}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450\n"
-                f"link/ether {port.mac} brd ff:ff:ff:ff:ff:ff\n"
-                f"inet {port.ip}/{network.prefix} scope global {ifname}")
+        subnet = port.subnet if port.subnet is not None else network.subnet
+        floating = (view.gateway_floating_ips(port)
+                    if port.device_owner == ROUTER_GATEWAY_OWNER else [])
+        data = "\n".join([
+            f"{ifname}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu {network.mtu}",
+            f"link/ether {port.mac} brd ff:ff:ff:ff:ff:ff",
+            *(f"inet {ip}/{prefix} scope global {ifname}"
+              for ip, prefix in [(port.ip, subnet.prefix), *((a, 32) for a in floating)]),
+        ])
         w.obj("vnic", f"{host.name}-{ifname}", ifname, folder, {
             "vnic_type": "vservice_vnic", "host": host.name, "mac_address": port.mac,
-            "IP Address": port.ip, "netmask": netmask(network.prefix), "cidr": network.cidr,
+            "IP Address": port.ip, "netmask": netmask(subnet.prefix), "cidr": subnet.cidr,
             "network": network.id, "data": data, "parent_text": "vNICs",
         })
 

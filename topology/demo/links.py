@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from topology.demo.documents import Writer
 from topology.demo.hosts import mesh_id, mesh_name, qbr_id, vedge_ports, vservice_ifname
+from topology.demo.openstack import segmentation_id
 from topology.sandbox.model import DHCP_OWNER, Cloud, Host, vservice_ports
 
 
@@ -77,6 +78,6 @@ def _pnic_network_links(w: Writer, host: Host) -> None:
     for pnic in host.pnics:
         for network in networks:
             w.link("host_pnic-network", pnic.id, network.id,
-                   f"Segment-{network.segmentation_id}", host.name,
+                   f"Segment-{segmentation_id(network)}", host.name,
                    attributes={"network": network.id})
 
