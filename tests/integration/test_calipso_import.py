@@ -56,6 +56,16 @@ def _snapshot(store, environment: str) -> list[tuple]:
             + [(r["s"], r["type"], r["t"], clean(r["p"])) for r in links])
 
 
+def _assert_imported_exactly(store, environment: str, summary, collections: dict) -> None:
+    """Every object and link written, with the labels and relationships they call for."""
+    assert summary.ok, format_summary(summary)
+    assert summary.part("inventory").written == len(collections["inventory"])
+    assert summary.part("links").written == len(collections["links"])
+    assert store.count_labels(environment) == dict(_expected_labels(collections["inventory"]))
+    assert store.count_relationships(environment) == dict(
+        _expected_relationships(collections))
+
+
 def test_a_10000_object_export_imports_exactly(graph_store, environment, big_export,
                                                clique_definitions):
     collections, paths = big_export
@@ -64,13 +74,7 @@ def test_a_10000_object_export_imports_exactly(graph_store, environment, big_exp
 
     summary = CalipsoImporter(graph_store, environment).run(paths.values())
 
-    assert summary.ok, format_summary(summary)
-    assert summary.part("inventory").written == len(collections["inventory"])
-    assert summary.part("links").written == len(collections["links"])
-    assert graph_store.count_labels(environment) == dict(
-        _expected_labels(collections["inventory"]))
-    assert graph_store.count_relationships(environment) == dict(
-        _expected_relationships(collections))
+    _assert_imported_exactly(graph_store, environment, summary, collections)
 
     # Re-importing the same export changes nothing (only last_seen moves).
     before = _snapshot(graph_store, environment)
@@ -88,13 +92,7 @@ def test_a_sandbox_clouds_export_imports_exactly(graph_store, environment, tmp_p
     paths = write_export(tmp_path, collections)
     summary = CalipsoImporter(graph_store, environment).run(
         [paths[name] for name in ("environments_config", "inventory", "links")])
-    assert summary.ok, format_summary(summary)
-    assert summary.part("inventory").written == len(collections["inventory"])
-    assert summary.part("links").written == len(collections["links"])
-    assert graph_store.count_labels(environment) == dict(
-        _expected_labels(collections["inventory"]))
-    assert graph_store.count_relationships(environment) == dict(
-        _expected_relationships(collections))
+    _assert_imported_exactly(graph_store, environment, summary, collections)
     refs = graph_store.read(
         "MATCH (:Aggregate {environment: $e})-[:CONTAINS]->(r:HostRef) RETURN r.name AS host",
         e=environment)
