@@ -13,6 +13,7 @@ import pytest
 from loaders.calipso.importer import CalipsoImporter, format_summary
 from topology import catalogue
 from topology.demo import FAKE_SECRETS, generate, shape_for_objects, write_export
+from topology.sandbox.model import CloudShape
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,16 @@ def _snapshot(store, environment: str) -> list[tuple]:
             + [(r["s"], r["type"], r["t"], clean(r["p"])) for r in links])
 
 
+def _assert_imported_exactly(store, environment: str, summary, collections: dict) -> None:
+    """Every object and link written, with the labels and relationships they call for."""
+    assert summary.ok, format_summary(summary)
+    assert summary.part("inventory").written == len(collections["inventory"])
+    assert summary.part("links").written == len(collections["links"])
+    assert store.count_labels(environment) == dict(_expected_labels(collections["inventory"]))
+    assert store.count_relationships(environment) == dict(
+        _expected_relationships(collections))
+
+
 def test_a_10000_object_export_imports_exactly(graph_store, environment, big_export,
                                                clique_definitions):
     collections, paths = big_export
@@ -63,19 +74,30 @@ def test_a_10000_object_export_imports_exactly(graph_store, environment, big_exp
 
     summary = CalipsoImporter(graph_store, environment).run(paths.values())
 
-    assert summary.ok, format_summary(summary)
-    assert summary.part("inventory").written == len(collections["inventory"])
-    assert summary.part("links").written == len(collections["links"])
-    assert graph_store.count_labels(environment) == dict(
-        _expected_labels(collections["inventory"]))
-    assert graph_store.count_relationships(environment) == dict(
-        _expected_relationships(collections))
+    _assert_imported_exactly(graph_store, environment, summary, collections)
 
     # Re-importing the same export changes nothing (only last_seen moves).
     before = _snapshot(graph_store, environment)
     again = CalipsoImporter(graph_store, environment).run(paths.values())
     assert again.ok
     assert _snapshot(graph_store, environment) == before
+
+
+def test_a_sandbox_clouds_export_imports_exactly(graph_store, environment, tmp_path):
+    """The Calipso view of a sandbox cloud (external network, gateways, floating IPs,
+    aggregates, several zones) imports every object and link, host_refs pointing at hosts."""
+    collections = generate(CloudShape(environment="sandbox-source", regions=2,
+                                      zones_per_region=2, compute_hosts=6, network_hosts=2,
+                                      projects=3, floating_ips_per_project=2, seed=6))
+    paths = write_export(tmp_path, collections)
+    summary = CalipsoImporter(graph_store, environment).run(
+        [paths[name] for name in ("environments_config", "inventory", "links")])
+    _assert_imported_exactly(graph_store, environment, summary, collections)
+    refs = graph_store.read(
+        "MATCH (:Aggregate {environment: $e})-[:CONTAINS]->(r:HostRef) RETURN r.name AS host",
+        e=environment)
+    assert sorted(row["host"] for row in refs) == sorted(
+        d["id"] for d in collections["inventory"] if "Compute" in d.get("host_type", []))
 
 
 def test_imported_objects_keep_calipso_fields_and_paths(graph_store, environment, big_export):

@@ -32,6 +32,7 @@ from topology.cliques.compiler import compile_clique
 from topology.cliques.definitions import SHIPPED_CLIQUE_TYPES, CliqueType
 from topology.cliques.service import CliqueService
 from topology.demo import generate, shape_for_objects
+from topology.sandbox.model import CloudShape
 from topology.store import GraphStore, link_record, object_record
 
 EXAMPLES = int(os.environ.get("CLIQUE_EXAMPLES", "100"))
@@ -152,10 +153,21 @@ def test_a_hand_built_ovs_chain(graph_store):
     assert expected.nodes == {"vm", "tap-a", "br-a", "ovs", "otep", "eth1", "net-a"}
 
 
-def test_an_imported_calipso_export_gives_calipso_cliques(graph_store, environment):
-    """The demo export, imported, gives for every focal point the clique Calipso's
-    algorithm (the oracle) computes from the same documents."""
-    collections = generate(shape_for_objects(1500, environment=environment))
+EXPORTED_SHAPES = {
+    "demo": lambda environment: shape_for_objects(1500, environment=environment),
+    # a sandbox cloud: router gateways on the external network, floating IPs, aggregates
+    "sandbox": lambda environment: CloudShape(
+        environment=environment, regions=2, zones_per_region=2, compute_hosts=10,
+        network_hosts=2, projects=4, instances_per_host=4, floating_ips_per_project=2,
+        seed=17),
+}
+
+
+@pytest.mark.parametrize("kind", list(EXPORTED_SHAPES))
+def test_an_imported_calipso_export_gives_calipso_cliques(graph_store, environment, kind):
+    """The demo export and a sandbox cloud's, imported, give for every focal point the
+    clique Calipso's algorithm (the oracle) computes from the same documents."""
+    collections = generate(EXPORTED_SHAPES[kind](environment))
     graph_store.upsert_environment(environment, {})
     objects = [transform.inventory_object(environment, d) for d in collections["inventory"]]
     links = [transform.link(environment, d) for d in collections["links"]]

@@ -1,4 +1,6 @@
-"""The demo generator writes a consistent Calipso export: what a scan of a real cloud leaves."""
+"""The demo generator writes a consistent Calipso export: what a scan of a real cloud leaves,
+for the demo preset and for sandbox clouds with an external network, floating IPs, aggregates
+and several zones."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +30,18 @@ from topology.demo import (
     count_objects,
     encode_keys,
     generate,
+    generate_cloud,
     shape_for_objects,
     write_export,
+)
+from topology.sandbox.model import (
+    EXTERNAL_PHYSICAL_NETWORK,
+    FLOATING_IP_OWNER,
+    ROUTER_GATEWAY_OWNER,
+    Cloud,
+    CloudShape,
+    build,
+    scaled_shape,
 )
 
 Doc = dict[str, Any]
@@ -54,6 +67,23 @@ SHAPES = [
     DemoShape(environment="edge-4", regions=2, compute_hosts=7, network_hosts=2, projects=3,
               networks_per_project=2, instances_per_host=3, vnics_per_instance=2, seed=99),
 ]
+# Sandbox clouds: an external network, router gateways, floating IPs, aggregates, zones.
+CLOUD_SHAPES = [
+    CloudShape(),
+    CloudShape(environment="zones", regions=2, zones_per_region=3, compute_hosts=7,
+               network_hosts=2, projects=3, floating_ips_per_project=2, vnics_per_instance=2,
+               seed=5),
+    CloudShape(environment="empty-zones", zones_per_region=4, compute_hosts=2, seed=9),
+    CloudShape(environment="no-routers", network_hosts=0, floating_ips_per_project=2, seed=3),
+    CloudShape(environment="no-computes", compute_hosts=0, instances_per_host=0, projects=3,
+               seed=8),
+    CloudShape(environment="bare", external_network=False, floating_ips_per_project=0,
+               aggregates=False, seed=13),
+    scaled_shape(120, 1000, environment="scaled", zones_per_region=3, seed=11),
+]
+ALL_SHAPES = SHAPES + CLOUD_SHAPES
+RICH = CLOUD_SHAPES[1]
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +94,13 @@ def demo() -> dict[str, list[Doc]]:
 @pytest.fixture(scope="module")
 def big() -> dict[str, list[Doc]]:
     return generate(shape_for_objects(10_000))
+
+
+@pytest.fixture(scope="module")
+def rich() -> tuple[Cloud, dict[str, list[Doc]]]:
+    """A sandbox cloud with every extra, and its export."""
+    cloud = build(RICH)
+    return cloud, generate_cloud(cloud)
 
 
 def _by_id(collections: dict[str, list[Doc]]) -> dict[str, Doc]:
@@ -119,14 +156,19 @@ def _check_consistent(collections: dict[str, list[Doc]]) -> None:
             assert objects[link["attributes"]["network"]]["type"] == "network"
         else:
             assert "network" not in link["attributes"]
+    # Every link lies on a shipped clique type's path (either way round).
+    on_paths = {name for c in SHIPPED_CLIQUE_TYPES for name in c.link_types}
+    off_paths = {lt.name for lt in map(catalogue.link_type, {d["link_type"] for d in links})
+                 if not {lt.name, lt.reverse_name} & on_paths}
+    assert not off_paths, f"link types no clique type follows: {off_paths}"
     oids = [doc["_id"]["$oid"] for name in COLLECTIONS for doc in collections[name]]
     assert all(OID.match(oid) for oid in oids)
     assert len(set(oids)) == len(oids)
     assert not [key for key in _keys(collections) if "." in key], "keys must be [dot]-encoded"
 
 
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: s.environment)
-def test_every_shape_is_consistent_and_counted_exactly(shape: DemoShape) -> None:
+@pytest.mark.parametrize("shape", ALL_SHAPES, ids=lambda s: s.environment)
+def test_every_shape_is_consistent_and_counted_exactly(shape: CloudShape) -> None:
     collections = generate(shape)
     assert set(collections) == set(COLLECTIONS)
     _check_consistent(collections)
@@ -249,8 +291,8 @@ def _rederive_links(collections: dict[str, list[Doc]]) -> set[tuple[Any, ...]]:
     return found
 
 
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: s.environment)
-def test_links_are_what_calipso_link_finders_would_find(shape: DemoShape) -> None:
+@pytest.mark.parametrize("shape", ALL_SHAPES, ids=lambda s: s.environment)
+def test_links_are_what_calipso_link_finders_would_find(shape: CloudShape) -> None:
     collections = generate(shape)
     written = {(link["link_type"], link["source_id"], link["target_id"], link["link_name"],
                 link["attributes"].get("network")) for link in collections["links"]}
@@ -262,15 +304,14 @@ def test_dotted_keys_are_encoded() -> None:
         "a[dot]b": [{"c[dot]d[dot]e": 1}], "f": {"g": 2}}
 
 
-def test_generation_is_deterministic(tmp_path: Path) -> None:
-    shape = SHAPES[4]
+@pytest.mark.parametrize("shape", [SHAPES[4], RICH], ids=lambda s: s.environment)
+def test_generation_is_deterministic(tmp_path: Path, shape: CloudShape) -> None:
     first = write_export(tmp_path / "a", generate(shape))
-    second = write_export(tmp_path / "b", generate(shape))
+    second = write_export(tmp_path / "b", generate_cloud(build(shape)))
     for name in COLLECTIONS:
         assert first[name].read_bytes() == second[name].read_bytes()
-    other = generate(DemoShape(environment=shape.environment, seed=shape.seed + 1))
-    assert other["inventory"][0]["_id"] != generate(DemoShape(
-        environment=shape.environment, seed=shape.seed))["inventory"][0]["_id"]
+    other = generate(dataclasses.replace(shape, seed=shape.seed + 1))
+    assert other["inventory"][0]["_id"] != generate(shape)["inventory"][0]["_id"]
 
 
 def test_the_environment_config_keeps_calipso_secrets(demo: dict[str, list[Doc]]) -> None:
@@ -336,6 +377,21 @@ def test_invalid_shapes_are_refused() -> None:
         DemoShape(compute_hosts=-1)
     with pytest.raises(ValueError):
         DemoShape(projects=0)
+    with pytest.raises(ValueError, match=r"no aggregates, zones_per_region above 1; .*CloudShape"):
+        DemoShape(aggregates=True, zones_per_region=2)
+
+
+@pytest.mark.parametrize("knobs", [{"mechanism_driver": "LXB"}, {"type_driver": "vlan"},
+                                   {"mechanism_driver": "LXB", "type_driver": "vlan"}])
+def test_linux_bridge_and_vlan_clouds_are_refused(knobs: dict[str, str]) -> None:
+    shape = CloudShape(**knobs)
+    refused = "renders OVS/VXLAN clouds only, not " + " and ".join(
+        f"{knob} {value}" for knob, value in knobs.items())
+    for render in (generate, count_objects, lambda s: generate_cloud(build(s))):
+        with pytest.raises(ValueError, match=refused):
+            render(shape)
+    with pytest.raises(ValueError, match=refused):
+        DemoShape(**knobs)
 
 
 def test_100k_objects_are_counted_exactly_and_consistent() -> None:
@@ -350,3 +406,216 @@ def test_100k_objects_are_counted_exactly_and_consistent() -> None:
     assert types["instance"] == shape.instance_count
     assert types["network"] == shape.network_count
     _check_consistent(collections)
+
+
+# -- the sandbox's extras ------------------------------------------------------------------------
+
+
+def _children(collections: dict[str, list[Doc]], parent_id: str) -> list[Doc]:
+    return [doc for doc in collections["inventory"] if doc["parent_id"] == parent_id]
+
+
+def _links_by_ends(collections: dict[str, list[Doc]]) -> dict[tuple[str, str, str], Doc]:
+    return {(link["link_type"], link["source_id"], link["target_id"]): link
+            for link in collections["links"]}
+
+
+def test_aggregates_hold_host_refs_to_their_hosts(rich) -> None:
+    cloud, export = rich
+    objects = _by_id(export)
+    assert [(d["id"], d["name"]) for d in export["inventory"] if d["type"] == "aggregate"] == [
+        (str(a.db_id), a.name) for a in cloud.aggregates]
+    assert len(cloud.aggregates) == 6  # 2 regions, 3 compute zones each
+    for aggregate in cloud.aggregates:
+        doc = objects[str(aggregate.db_id)]
+        assert doc["parent_id"] == f"{aggregate.region.name}-aggregates"
+        refs = _children(export, doc["id"])
+        assert [(r["type"], r["id"], r["name"]) for r in refs] == [
+            ("host_ref", f"aggregate-{aggregate.name}-{host.name}", host.name)
+            for host in aggregate.hosts]
+        for ref in refs:
+            host = objects[ref["name"]]
+            assert ref["ref_id"] == host["_id"]
+            assert host["parent_id"] == host["zone"] == aggregate.zone
+    # every compute host is in exactly one aggregate (its zone's)
+    assert sorted(h.name for a in cloud.aggregates for h in a.hosts) == sorted(
+        h.name for h in cloud.computes)
+
+
+@pytest.mark.parametrize("shape", [RICH, CLOUD_SHAPES[2]], ids=lambda s: s.environment)
+def test_zones_holding_hosts_are_written_with_their_hosts(shape: CloudShape) -> None:
+    cloud = build(shape)
+    export = generate_cloud(cloud)
+    objects = _by_id(export)
+    zones = {d["id"]: d for d in export["inventory"] if d["type"] == "availability_zone"}
+    assert set(zones) == {host.zone for host in cloud.hosts}
+    for host in cloud.hosts:
+        assert objects[host.name]["parent_id"] == host.zone
+        assert zones[host.zone]["parent_id"] == f"{host.region.name}-availability_zones"
+    planned = {zone for region in cloud.regions for zone in region.zone_names()}
+    empty = {a.zone for a in cloud.aggregates if not a.hosts}
+    assert planned - set(zones) == empty  # a zone without hosts has only its aggregate
+    assert bool(empty) == (shape is CLOUD_SHAPES[2])
+
+
+def test_projects_are_keystones_but_one_named_services() -> None:
+    cloud = build(CloudShape(environment="keystone", seed=4))
+    export = generate_cloud(cloud)
+    projects = [d for d in export["inventory"] if d["type"] == "project"]
+    assert [(d["id"], d["name"]) for d in projects] == [
+        (p.id, p.name) for p in (cloud.admin_project, cloud.service_project, *cloud.projects)]
+    assert projects[0]["description"] == cloud.admin_project.description
+    admin_networks = f"{cloud.admin_project.id}-networks"
+    assert [d["id"] for d in _children(export, cloud.admin_project.id)] == [admin_networks]
+    assert cloud.external is not None
+    assert [d["id"] for d in _children(export, admin_networks)] == [cloud.external.id]
+    assert _children(export, cloud.service_project.id) == []
+    cloud.service_project.name = "services"  # Mirantis' name, which Calipso skips
+    names = [d["name"] for d in generate_cloud(cloud)["inventory"] if d["type"] == "project"]
+    assert names == ["admin", *(p.name for p in cloud.projects)]
+
+
+def test_the_demo_preset_lists_the_tenants_only(demo: dict[str, list[Doc]]) -> None:
+    names = [d["name"] for d in demo["inventory"] if d["type"] == "project"]
+    assert names == [p.name for p in build(DemoShape()).projects]
+
+
+def test_the_external_network_holds_gateway_and_floating_ip_ports(rich) -> None:
+    cloud, export = rich
+    external = cloud.external
+    assert external is not None
+    doc = _by_id(export)[external.id]
+    assert doc["parent_id"] == f"{cloud.admin_project.id}-networks"
+    assert (doc["name"], doc["project"], doc["router:external"], doc["mtu"]) == (
+        "public", "admin", True, 1500)
+    assert (doc["provider:network_type"], doc["provider:physical_network"],
+            doc["provider:segmentation_id"]) == ("flat", EXTERNAL_PHYSICAL_NETWORK, None)
+    assert doc["cidrs"] == [external.cidr]
+    assert doc["subnets"]["public-subnet"]["enable_dhcp"] is False
+    gateways = {r.gateway.id: r for r in cloud.routers.values() if r.gateway is not None}
+    fips = {fip.port.id: fip for fip in cloud.floating_ips.values()}
+    ports = _children(export, f"{external.id}-ports")
+    assert len(gateways) == 3 and len(fips) == 6
+    assert [p["id"] for p in ports] == [p.id for p in external.ports]
+    assert {p["id"] for p in ports} == set(gateways) | set(fips)
+    for port in ports:
+        assert port["name"] == port["mac_address"] and port["tenant_id"] == ""
+        if port["id"] in gateways:
+            router = gateways[port["id"]]
+            assert router.host is not None
+            assert (port["device_owner"], port["device_id"], port["binding:host_id"],
+                    port["binding:vif_type"], port["status"]) == (
+                ROUTER_GATEWAY_OWNER, router.id, router.host.name, "ovs", "ACTIVE")
+        else:
+            fip = fips[port["id"]]
+            assert (port["device_owner"], port["device_id"], port["binding:host_id"],
+                    port["binding:vif_type"], port["binding:vif_details"], port["status"]) == (
+                FLOATING_IP_OWNER, fip.id, "", "unbound", {}, "N/A")
+            assert port["fixed_ips"][0]["ip_address"] == fip.address
+    assert not {d["type"] for d in export["inventory"]} & {"floating_ip", "floatingip"}
+
+
+def test_a_routers_gateway_is_a_qg_vnic_of_its_qrouter(rich) -> None:
+    cloud, export = rich
+    external = cloud.external
+    assert external is not None
+    objects, links = _by_id(export), _links_by_ends(export)
+    served = 0
+    for router in cloud.routers.values():
+        host, gateway = router.host, router.gateway
+        assert host is not None and gateway is not None
+        vservice = objects[f"{host.name}-qrouter-{router.id}"]
+        assert vservice["gw_port_id"] == gateway.id
+        assert vservice["network"] == [*(p.network.id for p in router.interfaces), external.id]
+        ifname = f"qg-{gateway.id[:11]}"
+        vnic = objects[f"{host.name}-{ifname}"]
+        assert vnic["parent_id"] == f"{vservice['id']}-vnics"
+        assert (vnic["vnic_type"], vnic["network"], vnic["IP Address"], vnic["cidr"],
+                vnic["mac_address"]) == ("vservice_vnic", external.id, gateway.ip,
+                                         external.cidr, gateway.mac)
+        floating = [fip.address for fip in cloud.floating_ips.values() if fip.router is router]
+        assert re.findall(r"inet (\S+)/32 ", vnic["data"]) == floating
+        served += len(floating)
+        link = links[("vservice-vnic", vservice["id"], vnic["id"])]
+        assert (link["link_name"], link["attributes"]) == ("public", {"network": external.id})
+        vedge = objects[host.agent_ids[0]]
+        link = links[("vnic-vedge", vnic["id"], vedge["id"])]
+        port = vedge["ports"][ifname]
+        assert link["link_name"] == f"{ifname}-{vedge['name']}-{port['tag']}"
+        assert link["attributes"] == {"source_label": gateway.mac, "target_label": port["id"]}
+    assert served == sum(fip.router is not None for fip in cloud.floating_ips.values()) > 0
+
+
+def test_network_hosts_pnics_carry_the_external_network(rich) -> None:
+    cloud, export = rich
+    external = cloud.external
+    assert external is not None
+    carried = [link for link in export["links"]
+               if link["link_type"] == "host_pnic-network" and link["target_id"] == external.id]
+    assert {(link["source_id"], link["host"]) for link in carried} == {
+        (pnic.id, host.name) for host in cloud.network_hosts for pnic in host.pnics}
+    assert {link["link_name"] for link in carried} == {"Segment-None"}
+    mappings = {d["host"]: d["configurations"]["bridge_mappings"]
+                for d in export["inventory"] if d["type"] == "vedge"}
+    assert mappings == {h.name: {EXTERNAL_PHYSICAL_NETWORK: "br-floating"}
+                        if h.kind == "network" else {} for h in cloud.hosts}
+
+
+def _floating_in_network_info(export: dict[str, list[Doc]]) -> dict[str, list[Doc]]:
+    found: dict[str, list[Doc]] = {}
+    for doc in export["inventory"]:
+        for info in doc.get("network_info", []) if doc["type"] == "instance" else []:
+            for subnet in info["network"]["subnets"]:
+                for ip in subnet["ips"]:
+                    if ip["floating_ips"]:
+                        found[info["id"]] = ip["floating_ips"]
+    return found
+
+
+def test_floating_ips_are_in_their_instances_network_info(rich) -> None:
+    cloud, export = rich
+    expected: dict[str, list[Doc]] = {}
+    for fip in cloud.floating_ips.values():
+        if fip.fixed_port is not None:
+            expected.setdefault(fip.fixed_port.id, []).append(
+                {"address": fip.address, "type": "floating", "version": 4, "meta": {}})
+    assert expected and _floating_in_network_info(export) == expected
+
+
+def test_free_floating_ips_are_ports_only() -> None:
+    cloud = build(CLOUD_SHAPES[3])  # no network host: no router, nothing to associate to
+    export = generate_cloud(cloud)
+    assert cloud.floating_ips and not any(f.router for f in cloud.floating_ips.values())
+    assert _floating_in_network_info(export) == {}
+    ports = {d["id"] for d in export["inventory"] if d["type"] == "port"}
+    assert {fip.port.id for fip in cloud.floating_ips.values()} <= ports
+
+
+def test_a_cloud_changed_by_churn_renders_consistently() -> None:
+    cloud = build(CloudShape(environment="churned", zones_per_region=2, compute_hosts=4,
+                             network_hosts=2, seed=21))
+    first, second = cloud.projects
+    network = cloud.create_network(first, "late-net", NOW)
+    assert first.router is not None
+    cloud.add_router_interface(first.router, network.subnets[0], NOW)
+    instance = cloud.create_instance(cloud.computes[0], first, [network], "late-vm", NOW)
+    fip = cloud.create_floating_ip(first, NOW)
+    cloud.associate_floating_ip(fip, instance.ports[0], NOW)
+    unbound = cloud.create_port(network, NOW)
+    cloud.create_subnet(first.networks[0], NOW)
+    cloud.delete_network(second.networks[-1])
+    cloud.delete_instance(next(i for i in cloud.instances.values() if i.project is second))
+    late_router = cloud.create_router(second, "late-router", NOW)
+
+    export = generate_cloud(cloud)
+    _check_consistent(export)
+    written = {(link["link_type"], link["source_id"], link["target_id"], link["link_name"],
+                link["attributes"].get("network")) for link in export["links"]}
+    assert written == _rederive_links(export)
+    objects = _by_id(export)
+    assert objects[unbound.id]["binding:host_id"] == "" and unbound.id in objects
+    assert len(objects[first.networks[0].id]["cidrs"]) == 2
+    assert _floating_in_network_info(export)[instance.ports[0].id][0]["address"] == fip.address
+    assert late_router.host is not None and late_router.gateway is not None
+    assert objects[f"{late_router.host.name}-qrouter-{late_router.id}"]["gw_port_id"] == \
+        late_router.gateway.id

@@ -7,6 +7,7 @@ from topology.demo.generator import (
     count_objects,
     encode_keys,
     generate,
+    generate_cloud,
     shape_for_objects,
     write_export,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "count_objects",
     "encode_keys",
     "generate",
+    "generate_cloud",
     "shape_for_objects",
     "write_export",
 ]
