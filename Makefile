@@ -53,7 +53,7 @@ setup: $(STAMP) $(GRAPHIQL_STAMP)
 
 run: setup
 	$(BIN)/topology neo4j start
-	$(BIN)/topology sandbox start
+	$(BIN)/topology sandbox start --graph
 	$(BIN)/topology demo --environment demo
 	$(BIN)/topology serve --generate-token
 

@@ -22,7 +22,9 @@ from topology.errors import UserError
 from topology.net import port_taken
 
 if TYPE_CHECKING:
+    from topology.sandbox.model import Cloud
     from topology.sandbox.settings import SandboxSettings
+    from topology.store import GraphStore
 
 log = logging.getLogger("topology")
 
@@ -369,6 +371,10 @@ def _print_sandbox_state(state: dict[str, Any]) -> None:
     if churn:
         print(f"  churn:          {churn['rate']:g} changes/s, notifications "
               f"{churn['driver']} ({churn['format']}); log {churn['changes_log']}")
+    sensu = state.get("sensu")
+    if sensu:
+        print(f"  graph:          environment {sensu['environment']!r}, Sensu results every "
+              f"{sensu['interval']:g} s")
     print(f"  log:            {state['log_file']}")
 
 
@@ -381,7 +387,8 @@ def cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
         from topology.sandbox.layout import SandboxLayout
         from topology.sandbox.runner import run_sandbox
 
-        return run_sandbox(SandboxLayout(Path(args.folder)) if args.folder else layout, config)
+        return run_sandbox(SandboxLayout(Path(args.folder)) if args.folder else layout, config,
+                           _import_sandbox_view)
     sandbox = Sandbox(layout)
     if args.action == "start":
         started = time.monotonic()
@@ -418,11 +425,35 @@ def cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
                                                for what, count in live["counts"].items()))
         if live.get("churn"):
             print(f"  churn so far:   {live['churn']}")
+        if live.get("sensu"):
+            sensu = live["sensu"]
+            print(f"  sensu:          {sensu['checks']:,} checks of {sensu['environment']!r}, "
+                  f"{sensu['rounds']:,} rounds, {sensu['results sent']:,} results sent, "
+                  f"{sensu['refused']:,} refused, {sensu['failed rounds']:,} rounds failed")
         print(f"  faults:         {json.dumps(live['faults'], sort_keys=True)}")
     if status.problem:
         print(f"  problem: {status.problem}")
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _import_sandbox_view(store: GraphStore, cloud: Cloud, folder: Path) -> None:
+    """Put the sandbox's cloud in the graph as Calipso's scan would have stored it (its
+    Calipso view, imported), replacing what an earlier import of it wrote."""
+    from loaders.calipso.importer import CalipsoImporter
+    from topology.demo import write_export
+    from topology.demo.generator import generate_cloud
+
+    paths = write_export(folder, generate_cloud(cloud))
+    # The cloud only: clique types and constraints are global, and stay as they are.
+    wanted = ("environments_config", "inventory", "links")
+    report = CalipsoImporter(store, cloud.shape.environment).run(
+        [paths[name] for name in wanted], prune=True)
+    if not report.ok:
+        raise UserError(f"the sandbox's cloud did not import whole into the graph "
+                        f"(environment {cloud.shape.environment!r})")
+    log.info("the sandbox's cloud is in the graph as environment %r",
+             cloud.shape.environment)
 
 
 def _fault_change(args: argparse.Namespace) -> dict[str, Any]:
@@ -759,10 +790,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="also merge the cloud's entry into FILE (default: "
                               "~/.config/openstack/clouds.yaml; 'none': do not)")
     sandbox.add_argument("--graph", action="store_true",
-                         help="report Sensu results for the environment's provisioned checks "
-                              "(the same plan as sensu-config, from the graph) through the "
-                              "Sensu handler, from the cloud's state and faults; the local "
-                              "Neo4j must be running")
+                         help="put the cloud in the graph (its Calipso view, as a scan "
+                              "would store it) and report Sensu results for its provisioned "
+                              "checks (the same plan as sensu-config) through the Sensu "
+                              "handler, from the cloud's state and faults; OVS/VXLAN only; "
+                              "the local Neo4j must be running (make run does this)")
     sandbox.add_argument("--sensu-interval", type=float, default=10.0, metavar="SECONDS",
                          help="seconds between two rounds of Sensu results (default: 10)")
     sandbox.add_argument("--folder", help=argparse.SUPPRESS)  # run: the sandbox's folder

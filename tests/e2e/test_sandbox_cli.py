@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy
 
 from loaders.hosts.parsers import parse_output
+from tests.conftest import drop_environment
 from tests.support import daemons
 from topology.daemons.mariadb import MariaDB
 from topology.daemons.rabbitmq import RabbitMQ
@@ -225,3 +226,44 @@ def test_stop_leaves_nothing_running(tmp_path: Path) -> None:
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert not [p for p in tree if is_alive(p)]
     assert cli("status").returncode == 2
+
+
+def test_graph_puts_the_cloud_in_the_graph_with_live_sensu_status(neo4j_target, graph_store,
+                                                                   tmp_path: Path) -> None:
+    daemons.require_installed(MariaDB)
+    daemons.require_installed(RabbitMQ)
+    config = neo4j_target.config
+    cli = SandboxCli(tmp_path)
+    cli.env.update({"NEO4J_URI": config.bolt_uri, "NEO4J_USER": config.neo4j.user,
+                    "NEO4J_PASSWORD": config.neo4j.password})
+    environment = f"sandbox-graph-{os.getpid()}"
+    started = cli("start", "--environment", environment, "--hosts", "3", "--instances", "4",
+                  "--graph", "--sensu-interval", "0.5", "--database", "none", "--amqp",
+                  "none", "--clouds-yaml", "none")
+    assert started.returncode == 0, started.stdout + started.stderr
+    query = ("MATCH (i:Instance {environment: $environment}) "
+             "RETURN i.id AS id, i.status AS status, i.status_text AS text")
+    try:
+        deadline = time.monotonic() + 120
+        rows: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            rows = graph_store.read(query, environment=environment)
+            if rows and all(row["status"] == "OK" for row in rows):
+                break
+            time.sleep(0.5)
+        assert len(rows) == 4 and all(row["status"] == "OK" for row in rows), rows
+        assert cli("fault", "--ssh", "node-2=refuse").returncode == 0
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            rows = graph_store.read(
+                "MATCH (v:Vedge {environment: $environment, host: 'node-2'}) "
+                "RETURN v.status AS status, v.status_text AS text", environment=environment)
+            if rows and rows[0]["status"] == "Error":
+                break
+            time.sleep(0.5)
+        assert rows and rows[0]["status"] == "Error" and "does not answer" in rows[0]["text"]
+        status = cli("status")
+        assert "results sent" in status.stdout and "0 refused" in status.stdout
+    finally:
+        cli("stop")
+        drop_environment(graph_store, environment)

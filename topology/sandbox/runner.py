@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -27,6 +28,7 @@ from starlette.routing import Mount
 
 from topology.config import Config
 from topology.daemons.rabbitmq import RabbitMQ
+from topology.demo.shapes import check_renderable
 from topology.errors import UserError
 from topology.neo4j_local import LocalNeo4j
 from topology.net import LOOPBACK, free_port
@@ -58,6 +60,9 @@ from topology.threaded_server import ThreadedServer
 
 log = logging.getLogger("topology.sandbox")
 
+# (store, cloud, folder for export files): writes the cloud into the graph as a scan would.
+ViewImporter = Callable[[GraphStore, Cloud, Path], None]
+
 
 def hide_password(url: str) -> str:
     """``scheme://user:***@host/...``: a URL fit for logs and status lines."""
@@ -82,9 +87,11 @@ def counts(cloud: Cloud) -> dict[str, int]:
 class SandboxRun:
     """Everything one sandbox process runs; ``serve()`` returns when asked to stop."""
 
-    def __init__(self, layout: SandboxLayout, config: Config) -> None:
+    def __init__(self, layout: SandboxLayout, config: Config,
+                 import_view: ViewImporter | None = None) -> None:
         self.layout = layout
         self.config = config
+        self.import_view = import_view
         try:
             self.settings = SandboxSettings.from_json(
                 layout.settings_file.read_text(encoding="utf-8"))
@@ -240,8 +247,19 @@ class SandboxRun:
         """With ``graph``: Sensu results for the environment's provisioned checks."""
         if not self.settings.graph:
             return None
+        try:
+            check_renderable(cloud.shape)
+        except ValueError as exc:
+            raise UserError(f"--graph: {exc}") from None
+        importer = self.import_view
+
+        def prepare(store: GraphStore) -> None:
+            if importer is not None:
+                importer(store, cloud, self.layout.root / "calipso-view")
+
         monitor = SensuMonitor(cloud, self.faults, self.settings.shape.environment,
-                               self._graph_store, self.settings.sensu_interval)
+                               self._graph_store, self.settings.sensu_interval,
+                               prepare=prepare)
         monitor.start()
         self._stack.callback(monitor.stop)
         self.monitor = monitor
@@ -370,9 +388,11 @@ def _url_from(variable: str) -> str:
     return url
 
 
-def run_sandbox(layout: SandboxLayout, config: Config) -> int:
-    """Run the sandbox in the foreground until SIGTERM or SIGINT."""
-    run = SandboxRun(layout, config)
+def run_sandbox(layout: SandboxLayout, config: Config,
+                import_view: ViewImporter | None = None) -> int:
+    """Run the sandbox in the foreground until SIGTERM or SIGINT. ``import_view`` puts the
+    cloud in the graph (given by the composition root: it is a loader's job)."""
+    run = SandboxRun(layout, config, import_view)
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: run.stopping.set())
     ensure_key_pair(layout.client_key)
