@@ -24,7 +24,7 @@ from loaders.hosts.parsers import parse_output
 from tests.conftest import drop_environment
 from tests.support import daemons
 from topology.daemons.mariadb import MariaDB
-from topology.daemons.rabbitmq import RabbitMQ
+from topology.daemons.rabbitmq import VHOST, RabbitMQ
 from topology.processes import is_alive, process_tree
 
 COMMAND_TIMEOUT = 300
@@ -211,6 +211,11 @@ def test_churn_publishes_notifications_a_consumer_receives(sandbox: SandboxCli) 
     status = sandbox("status")
     assert status.returncode == 0, status.stdout + status.stderr
     assert "churn so far" in status.stdout
+    rabbitmq = RabbitMQ(sandbox.folder / "rabbitmq")
+    queues = rabbitmq.ctl("list_queues", "-p", VHOST, "name", "policy").stdout
+    policies = dict(line.split("\t") for line in queues.strip().splitlines()
+                    if "\t" in line)
+    assert policies.get("notifications.info") == "sandbox-oslo-queues", queues
 
 
 def test_stop_leaves_nothing_running(tmp_path: Path) -> None:

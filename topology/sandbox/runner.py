@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from topology.config import Config
-from topology.daemons.rabbitmq import RabbitMQ
+from topology.daemons.rabbitmq import VHOST, RabbitMQ
 from topology.demo.shapes import check_renderable
 from topology.errors import UserError
 from topology.neo4j_local import LocalNeo4j
@@ -59,6 +59,9 @@ from topology.store import GraphStore
 from topology.threaded_server import ThreadedServer
 
 log = logging.getLogger("topology.sandbox")
+
+OSLO_QUEUES = r"^(versioned_)?notifications\.[a-z]+$"  # oslo's notifications.info, ...
+OSLO_QUEUE_LENGTH = 10_000
 
 # (store, cloud, folder for export files): writes the cloud into the graph as a scan would.
 ViewImporter = Callable[[GraphStore, Cloud, Path], None]
@@ -182,6 +185,12 @@ class SandboxRun:
             return _url_from(AMQP_URL_VARIABLE)
         self.rabbitmq = RabbitMQ(self.layout.rabbitmq_dir).start()
         self._stack.callback(self.rabbitmq.stop)
+        # oslo.messaging declares and binds its own notifications.* queues, which nobody
+        # reads here: capped, so that a long churn does not fill the disk. Consumers'
+        # own queues (the listener's) are left alone.
+        self.rabbitmq.ctl("set_policy", "-p", VHOST, "sandbox-oslo-queues",
+                          OSLO_QUEUES, json.dumps({"max-length": OSLO_QUEUE_LENGTH}),
+                          "--apply-to", "queues")
         self.timings["rabbitmq start"] = round(self.rabbitmq.start_seconds, 2)
         return self.rabbitmq.amqp_url
 
