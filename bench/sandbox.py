@@ -30,6 +30,8 @@ import sqlalchemy
 
 from bench.common import machine, timestamp, write_result
 from loaders.hosts.parsers import parse_output
+from topology.sandbox.layout import SandboxLayout
+from topology.sandbox.manager import Sandbox
 
 
 def sandbox(state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -134,11 +136,7 @@ def measure(hosts: int, instances: int, sessions: int) -> dict[str, Any]:
             network_hosts = min(8, 1 + hosts // 50) if hosts > 1 else 0  # scaled_shape's
             seen, ssh_seconds = ask_hosts(state, names, network_hosts, sessions)
             rows = database_rows(root)
-            status = sandbox(state_dir, "status")
-            memory = state["memory_mib"]
-            for line in status.stdout.splitlines():
-                if "MiB resident" in line:
-                    memory = float(line.split("), ")[1].split(" MiB")[0].replace(",", ""))
+            memory = Sandbox(SandboxLayout(root)).status().memory_mib
         finally:
             stopped = sandbox(state_dir, "stop")
         problems = []

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from topology.config import Config, load_config
 from topology.errors import UserError
 from topology.net import port_taken
+from topology.private_files import write_private
 
 if TYPE_CHECKING:
     from topology.sandbox.model import Cloud
@@ -515,11 +516,8 @@ def _local_admin_token(config: Config) -> str:
     path = config.state_dir / "api-admin-token"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     token = new_token()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(token + "\n")
+    write_private(path, token + "\n")
     return token
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Self
 
+from topology.private_files import write_private
 from topology.process_control import (
     ProcessError,
     log_tail,
@@ -142,9 +143,7 @@ class Daemon(ABC):
         path = self.folder / "password"
         if not path.exists():
             self._own_folder()
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w", encoding="ascii") as file:
-                file.write(secrets.token_hex(16))
+            write_private(path, secrets.token_hex(16))
         return path.read_text(encoding="ascii").strip()
 
     def start(self) -> Self:

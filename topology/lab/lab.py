@@ -33,6 +33,7 @@ from topology.lab.layout import (
 )
 from topology.lab.secrets import Secrets, load_or_create
 from topology.lab.services import Service, helper_pids, running_pid, services, start, wait_ready
+from topology.private_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -377,10 +378,10 @@ class Lab:
             "      project_domain_name: Default\n"
             f"    region_name: {REGION}\n"
             "    identity_api_version: 3\n")
-        _write_private(self.layout.clouds_yaml, clouds)
-        _write_private(self.layout.state / "database-url",
+        write_private(self.layout.clouds_yaml, clouds)
+        write_private(self.layout.state / "database-url",
                        self.secrets.database_url("nova") + "\n")
-        _write_private(self.layout.state / "amqp-url", self.secrets.amqp_url + "\n")
+        write_private(self.layout.state / "amqp-url", self.secrets.amqp_url + "\n")
         environment = (
             "# the Topology environment of the lab (topology lab start); credentials are\n"
             "# in the files named here, never in this one\n"
@@ -399,7 +400,7 @@ class Lab:
             f'ssh_key_file = "{self.layout.ssh / "id_ed25519"}"\n'
             f'hosts = ["{self.layout.hostname}"]\n'
             "listen = true\n")
-        _write_private(self.layout.environment_file, environment)
+        write_private(self.layout.environment_file, environment)
 
     # -- stop ---------------------------------------------------------------------------
 
@@ -515,11 +516,3 @@ def link_names() -> list[str]:
     listed = system.run(["ip", "-o", "link", "show"], check=False, quiet=True).stdout
     return [line.split(": ")[1].split("@")[0] for line in listed.splitlines()
             if ": " in line]
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(text, encoding="utf-8")
-

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+from topology.private_files import write_private
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,5 @@ def load_or_create(path: Path) -> Secrets:
     if path.exists():
         return Secrets(**json.loads(path.read_text(encoding="utf-8")))
     made = Secrets(*(secrets.token_hex(16) for _ in range(4)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump(asdict(made), file)
+    write_private(path, json.dumps(asdict(made)))
     return made

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from topology.sandbox.faults import Faults
-from topology.sandbox.model import DHCP_OWNER, Cloud, Host, vservice_ports
+from topology.sandbox.hosts.layout import namespaces_of
+from topology.sandbox.model import Cloud
 from topology.sensu.handler import SensuHandler
 from topology.sensu.inventory import read_monitored
 from topology.sensu.plan import Check, plan_checks
@@ -51,7 +52,8 @@ class Answers:
         self.hosts = {host.name: host for host in cloud.hosts}
         self.by_tunnel_ip = {host.tunnel_ip: host for host in cloud.hosts}
         self.instances = {i.id: (i.host.name, i.running) for i in cloud.instances.values()}
-        self.namespaces = {host.name: _namespaces(host) for host in cloud.hosts}
+        self.namespaces = {host.name: {name for name, _ in namespaces_of(host)}
+                           for host in cloud.hosts}
         self.taps = {host.name: {f"tap{port.short}" for port in host.ports}
                      for host in cloud.hosts}
 
@@ -100,16 +102,6 @@ class Answers:
         if tap in self.taps[host]:
             return Answer(OK, f"OK: {tap} is in its bridge")
         return Answer(CRITICAL, f"CRITICAL: {tap} not found")
-
-
-def _namespaces(host: Host) -> set[str]:
-    names = set()
-    for port in vservice_ports(host):
-        if port.device_owner == DHCP_OWNER:
-            names.add(f"qdhcp-{port.network.id}")
-        else:
-            names.add(f"qrouter-{port.device_id}")
-    return names
 
 
 def sensu_go_event(environment: str, check: Check, answer: Answer, at: float

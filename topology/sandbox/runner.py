@@ -32,13 +32,13 @@ from topology.demo.shapes import check_renderable
 from topology.errors import UserError
 from topology.neo4j_local import LocalNeo4j
 from topology.net import LOOPBACK, free_port
+from topology.private_files import write_private
 from topology.processes import process_tree, rss_mib
 from topology.runtime import open_store
 from topology.sandbox.api.app import create_app
 from topology.sandbox.api.clouds_yaml import write_clouds_yaml
 from topology.sandbox.churn import Change, Churn
 from topology.sandbox.control import create_control_app
-from topology.sandbox.database.schema import create_schema
 from topology.sandbox.database.server import SandboxMariaDB
 from topology.sandbox.database.view import DatabaseFaultRefused, DatabaseView
 from topology.sandbox.faults import Faults
@@ -48,12 +48,7 @@ from topology.sandbox.model import Cloud, build
 from topology.sandbox.monitoring import SensuMonitor
 from topology.sandbox.notifications.publisher import Publisher
 from topology.sandbox.notifications.site import DEFAULT_ENDPOINTS, Site
-from topology.sandbox.secrets import (
-    SandboxSecrets,
-    ensure_key_pair,
-    load_or_create,
-    write_private,
-)
+from topology.sandbox.secrets import SandboxSecrets, ensure_key_pair, load_or_create
 from topology.sandbox.settings import AMQP_URL_VARIABLE, DATABASE_URL_VARIABLE, SandboxSettings
 from topology.store import GraphStore
 from topology.threaded_server import ThreadedServer
@@ -220,8 +215,7 @@ class SandboxRun:
                 "host_key": f"{server.host_key.get_name()} {server.host_key.get_base64()}"}
 
     def _fill_database(self, cloud: Cloud, url: str) -> None:
-        create_schema(url)
-        database = DatabaseView(cloud, url, server=self.mariadb)
+        database = DatabaseView(cloud, url, server=self.mariadb)  # fill creates the schema
         database.fill()
         self.followers.append(database.follower)
         database.start_heartbeats()

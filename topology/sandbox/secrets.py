@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from topology.private_files import write_private
 
 
 @dataclass(frozen=True)
@@ -22,17 +23,6 @@ class SandboxSecrets:
         return "SandboxSecrets(<hidden>)"
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to a file only its owner can read, replacing it atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.unlink(missing_ok=True)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
-    temporary.replace(path)
-
-
 def load_or_create(path: Path) -> SandboxSecrets:
     if path.exists():
         return SandboxSecrets(**json.loads(path.read_text(encoding="utf-8")))
@@ -41,19 +31,26 @@ def load_or_create(path: Path) -> SandboxSecrets:
     return made
 
 
-def ensure_key_pair(private_key: Path) -> str:
-    """An Ed25519 key pair in OpenSSH format (``<path>`` and ``<path>.pub``), made when
-    missing; returns the public key line."""
-    public_key = private_key.with_name(private_key.name + ".pub")
-    if private_key.exists() and public_key.exists():
-        return public_key.read_text(encoding="utf-8").strip()
+def write_ed25519_key(private_key: Path, comment: str = "topology-sandbox") -> str:
+    """A new Ed25519 key pair in OpenSSH format: ``<path>`` (0600) and ``<path>.pub``;
+    returns the public key line."""
     key = Ed25519PrivateKey.generate()
     private_text = key.private_bytes(serialization.Encoding.PEM,
                                      serialization.PrivateFormat.OpenSSH,
-                                     serialization.NoEncryption()).decode()
+                                     serialization.NoEncryption())
     public_text = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                                 serialization.PublicFormat.OpenSSH).decode()
-    public_text = f"{public_text} topology-sandbox"
+    public_text = f"{public_text} {comment}"
     write_private(private_key, private_text)
-    public_key.write_text(public_text + "\n", encoding="utf-8")
+    private_key.with_name(private_key.name + ".pub").write_text(public_text + "\n",
+                                                                encoding="utf-8")
     return public_text
+
+
+def ensure_key_pair(private_key: Path) -> str:
+    """The Ed25519 key pair at ``private_key`` (and ``.pub``), made when missing; returns
+    the public key line."""
+    public_key = private_key.with_name(private_key.name + ".pub")
+    if private_key.exists() and public_key.exists():
+        return public_key.read_text(encoding="utf-8").strip()
+    return write_ed25519_key(private_key)

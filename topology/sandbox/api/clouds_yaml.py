@@ -5,13 +5,12 @@ text to print.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from topology.private_files import write_private
 from topology.sandbox.api.identity import ADMIN_USER, DOMAIN_NAME
 
 
@@ -58,15 +57,4 @@ def write_clouds_yaml(path: Path | str, cloud_name: str, auth_url: str, password
         raise ValueError(f"{path}: 'clouds' is not a mapping")
     clouds[cloud_name] = clouds_entry(auth_url, password, region_name=region_name,
                                       username=username, project_name=project_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".clouds-", suffix=".yaml",
-                                             dir=path.parent)
-    try:
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            yaml.safe_dump(document, handle, sort_keys=False)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_private(path, yaml.safe_dump(document, sort_keys=False))
