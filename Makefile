@@ -1,5 +1,5 @@
 # Topology: two commands do all set-up on a fresh machine.
-#   make run    start the local Neo4j and the sandbox cloud, import a demo environment, serve
+#   make run    start the local Neo4j and the sandbox cloud, scan it, import a demo, serve
 #   make test   lint and run the whole test suite (unit, integration, e2e)
 # Everything installs into .venv/ at the repository root.
 
@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 .PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons bench-sandbox clean help
 
 help:
-	@echo "make run          start the local Neo4j and the sandbox cloud, import the demo, serve the API"
+	@echo "make run          start the local Neo4j and the sandbox cloud, scan it, import the demo, serve the API"
 	@echo "make test         ruff + the whole test suite (starts its own Neo4j when NEO4J_URI is unset)"
 	@echo "make unit         fast tests only (no services)"
 	@echo "make stop         stop the sandbox cloud and the local Neo4j"
@@ -53,7 +53,8 @@ setup: $(STAMP) $(GRAPHIQL_STAMP)
 
 run: setup
 	$(BIN)/topology neo4j start
-	$(BIN)/topology sandbox start --graph
+	$(BIN)/topology sandbox start --sensu
+	$(BIN)/topology scan --env sandbox
 	$(BIN)/topology demo --environment demo
 	$(BIN)/topology serve --generate-token
 

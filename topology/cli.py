@@ -332,7 +332,8 @@ def _sandbox_settings(args: argparse.Namespace) -> SandboxSettings:
             shape=shape, churn=args.churn, database=args.database, amqp=args.amqp,
             driver=args.driver, notification_format=args.notification_format,
             api_port=args.api_port, ssh_port=args.ssh_port, user_clouds_yaml=clouds_yaml,
-            graph=args.graph, sensu_interval=args.sensu_interval)
+            graph=args.graph or args.sensu, graph_import=args.graph,
+            sensu_interval=args.sensu_interval)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
@@ -868,7 +869,11 @@ def build_parser() -> argparse.ArgumentParser:
                               "would store it) and report Sensu results for its provisioned "
                               "checks (the same plan as sensu-config) through the Sensu "
                               "handler, from the cloud's state and faults; OVS/VXLAN only; "
-                              "the local Neo4j must be running (make run does this)")
+                              "the local Neo4j must be running")
+    sandbox.add_argument("--sensu", action="store_true",
+                         help="report Sensu results for the checks of the cloud as the graph "
+                              "holds it (after `topology scan --env <its environment>`; make "
+                              "run does this), without importing its Calipso view")
     sandbox.add_argument("--sensu-interval", type=float, default=10.0, metavar="SECONDS",
                          help="seconds between two rounds of Sensu results (default: 10)")
     sandbox.add_argument("--folder", help=argparse.SUPPRESS)  # run: the sandbox's folder
