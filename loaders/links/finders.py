@@ -25,6 +25,7 @@ from loaders.links.pnic_finders import pnic_network_links
 from loaders.links.vnic_finders import instance_vnic_links, vservice_vnic_links
 from loaders.report import LoadReport
 from loaders.scan.tree import Links, Tree
+from topology.gc_pause import paused_gc
 
 Finder = Callable[[LinkContext], None]
 
@@ -40,7 +41,17 @@ FINDERS: tuple[tuple[str, Finder], ...] = (
 
 def find_links(tree: Tree, links: Links, mechanism_drivers: Sequence[str],
                type_drivers: Sequence[str], report: LoadReport) -> None:
-    """Add to ``links`` the links Calipso's finders would have written for ``tree``."""
+    """Add to ``links`` the links Calipso's finders would have written for ``tree``.
+
+    The cyclic garbage collector is paused meanwhile: the index and the links are many
+    small containers made while the tree holds millions, and none is part of a cycle.
+    """
+    with paused_gc():
+        _run_finders(tree, links, mechanism_drivers, type_drivers, report)
+
+
+def _run_finders(tree: Tree, links: Links, mechanism_drivers: Sequence[str],
+                 type_drivers: Sequence[str], report: LoadReport) -> None:
     context = LinkContext(
         index=TreeIndex.of(tree), links=links, part=report.part(REPORT_PART),
         ovs=first_driver(mechanism_drivers) == "OVS",
