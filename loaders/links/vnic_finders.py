@@ -3,6 +3,8 @@ owns it (reference §2.2)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from loaders.links.context import LinkContext
 from loaders.links.index import Doc
 
@@ -41,8 +43,9 @@ def _instance_vnic_link(context: LinkContext, vnic: Doc) -> None:
     if host_types is None or not {"Network", "Compute"} & set(host_types):
         return
     network_name = network_id = None
+    devices = _devices(vnic)
     for entry in network_info:
-        if f"{vnic.get('host')}-{entry.get('devname')}" == vnic["id"]:
+        if isinstance(entry, Mapping) and entry.get("devname") in devices:
             network = entry.get("network") or {}
             network_name, network_id = network.get("label"), network.get("id")
             if network_id:
@@ -53,6 +56,20 @@ def _instance_vnic_link(context: LinkContext, vnic: Doc) -> None:
                      "has its device")
     context.link("instance-vnic", instance, vnic, network_name, host_name,
                  attributes={"network": network_id} if network_id else None)
+
+
+def _devices(vnic: Doc) -> set[str]:
+    """The names a ``network_info`` entry's ``devname`` may give the vNIC by: its
+    domain's ``<target dev=...>``, and what Calipso compared, its id without the
+    ``<host>-`` prefix."""
+    devices = set()
+    target = vnic.get("target")
+    if isinstance(target, Mapping) and isinstance(target.get("@dev"), str):
+        devices.add(target["@dev"])
+    prefix = f"{vnic.get('host')}-"
+    if vnic["id"].startswith(prefix):
+        devices.add(vnic["id"].removeprefix(prefix))
+    return devices
 
 
 def vservice_vnic_links(context: LinkContext) -> None:

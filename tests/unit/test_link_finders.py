@@ -215,7 +215,9 @@ def test_vlan_type_drivers_keep_the_vedges_pnics_only() -> None:
     assert [link["source_id"] for link in networks] == ["eth0-mac", "eth2-mac"]
 
     links, _ = run(cloud.tree, type_drivers=["vlan"])
-    assert _types(links) == [("vedge-host_pnic", "agent-1", "eth2-mac"),
+    single = Links(ENV)  # Calipso's configuration held type_drivers as one string
+    find_links(cloud.tree, single, ["OVS"], "vlan", LoadReport("scan", ENV))
+    assert _types(single) == _types(links) == [("vedge-host_pnic", "agent-1", "eth2-mac"),
                              ("host_pnic-network", "eth2-mac", "n1")]
     link = links.docs[1]
     assert (link["link_name"], link["state"], link["host"], link["attributes"]) == (
@@ -264,6 +266,24 @@ def test_vedge_ports_reach_vnics_and_hybrid_bridges() -> None:
     assert bridge_link["link_name"] == "port-1-3"
     assert bridge_link["attributes"] == {"mac_address": "Unknown", "source_label": "qvb1",
                                          "target_label": "qvo1", "network": "n1"}
+
+
+def test_instance_vnics_match_network_info_by_target_device() -> None:
+    """A vNIC whose id is not ``<host>-<device>`` (VPP's) is still matched by its
+    domain's ``<target dev>``; a vNIC no entry matches is linked without a network."""
+    cloud = Cloud()
+    cloud.add("instance", "i1", network_info=[
+        {"devname": "tapZ", "network": {"id": "n1", "label": "net-one"}}])
+    cloud.add("vnic", "h1-vm-vhostuser-fa:16", "i1", vnic_type="instance_vnic",
+              instance_id="i1", target={"@dev": "tapZ"})
+    cloud.add("vnic", "h1-tapY", "i1", vnic_type="instance_vnic", instance_id="i1")
+    links, report = run(cloud.tree)
+    assert [(link["target_id"], link["link_name"], link["attributes"])
+            for link in links.docs] == [("h1-vm-vhostuser-fa:16", "net-one", {"network": "n1"}),
+                                        ("h1-tapY", "", {})]
+    assert cloud.tree.docs["h1-vm-vhostuser-fa:16"]["network"] == "n1"
+    assert warnings(report) == [
+        "instance-vnic h1-tapY: no network_info entry of instance i1 has its device"]
 
 
 def test_instance_vnics_need_a_compute_or_network_host() -> None:
