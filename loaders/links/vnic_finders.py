@@ -46,7 +46,8 @@ def _instance_vnic_link(context: LinkContext, vnic: Doc) -> None:
     devices = _devices(vnic)
     for entry in network_info:
         if isinstance(entry, Mapping) and entry.get("devname") in devices:
-            network = entry.get("network") or {}
+            network = entry.get("network")
+            network = network if isinstance(network, Mapping) else {}
             network_name, network_id = network.get("label"), network.get("id")
             if network_id:
                 vnic["network"] = network_id
@@ -62,7 +63,7 @@ def _devices(vnic: Doc) -> set[str]:
     """The names a ``network_info`` entry's ``devname`` may give the vNIC by: its
     domain's ``<target dev=...>``, and what Calipso compared, its id without the
     ``<host>-`` prefix."""
-    devices = set()
+    devices: set[str] = set()
     target = vnic.get("target")
     if isinstance(target, Mapping) and isinstance(target.get("@dev"), str):
         devices.add(target["@dev"])

@@ -334,6 +334,19 @@ def test_missing_ends_are_warnings() -> None:
     ]
 
 
+def test_an_otep_under_a_bridge_has_no_vedge_link() -> None:
+    """Linux bridge oteps hang under their vConnector: no mistyped "vedge-otep" link."""
+    cloud = Cloud()
+    cloud.add("vconnector", "h1-brq1", name="brq1", interfaces_names=[])
+    cloud.pnic("eth1", **{"IP Address": "10.0.0.1"})
+    cloud.add("otep", "h1-otep-eth1", "h1-brq1", ip_address="10.0.0.1", vconnector="brq1")
+    links, report = run(cloud.tree, ["LXB"])
+    assert _types(links) == [("otep-vconnector", "h1-otep-eth1", "h1-brq1"),
+                             ("otep-host_pnic", "h1-otep-eth1", "eth1-mac")]
+    assert [link["link_name"] for link in links.docs] == ["h1-otep-eth1-brq1", "h1pniceth1"]
+    assert warnings(report) == []
+
+
 def test_keeps_links_already_found() -> None:
     """One link per (source, target): a link another source already added stays."""
     cloud = Cloud()
