@@ -69,7 +69,7 @@ def authorize(conn: Connection, env: EnvironmentConfig) -> list[Doc]:
     auth_url = str((conn.config.config.get("auth") or {}).get("auth_url", "?"))
     secret = _password(conn)
     try:
-        conn.authorize()
+        conn.session.get_token()  # not conn.authorize(): it hides keystoneauth's error types
         access = conn.session.auth.get_access(conn.session)
         return [dict(service) for service in (access.service_catalog.catalog or [])]
     except (ksa_exceptions.Unauthorized, sdk_exceptions.ForbiddenException) as exc:
