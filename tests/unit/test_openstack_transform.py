@@ -73,7 +73,7 @@ def test_the_lab_scans_without_a_problem(lab) -> None:
     assert report.ok, report.format()
     assert {name: part.read for name, part in report.parts.items()} == {
         "regions": 1, "zones": 2, "projects": 2, "networks": 3, "ports": 9, "hosts": 1,
-        "instances": 3, "network_agents": 3}
+        "instances": 3, "network_agents": 3, "aggregates": 0}
 
 
 def test_region_zones_and_host(lab) -> None:
