@@ -31,6 +31,9 @@ def write_aggregates(tree: Tree, aggregates: list[Doc], regions: Regions,
         part.read += 1
         name, where = str(aggregate.get("name")), f"aggregate {aggregate.get('id')}"
         region = _region_of(tree, aggregate, regions, zone_regions)
+        if region is None and report.scopes_failed:
+            _kept(report, NOVA_DB_SCOPE, "aggregates", f"{where} ({name})")
+            continue
         if region is None:
             bad(report, "aggregates", f"{where} ({name})",
                 "its region is not known (no known host, no known zone)")
@@ -60,6 +63,14 @@ def _region_of(tree: Tree, aggregate: Doc, regions: Regions,
     return regions.names[0] if len(regions.names) == 1 else None
 
 
+def _kept(report: LoadReport, scope: Provenance, part: str, where: str) -> None:
+    """Left out for want of what a failed scope would have given (its host, its region):
+    the scope is then not complete, so that what it wrote before is kept, not cleaned up."""
+    warn(report, part, where, "left out: its host or region was not read")
+    report.scopes_failed.setdefault(
+        scope.key, "some of its objects hang under hosts or regions that were not read")
+
+
 def alive(agent: Doc, now: str | None) -> bool | None:
     """Neutron's ``alive``: a heartbeat within :data:`AGENT_DOWN_TIME` of ``now`` (the
     database's clock); None when either time is unknown."""
@@ -82,7 +93,10 @@ def write_network_agents(tree: Tree, agents: list[Doc], scope: Provenance,
         host = str(agent.get("host") or "")
         where = f"agent {agent_id} ({binary} on {host})"
         if (tree.get(host) or {}).get("type") != "host":
-            warn(report, "network_agents", where, "left out: its host is not known")
+            if report.scopes_failed:
+                _kept(report, scope, "network_agents", where)
+            else:
+                warn(report, "network_agents", where, "left out: its host is not known")
             continue
         fields = fields_of(agent)
         fields.update({"agent_id": agent_id, "admin_state_up": bool(agent.get("admin_state_up")),
