@@ -141,10 +141,13 @@ def _error_text(response: Any) -> str:
 
 
 def pages(proxy: Proxy, path: str, key: str, params: dict[str, Any] | None = None,
-          *, limit: int | None = PAGE, **kwargs: Any) -> Iterator[Doc]:
-    """Every item of a listing: ``limit`` items a page, then the ``<key>_links`` (nova,
-    neutron) or ``links`` (keystone) ``next`` link until a page has none (nova cuts pages
-    at its own ``max_limit``, whatever was asked) or is empty."""
+          *, limit: int | None = None, paged: bool = True,
+          **kwargs: Any) -> Iterator[Doc]:
+    """Every item of a listing: ``limit`` items a page (:data:`PAGE`; none asked for when
+    not ``paged``: keystone's lists), following the ``<key>_links`` (nova, neutron) or
+    ``links`` (keystone) ``next`` link until a page has none (nova cuts pages at its own
+    ``max_limit``, whatever was asked) or is empty."""
+    limit = (limit or PAGE) if paged else None
     query = dict(params or {})
     if limit:
         query["limit"] = limit
@@ -224,8 +227,8 @@ def fetch_api(env: EnvironmentConfig) -> ApiSnapshot:
 
 def _read_identity(conn: Connection, snapshot: ApiSnapshot) -> None:
     def read() -> None:
-        snapshot.regions = list(pages(conn.identity, "/regions", "regions", limit=None))
-        snapshot.projects = list(pages(conn.identity, "/projects", "projects", limit=None))
+        snapshot.regions = list(pages(conn.identity, "/regions", "regions", paged=False))
+        snapshot.projects = list(pages(conn.identity, "/projects", "projects", paged=False))
     _read_scope(snapshot, IDENTITY, read)
 
 

@@ -312,7 +312,9 @@ def test_a_region_that_fails_is_recorded_and_the_rest_is_read(cloud, tmp_path):
     assert set(api.compute) == {"RegionOne"} and api.compute["RegionOne"].servers
     tree, report = Tree(ENV), LoadReport("scan", ENV)
     build_inventory(tree, api, None, report)
-    assert set(report.scopes_failed) == {"api:RegionTwo"}
+    # RegionTwo's hosts were not read, so neither were the agents under them: neutron's
+    # scope is not complete (what it wrote under those hosts is kept)
+    assert set(report.scopes_failed) == {"api:RegionTwo", "api:network"}
     hosts = {doc["id"] for doc in tree.of_type("host")}
     assert hosts == {h.name for h in cloud.hosts if h.region.name == "RegionOne"}
     assert "RegionTwo" in tree and tree.of_type("port")
@@ -340,3 +342,20 @@ def test_the_database_scopes_carry_the_db_provenance(scanned) -> None:
              if scope.source == "db"}
     assert kinds == {("db", "aggregate"), ("db", "host_ref"), ("db", "network_agent")}
     assert Provenance("db", "neutron") in set(tree.scopes.values())
+
+
+def test_short_pages_are_followed_to_the_end(cloud, api, tmp_path, monkeypatch) -> None:
+    """Nova cutting pages at 2 and neutron asked for pages of 3: the same snapshot."""
+    monkeypatch.setattr("loaders.openstack.client.PAGE", 3)
+    with served(cloud, max_limit=2) as (url, log):
+        path = write_clouds_yaml(tmp_path / "clouds.yaml", CLOUD, f"{url}/v3", PASSWORD)
+        paged = fetch_api(environment(path))
+    assert paged.failed == {}
+    for region, compute in api.compute.items():
+        assert [s["id"] for s in paged.compute[region].servers] == [
+            s["id"] for s in compute.servers]
+        assert len(log.paths(f"/compute/{region}/v2.1/servers/detail")) == (
+            len(compute.servers) // 2 + 1)
+    assert {name: sorted(str(i["id"]) for i in items) for name, items in paged.neutron.items()
+            } == {name: sorted(str(i["id"]) for i in items) for name, items in api.neutron.items()}
+    assert len(log.paths("/ports")) == len(api.neutron["ports"]) // 3 + 1

@@ -54,7 +54,7 @@ def test_neutron_and_keystone_links_and_an_empty_page_end_it() -> None:
         "/projects": (200, {"projects": [{"id": "p"}], "links": {"next": None}}),
     })
     assert [p["id"] for p in pages(proxy, "/ports", "ports", limit=2)] == [1, 2]
-    assert [p["id"] for p in pages(proxy, "/projects", "projects", limit=None)] == ["p"]
+    assert [p["id"] for p in pages(proxy, "/projects", "projects", paged=False)] == ["p"]
 
 
 def test_an_error_page_is_a_read_error_with_the_service_s_message() -> None:
