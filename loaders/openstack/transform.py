@@ -25,6 +25,7 @@ from loaders.scan.facts import CloudFacts, HostFacts
 from loaders.scan.tree import Tree
 from topology.store import Provenance
 
+# The report's parts this transform counts, in the order to print them (LoadReport.format).
 PARTS: tuple[str, ...] = ("regions", "zones", "hosts", "instances", "projects", "networks",
                           "ports", "aggregates", "network_agents")
 

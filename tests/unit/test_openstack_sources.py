@@ -12,7 +12,9 @@ import pytest
 
 from loaders.database.snapshot import db_snapshot, plain
 from loaders.openstack.agents import alive
-from loaders.openstack.client import ReadError, pages
+from loaders.openstack.client import ReadError, connect, pages
+from loaders.seam import SourceError
+from topology.environments import EnvironmentConfig
 
 
 class _Response:
@@ -109,3 +111,12 @@ def test_an_agent_is_alive_within_neutron_s_down_time() -> None:
     assert alive({"heartbeat_timestamp": "2026-12-05T01:47:29"}, "2026-12-05T01:48:40") is True
     assert alive({"heartbeat_timestamp": "2026-12-05T01:40:00"}, "2026-12-05T01:48:40") is False
     assert alive({"heartbeat_timestamp": None}, "2026-12-05T01:48:40") is None
+
+
+def test_a_cloud_missing_from_the_clouds_yaml_is_a_source_error(tmp_path) -> None:
+    path = tmp_path / "clouds.yaml"
+    path.write_text("clouds:\n  other:\n    auth:\n      auth_url: http://127.0.0.1:1/v3\n"
+                    "      username: admin\n      password: yaml-secret-42\n")
+    with pytest.raises(SourceError, match=r"cloud 'mine' in .*clouds\.yaml") as raised:
+        connect(EnvironmentConfig("env", cloud="mine", clouds_yaml=path))
+    assert "yaml-secret-42" not in str(raised.value)
