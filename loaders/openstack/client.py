@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import openstack
@@ -34,6 +35,7 @@ from loaders.seam import SourceError
 from topology.environments import EnvironmentConfig
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PAGE = 1000
 """Items asked for per page (nova's default ``max_limit``)."""
@@ -203,15 +205,21 @@ def fetch_api(env: EnvironmentConfig) -> ApiSnapshot:
     conn = connect(env)
     try:
         snapshot = ApiSnapshot(catalog=authorize(conn, env))
-        _read_identity(conn, snapshot)
+        secret = _password(conn)
+        identity = _read_scope(snapshot, IDENTITY, secret, partial(_read_identity, conn))
+        if identity is not None:
+            snapshot.regions, snapshot.projects = identity
         for region in snapshot.region_names():
             if not _has_service(snapshot.catalog, "compute", region):
+                log.info("region %s has no nova in the catalog", region)
                 continue
-            _read_scope(snapshot, region,
-                        lambda r=region: snapshot.compute.__setitem__(
-                            r, read_compute(_compute(conn, r), r)))
-        _read_scope(snapshot, NETWORK,
-                    lambda: snapshot.neutron.update(read_neutron(conn.network)))
+            compute = _read_scope(snapshot, region, secret,
+                                  partial(read_compute, _compute(conn, region), region))
+            if compute is not None:
+                snapshot.compute[region] = compute
+        neutron = _read_scope(snapshot, NETWORK, secret, partial(read_neutron, conn.network))
+        if neutron is not None:
+            snapshot.neutron.update(neutron)
     finally:
         conn.close()
     snapshot.seconds = time.perf_counter() - began
@@ -225,22 +233,25 @@ def fetch_api(env: EnvironmentConfig) -> ApiSnapshot:
     return snapshot
 
 
-def _read_identity(conn: Connection, snapshot: ApiSnapshot) -> None:
-    def read() -> None:
-        snapshot.regions = list(pages(conn.identity, "/regions", "regions", paged=False))
-        snapshot.projects = list(pages(conn.identity, "/projects", "projects", paged=False))
-    _read_scope(snapshot, IDENTITY, read)
+def _read_identity(conn: Connection) -> tuple[list[Doc], list[Doc]]:
+    """Keystone v3's regions and projects."""
+    return (list(pages(conn.identity, "/regions", "regions", paged=False)),
+            list(pages(conn.identity, "/projects", "projects", paged=False)))
 
 
-def _read_scope(snapshot: ApiSnapshot, scope: str, read: Any) -> None:
+def _read_scope(snapshot: ApiSnapshot, scope: str, secret: str | None,
+                read: Callable[[], T]) -> T | None:
+    """``read()``; when it fails, the scope is recorded as failed (None)."""
     began = time.perf_counter()
     try:
-        read()
+        found = read()
     except (ReadError, ksa_exceptions.ClientException, sdk_exceptions.SDKException) as exc:
-        snapshot.failed[scope] = str(exc) if isinstance(exc, ReadError) else _first_line(exc)
-        log.warning("API scope %s not read: %s", scope, exc)
-        return
-    log.debug("API scope %s read in %.1f s", scope, time.perf_counter() - began)
+        reason = _scrub(str(exc) if isinstance(exc, ReadError) else _first_line(exc), secret)
+        snapshot.failed[scope] = reason
+        log.warning("API scope %s not read: %s", scope, reason)
+        return None
+    log.info("API scope %s read in %.1f s", scope, time.perf_counter() - began)
+    return found
 
 
 def _has_service(catalog: list[Doc], service_type: str, region: str) -> bool:
