@@ -67,15 +67,7 @@ def write_networks(tree: Tree, api: ApiSnapshot, projects: Projects,
                 bad(report, "networks", where, f"its project {owner!r} is not known")
             continue
         own = _subnets_of(network, subnets, by_network, report, where)
-        fields = fields_of(network, "subnets")
-        fields.update({
-            "network": network_id, "project": projects.names.get(owner, ""),
-            "tenant_id": network.get("tenant_id", owner),
-            "cidrs": [s.get("cidr") for s in own],
-            "subnet_ids": [s.get("id") for s in own],
-            "subnets": fields_of({str(s.get("name") or s.get("id")): s for s in own}),
-            "parent_text": "Networks",
-        })
+        fields = network_fields(network, own, projects.names.get(owner, ""))
         folder = tree.dynamic_folder(NETWORK_SCOPE, owner, f"{owner}-networks",
                                      "networks_folder", "Networks")
         doc = add(tree, report, "networks", where, NETWORK_SCOPE, "network", network_id,
@@ -87,6 +79,30 @@ def write_networks(tree: Tree, api: ApiSnapshot, projects: Projects,
                     "Network vServices")
         docs[network_id] = doc
     return docs
+
+
+def network_fields(network: Doc, subnets: list[Doc], project: str) -> Doc:
+    """A neutron network's fields as Calipso stored them: its JSON, ``subnets`` keyed by
+    name, ``cidrs``, ``subnet_ids``, ``network`` (its own id) and ``project`` (a name).
+    (Shared with the event handlers: a network from a notification is the same.)"""
+    fields = fields_of(network, "subnets")
+    fields.update({
+        "network": network.get("id"), "project": project,
+        "tenant_id": network.get("tenant_id", network.get("project_id")),
+        "cidrs": [s.get("cidr") for s in subnets],
+        "subnet_ids": [s.get("id") for s in subnets],
+        "subnets": fields_of({str(s.get("name") or s.get("id")): s for s in subnets}),
+        "parent_text": "Networks",
+    })
+    return fields
+
+
+def port_fields(port: Doc, project: str) -> Doc:
+    """A neutron port's fields as Calipso stored them (its JSON and ``project``, a name);
+    its object is named by its MAC. (Shared with the event handlers.)"""
+    fields = fields_of(port)
+    fields.update({"project": project, "parent_text": "Ports"})
+    return fields
 
 
 def _subnets_of(network: Doc, subnets: dict[str, Doc], by_network: dict[str, list[Doc]],
@@ -118,8 +134,7 @@ def write_ports(tree: Tree, api: ApiSnapshot, networks: dict[str, Doc], projects
             if network_id not in left_out:
                 bad(report, "ports", where, f"its network {network_id!r} is not known")
             continue  # a network left out (reported) takes its ports along
-        fields = fields_of(port)
         owner = str(port.get("tenant_id") or port.get("project_id") or "")
-        fields.update({"project": projects.names.get(owner, ""), "parent_text": "Ports"})
+        fields = port_fields(port, projects.names.get(owner, ""))
         add(tree, report, "ports", where, NETWORK_SCOPE, "port", port_id,
             str(port.get("mac_address") or port_id), f"{network_id}-ports", fields)
