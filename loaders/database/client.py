@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 120
 
-# (schema key, table, columns, where): what is read; ``None`` columns means every column.
+# nova's aggregate tables (in nova_api since Newton, in nova before), read whole.
 _NOVA_API_TABLES = ("aggregates", "aggregate_hosts", "aggregate_metadata")
 _INSTANCE_COLUMNS = ("uuid", "display_name", "host", "node", "project_id",
                      "availability_zone", "deleted")
