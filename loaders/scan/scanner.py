@@ -172,6 +172,7 @@ class Scanner:
                 objects_written = self._write_objects(read, report, started, counts)
             if kind != "inventory":
                 links_written = self._write_links(read, links, report, started, counts)
+        read.failed.update(report.scopes_failed)
         complete = self._complete_scopes(kind, read, links)
         with self._phase("cleanup"):
             if complete:
@@ -332,7 +333,7 @@ class Scanner:
 
     def _complete_scopes(self, kind: str, read: _Read, links: Links) -> list[Provenance]:
         """The scopes whose stale objects or links go: read completely, nothing failed."""
-        failed = set(read.failed) | set()
+        failed = set(read.failed)
         scopes: list[Provenance] = []
         if kind != "links":
             scopes += [s for s in read.read_scopes if s.key not in failed]

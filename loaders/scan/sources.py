@@ -9,6 +9,7 @@ The scanner calls only these functions; each source's package does the work
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -65,25 +66,33 @@ def read_cloud(env: EnvironmentConfig, report: LoadReport,
         database = None
         failed: dict[str, str] = {}
         if db_future is None:
-            failed["db"] = "no database configured: read from the API alone"
+            report.notes.append("no database configured: aggregates, tunnel endpoints and "
+                                "router rows are not read; agents come from the API")
         else:
             try:
                 database = db_future.result()
             except SourceError as exc:
-                failed["db"] = str(exc)
+                failed[Provenance("db", "nova").key] = str(exc)
+                failed[Provenance("db", "neutron").key] = str(exc)
     read = CloudRead(api, database, failed=failed)
     read.read_scopes, api_failed = api_scopes(api)
     read.failed.update(api_failed)
     if database is not None:
-        read.read_scopes += [Provenance("db", "nova"), Provenance("db", "neutron")]
+        for scope in ("nova", "neutron"):
+            key = Provenance("db", scope)
+            if scope in database.failed:
+                read.failed[key.key] = database.failed[scope]
+            else:
+                read.read_scopes.append(key)
     return read
 
 
 def api_scopes(api: Any) -> tuple[list[Provenance], dict[str, str]]:
-    """The API scopes read whole, and the failed ones with their reasons."""
-    failed = dict(getattr(api, "failed", {}) or {})
+    """The API scopes read whole, and the failed ones (``api:<scope>``) with their
+    reasons."""
+    failed = {Provenance("api", scope).key: reason for scope, reason in api.failed.items()}
     scopes = [Provenance("api", "identity"), Provenance("api", "network")]
-    scopes += [Provenance("api", region) for region in getattr(api, "region_names", [])]
+    scopes += [Provenance("api", region) for region in api.region_names()]
     return [s for s in scopes if s.key not in failed], failed
 
 
@@ -106,21 +115,50 @@ def hosts_to_read(env: EnvironmentConfig, facts: CloudFacts,
     return [host] if host in hosts else []
 
 
-@contextmanager
-def open_gateways(env: EnvironmentConfig) -> Iterator[Any]:
-    from loaders.hosts.ssh import SshGateways
+class Gateways:
+    """One SSH gateway client per distinct SSH settings (the environment's, and the
+    per-host overrides), opened when first needed."""
 
-    gateways = SshGateways(env)
+    def __init__(self, env: EnvironmentConfig) -> None:
+        self.env = env
+        self._open: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def for_host(self, host: str) -> Any:
+        from loaders.hosts.ssh import SshGateway
+
+        settings = self.env.ssh_for(host)
+        if settings is None:
+            raise SourceError(f"{host}: no SSH settings (ssh_gateway) for this host")
+        with self._lock:
+            gateway = self._open.get(settings)
+            if gateway is None:
+                gateway = self._open[settings] = SshGateway(settings)
+            return gateway
+
+    @property
+    def commands(self) -> int:
+        return sum(gateway.commands for gateway in self._open.values())
+
+    def close(self) -> None:
+        for gateway in self._open.values():
+            gateway.close()
+
+
+@contextmanager
+def open_gateways(env: EnvironmentConfig) -> Iterator[Gateways]:
+    gateways = Gateways(env)
     try:
         yield gateways
     finally:
         gateways.close()
 
 
-def collect_host(gateways: Any, facts: CloudFacts, host: str) -> Any:
+def collect_host(gateways: Gateways, facts: CloudFacts, host: str) -> Any:
+    """One host's command outputs; :class:`SourceError` when it cannot be reached."""
     from loaders.hosts.collect import collect_host as collect
 
-    return collect(gateways.for_host(host), facts.hosts[host])
+    return collect(gateways.for_host(host), facts.hosts[host], gateways.env)
 
 
 def host_documents(tree: Tree, facts: CloudFacts, host: str, outputs: Any,
