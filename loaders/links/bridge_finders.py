@@ -37,11 +37,28 @@ def otep_links(context: LinkContext) -> None:
                 context.link("otep-vconnector", otep, vconnector,
                              f"{otep.get('name')}-{bridge}", host)
         pnic = index.pnic_by_ip.get((host, otep.get("ip_address")))
+        if pnic is None and bridge:
+            pnic = _pnic_under_bridge(context, host, bridge)
         if pnic is None:
             context.warn(f"otep-host_pnic {otep['id']}: no pnic of host {host} has IP "
                          f"address {otep.get('ip_address')!r}")
         else:
             context.link("otep-host_pnic", otep, pnic, f"{host}pnic{pnic.get('name')}", host)
+
+
+def _pnic_under_bridge(context: LinkContext, host: Any, bridge: str) -> Doc | None:
+    """The pNIC the tunnel leaves by when its address sits on a bridge (Mirantis' br-mesh
+    holds ``eth1.103`` and the tunnel IP; eth1 has no address of its own): the bridge's
+    first interface that is a pNIC, a VLAN suffix removed. Calipso, matching addresses
+    only, found no pNIC there; its scan meant this one."""
+    vconnector = context.index.vconnector_by_name.get((host, bridge))
+    if vconnector is None:
+        return None
+    for name in interface_names(vconnector):
+        pnic = context.index.pnic_by_name.get((host, name.partition(".")[0]))
+        if pnic is not None:
+            return pnic
+    return None
 
 
 def vconnector_links(context: LinkContext) -> None:

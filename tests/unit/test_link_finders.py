@@ -356,3 +356,22 @@ def test_keeps_links_already_found() -> None:
     links.add(Provenance("cli", "h1"), "vedge-host_pnic", "agent-1", "eth2-mac", "mine", "h1")
     find_links(cloud.tree, links, ["OVS"], ["vxlan"], LoadReport("scan", ENV))
     assert [link["link_name"] for link in links.docs] == ["mine"]
+
+
+def test_an_otep_whose_address_is_on_a_bridge_leaves_by_the_bridges_pnic() -> None:
+    """Mirantis' br-mesh holds eth1.103 and the tunnel address; eth1 has none: the otep's
+    pNIC is the bridge's, not found by address (Calipso found none)."""
+    cloud = Cloud()
+    cloud.pnic("eth0", **{"IP Address": "192.168.0.5"})
+    cloud.pnic("eth1")
+    cloud.add("vconnector", "h1-br-mesh-8000.1", name="h1-br-mesh",
+              interfaces_names=["eth1.103"])
+    cloud.vedge([])
+    cloud.add("otep", "h1-otep", "agent-1", ip_address="172.16.0.5", vconnector="h1-br-mesh")
+    links, report = run(cloud.tree)
+    assert ("otep-host_pnic", "h1-otep", "eth1-mac") in _types(links)
+    assert warnings(report) == []
+    cloud.tree.docs["h1-br-mesh-8000.1"]["interfaces_names"] = ["veth9"]  # no pNIC there
+    links, report = run(cloud.tree)
+    assert not [t for t in _types(links) if t[0] == "otep-host_pnic"]
+    assert any("otep-host_pnic" in text for text in warnings(report))
