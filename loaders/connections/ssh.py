@@ -16,6 +16,8 @@ from topology.environments import EnvironmentConfig, SshSettings
 
 GATEWAY = "SSH gateway"
 THROUGH_GATEWAY = "ssh -q -o StrictHostKeyChecking=no"
+SSH_FAILED = 255
+"""ssh's own exit status when it cannot connect or log in (-q keeps it silent)."""
 
 
 def host_check_name(host: str) -> str:
@@ -52,7 +54,7 @@ def check_ssh(env: EnvironmentConfig) -> list[CheckResult]:
             sessions[settings] = _open(settings, secrets)
         session = sessions[settings]
         if isinstance(session, str):
-            detail = (f"the gateway did not answer ({session})" if settings is env.ssh
+            detail = ("not tried: the SSH gateway failed" if settings is env.ssh
                       else f"{settings.user}@{settings.gateway}: {session}")
             results.append(CheckResult(host_check_name(host), FAILED, detail,
                                        time.monotonic() - started))
@@ -176,8 +178,10 @@ def _host_result(session: _Session, host: str, settings: SshSettings, secrets: l
                            time.monotonic() - started)
     elapsed = time.monotonic() - started
     if status != 0 or not out:
-        return CheckResult(name, FAILED, hide(f"{command}: {_failure(status, err)}", secrets),
-                           elapsed)
+        failure = _failure(status, err)
+        if status == SSH_FAILED and not direct:
+            failure += " (ssh on the gateway could not connect or log in to the host)"
+        return CheckResult(name, FAILED, hide(f"{command}: {failure}", secrets), elapsed)
     how = "the gateway itself" if direct else f"through {session.uname}"
     answer = "" if out == host else f", answers as {out}"
     return CheckResult(name, OK, f"{how}{answer}", elapsed)
