@@ -388,3 +388,15 @@ def test_env_check_without_sources_says_not_configured(tmp_path, monkeypatch, ca
     assert [line.split(":")[0].strip() for line in lines] == [
         "OpenStack API", "database", "SSH gateway", "AMQP"]
     assert all(line.endswith("not configured") for line in lines)
+
+
+def test_the_readme_example_is_accepted(tmp_path, monkeypatch):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = readme.split("## Environments", 1)[1].split("```toml\n", 1)[1].split("```")[0]
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in ("prod/clouds.yaml", "prod/db-url", ".ssh/id_ed25519"):
+        _private(tmp_path / name, "x\n")
+    env = load_environments(_config(tmp_path, example), {"PROD_AMQP_URL": "amqp://h//"})["prod"]
+    assert env.listen and env.hosts == ("compute-1", "compute-2")
+    override = env.ssh_for("compute-2")
+    assert override is not None and override.gateway == "10.0.0.12"
