@@ -5,6 +5,7 @@ gateway)."""
 
 from __future__ import annotations
 
+import logging
 import shlex
 import time
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ def ssh_budget(env: EnvironmentConfig) -> float:
 
 
 def check_ssh(env: EnvironmentConfig) -> list[CheckResult]:
+    # paramiko logs every connection at INFO; the results say what happened
+    logging.getLogger("paramiko").setLevel(logging.WARNING)
     if env.ssh is None and not any(host in env.host_ssh for host in env.hosts):
         return [CheckResult(GATEWAY, NOT_CONFIGURED)]
     secrets = [s.password for s in (env.ssh, *env.host_ssh.values()) if s and s.password]
