@@ -8,7 +8,8 @@ from topology.environments import Catalog, EnvironmentConfig, SshSettings
 
 
 def describe_catalog(catalog: Catalog) -> tuple[list[str], bool]:
-    """The listing's lines, and whether every environment could be read whole."""
+    """The listing's lines, and whether every environment could be read whole (a written
+    file that could not be read is listed, and is not the configuration's fault)."""
     lines: list[str] = []
     ok = True
     for name in sorted(catalog.sections):
@@ -21,7 +22,6 @@ def describe_catalog(catalog: Catalog) -> tuple[list[str], bool]:
             ok = False
             lines.append(f"  not usable: {exc}")
     for path, reason in catalog.skipped:
-        ok = False
         lines.append(f"(skipped {path}: {reason})")
     if not catalog.sections:
         lines.append("no environments: add an [environments.NAME] section to the "

@@ -152,8 +152,7 @@ def read_catalog(config: Config, environ: Mapping[str, str] = os.environ) -> Cat
             continue
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ConfigError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            log.warning("environment file %s (written by %s) skipped: %s", path, writer,
-                        reason)
+            log.info("environment file %s (written by %s) skipped: %s", path, writer, reason)
             skipped.append((path, reason))
             continue
         for name, section in found.items():

@@ -400,3 +400,44 @@ def test_the_readme_example_is_accepted(tmp_path, monkeypatch):
     assert env.listen and env.hosts == ("compute-1", "compute-2")
     override = env.ssh_for("compute-2")
     assert override is not None and override.gateway == "10.0.0.12"
+
+
+def test_env_list_shows_a_skipped_written_file(tmp_path, monkeypatch, capsys, no_lab):
+    monkeypatch.setenv("TOPOLOGY_STATE_DIR", str(tmp_path / "state"))
+    _private(no_lab, "not toml\n")
+    assert main(["env", "list"]) == 0
+    out = capsys.readouterr().out
+    assert f"(skipped {no_lab}: " in out and "no environments" in out
+
+
+# -- the checks' guards --------------------------------------------------------------------
+
+def test_a_hanging_check_is_reported_at_its_deadline():
+    import threading
+    import time
+
+    from loaders.connections.result import CheckResult, Deadline
+
+    release = threading.Event()
+
+    def hang() -> list[CheckResult]:
+        release.wait(30)
+        return []
+
+    started = time.monotonic()
+    results = Deadline(["a", "b"], hang, 0.2).results()
+    release.set()
+    assert time.monotonic() - started < 2
+    assert [(r.name, r.status, r.detail) for r in results] == [
+        ("a", "failed", "no answer within 0.2 s"), ("b", "failed", "no answer within 0.2 s")]
+
+
+def test_a_check_that_breaks_is_reported_without_its_message():
+    from loaders.connections.result import Deadline
+
+    def broken() -> list:
+        raise KeyError(SSH_PASSWORD)
+
+    [result] = Deadline(["x"], broken, 5).results()
+    assert result.failed and SSH_PASSWORD not in result.detail
+    assert result.line() == "x:               FAILED: the check itself failed: KeyError"
