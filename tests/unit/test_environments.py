@@ -100,6 +100,7 @@ ssh_gateway = "127.0.0.1"
 ssh_port = 2222
 ssh_user = "root"
 ssh_key_file = "{key}"
+ssh_gateway_host = "topology-lab"
 hosts = ["topology-lab"]
 listen = true
 """)
