@@ -52,13 +52,16 @@ def check_ssh(env: EnvironmentConfig) -> list[CheckResult]:
     for host in env.hosts:
         started = time.monotonic()
         settings = env.ssh_for(host)
-        assert settings is not None
+        if settings is None:
+            results.append(CheckResult(host_check_name(host), FAILED,
+                                       "no SSH settings for this host (no ssh_gateway)"))
+            continue
         if settings not in sessions:
             sessions[settings] = _open(settings, secrets)
         session = sessions[settings]
         if isinstance(session, str):
             detail = ("not tried: the SSH gateway failed" if settings is env.ssh
-                      else f"{settings.user}@{settings.gateway}: {session}")
+                      else session)
             results.append(CheckResult(host_check_name(host), FAILED, detail,
                                        time.monotonic() - started))
             continue

@@ -442,3 +442,17 @@ def test_a_check_that_breaks_is_reported_without_its_message():
     [result] = Deadline(["x"], broken, 5).results()
     assert result.failed and SSH_PASSWORD not in result.detail
     assert result.line() == "x:               FAILED: the check itself failed: KeyError"
+
+
+def test_a_host_without_ssh_settings_fails_its_check_alone(tmp_path):
+    from loaders.connections.ssh import check_ssh
+
+    config = _config(tmp_path, '[environments.a]\nhosts = ["c1", "c2"]\n'
+                               '[environments.a.host_ssh.c2]\nssh_gateway = "127.0.0.1"\n'
+                               'ssh_port = 1\nssh_key_file = "/etc/hostname"\n'
+                               "ssh_connect_timeout = 2\n")
+    results = check_ssh(load_environment(config, "a", {}))
+    assert [(r.name, r.status) for r in results] == [("SSH host c1", "failed"),
+                                                     ("SSH host c2", "failed")]
+    assert results[0].detail == "no SSH settings for this host (no ssh_gateway)"
+    assert results[1].detail.startswith("root@127.0.0.1 port 1: cannot connect")
