@@ -471,6 +471,31 @@ def _fault_change(args: argparse.Namespace) -> dict[str, Any]:
     return change
 
 
+# -- env ----------------------------------------------------------------------------------
+
+def cmd_env(config: Config, args: argparse.Namespace) -> int:
+    """List the environments, or check one's connections as Calipso's connection tests."""
+    from topology.environments import read_catalog
+
+    catalog = read_catalog(config)
+    if args.action == "list":
+        from topology.environment_listing import describe_catalog
+
+        lines, ok = describe_catalog(catalog)
+        print("\n".join(lines))
+        return EXIT_OK if ok else EXIT_PARTIAL
+    if not args.name:
+        raise UserError("env check needs an environment's name: topology env check NAME")
+    from loaders.connections import check_environment
+
+    environment = catalog.load(args.name)
+    print(f"environment {args.name} ({environment.source})")
+    results = check_environment(environment, timeout=args.timeout)
+    for result in results:
+        print(f"  {result.line()}")
+    return EXIT_PARTIAL if any(result.failed for result in results) else EXIT_OK
+
+
 # -- check --------------------------------------------------------------------------------
 
 def _environment_config(config: Config, name: str) -> Any:
@@ -890,6 +915,24 @@ def build_parser() -> argparse.ArgumentParser:
     fault.add_argument("--db", dest="database_fault", choices=("down", "up"),
                        help="the database stops answering, or answers again")
     fault.add_argument("--clear", action="store_true", help="end every fault")
+
+    env = _add_command(
+        sub, "env", cmd_env, "list the environments, or check one's connections",
+        "list: every [environments.NAME] section of the configuration file and of the "
+        "files the sandbox and the lab write, where each was read and which sources are "
+        "configured (where secrets come from, never their values); exit status 1 when one "
+        "cannot be used. check NAME: try each configured connection as Calipso's connection "
+        "tests (OpenStack API: authenticate and read the catalog; database: SHOW DATABASES "
+        "finds nova, nova_api and neutron; SSH: uname -n on the gateway and through it on "
+        "each listed host; AMQP: connect), one line each: ok, FAILED and why, or not "
+        "configured; exit status 0 when every configured one works, 1 otherwise, 2 when "
+        "the environment is unknown or its settings are refused.")
+    env.add_argument("action", choices=("list", "check"))
+    env.add_argument("name", nargs="?", metavar="NAME", help="the environment to check")
+    env.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
+                     help="check: seconds the API, database and AMQP checks may wait for an "
+                          "answer (SSH uses ssh_connect_timeout and ssh_command_timeout; "
+                          "default: 15)")
 
     _add_command(sub, "check", cmd_check, "check that the graph is reachable",
                  "Connect to Neo4j (starting the local one when NEO4J_URI is unset), apply "
