@@ -33,7 +33,7 @@ from loaders.scan.scanner import Scanner, ScanOutcome
 from topology.config import load_config
 from topology.demo import write_export
 from topology.demo.generator import generate_cloud
-from topology.environments import load_environments
+from topology.environments import load_environment
 from topology.runtime import open_store
 from topology.sandbox.model import build
 from topology.sandbox.settings import SandboxSettings
@@ -101,7 +101,7 @@ def run(hosts: int, instances: int, rescans: int, baseline: bool) -> dict[str, A
             expected_links = {(d["link_type"], d["source_id"], d["target_id"])
                               for d in view["links"]}
             os.environ["TOPOLOGY_STATE_DIR"] = str(state_dir)
-            environment = load_environments(load_config())[ENVIRONMENT]
+            environment = load_environment(load_config(), ENVIRONMENT)
             result: dict[str, Any] = {
                 "benchmark": "scan", "timestamp": timestamp(), "machine": machine(),
                 "hosts": hosts, "instances": instances,

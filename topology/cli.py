@@ -499,15 +499,10 @@ def cmd_env(config: Config, args: argparse.Namespace) -> int:
 # -- check --------------------------------------------------------------------------------
 
 def _environment_config(config: Config, name: str) -> Any:
-    """One configured environment, or a UserError listing the ones there are."""
-    from topology.environments import load_environments
+    """One configured environment, or a UserError saying which ones there are."""
+    from topology.environments import load_environment
 
-    environments = load_environments(config)
-    if name not in environments:
-        known = ", ".join(sorted(environments)) or "none"
-        raise ConfigError(f"environment {name!r} is not configured (configured: {known}); "
-                          "add an [environments.NAME] section to the configuration file")
-    return environments[name]
+    return load_environment(config, name)
 
 
 def cmd_scan(config: Config, args: argparse.Namespace) -> int:
@@ -567,11 +562,11 @@ def cmd_scan_manager(config: Config, args: argparse.Namespace) -> int:
     import signal
 
     from loaders.scan.manager import ScanManager
-    from topology.environments import load_environments
+    from topology.environments import load_environment
     from topology.runtime import open_store
 
     with open_store(config) as store:
-        manager = ScanManager(store, lambda: load_environments(config),
+        manager = ScanManager(store, lambda name: load_environment(config, name),
                               interval=args.interval)
         if args.once:
             outcomes = manager.tick()

@@ -21,7 +21,8 @@ from topology.store.scans import STALE_AFTER_SECONDS, ScanLog, ScanRecord
 
 log = logging.getLogger(__name__)
 
-Environments = Callable[[], dict[str, EnvironmentConfig]]
+Lookup = Callable[[str], EnvironmentConfig]
+"""An environment's configuration by name; raises (a ConfigError) when it has none."""
 
 
 def runner_name() -> str:
@@ -32,12 +33,12 @@ def runner_name() -> str:
 class ScanManager:
     """Polls the graph every ``interval`` seconds until stopped."""
 
-    def __init__(self, store: GraphStore, environments: Environments, *,
+    def __init__(self, store: GraphStore, lookup: Lookup, *,
                  interval: float = 5.0, stale_after: float = STALE_AFTER_SECONDS,
                  progress: Progress | None = None) -> None:
         self.store = store
         self.scans = ScanLog(store)
-        self.environments = environments
+        self.lookup = lookup
         self.interval = interval
         self.stale_after = stale_after
         self.progress = progress
@@ -64,10 +65,10 @@ class ScanManager:
         """Run a scan this manager has taken; an environment not configured here fails
         it with that reason."""
         log.info("scan %s: %s scan of %s starts", record.id, record.kind, record.environment)
-        environment = self.environments().get(record.environment)
-        if environment is None:
-            reason = (f"environment {record.environment!r} is not configured where the scan "
-                      "manager runs (its [environments] section)")
+        try:
+            environment = self.lookup(record.environment)
+        except Exception as exc:  # not configured here, or its section refused: say why
+            reason = f"environment {record.environment!r} cannot be scanned here: {exc}"
             self.scans.finish(record.id, "failed", errors=[reason])
             log.error("scan %s: %s", record.id, reason)
             from loaders.report import LoadReport

@@ -152,4 +152,10 @@ def test_requested_scans_run_in_the_scan_manager(cli: TopologyCli) -> None:
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "completed" in ran.stdout
     unknown = cli("scan", "--env", "nowhere-configured")
-    assert unknown.returncode == 2 and "not configured" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown environment" in unknown.stderr
+    # a requested scan of an environment the manager does not know fails, saying why
+    assert cli("scan", "--env", "nowhere-configured", "--request").returncode == 0
+    ran = cli("scan-manager", "--once")
+    assert ran.returncode == 1 and "failed" in ran.stdout
+    listed = cli("scan", "--list", "--env", "nowhere-configured")
+    assert " failed " in listed.stdout and "1 error" in listed.stdout

@@ -13,7 +13,7 @@ import pytest
 from loaders.scan.scanner import Scanner
 from tests.conftest import drop_environment
 from topology.config import load_config
-from topology.environments import load_environments
+from topology.environments import load_environment
 from topology.lab import system
 from topology.lab.scenario import build, remove
 from topology.store import GraphStore
@@ -25,7 +25,7 @@ ENVIRONMENT = "lab-scan-test"
 def scanned(lab: Any, cloud: Any, graph_store: GraphStore) -> Iterator[dict[str, Any]]:
     built = build(lab, cloud)
     drop_environment(graph_store, ENVIRONMENT)
-    environment = load_environments(load_config())["lab"]
+    environment = load_environment(load_config(), "lab")
     environment = dataclasses.replace(environment, name=ENVIRONMENT)
     try:
         outcome = Scanner(graph_store, environment).run()
