@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from loaders.hosts.brctl import LinuxBridge
 from loaders.hosts.ethtool import EthtoolSettings
+from loaders.hosts.fdb import FdbEntry
 from loaders.hosts.iproute import IpLink
 from loaders.hosts.netns import Namespace
 from loaders.hosts.ovs import Datapath, OvsShow
@@ -35,6 +36,7 @@ from topology.environments import EnvironmentConfig
 log = logging.getLogger(__name__)
 
 OVS_AGENT = "Open vSwitch agent"
+LXB_AGENT = "Linux bridge agent"
 VSERVICE_PREFIXES = ("qdhcp-", "qrouter-")
 PNIC_HOST_TYPES = ("Network", "Compute", "Kube-node")
 NO_BONDING = "No such file or directory"
@@ -56,17 +58,24 @@ class Plan:
     instance_vnics: bool
     bridges: bool
     ovs: bool
+    lxb_oteps: bool
+    """A Linux bridge agent with tunnel types: its oteps need ``ip -d link show`` and
+    ``bridge fdb show``."""
 
     @classmethod
     def of(cls, host: HostFacts, env: EnvironmentConfig) -> Plan:
         drivers = {driver.upper() for driver in env.mechanism_drivers}
         ovs_agent = any(agent.get("agent_type") == OVS_AGENT for agent in host.agents)
+        lxb_tunnels = any(agent.get("agent_type") == LXB_AGENT
+                          and (agent.get("configurations") or {}).get("tunnel_types")
+                          for agent in host.agents)
         return cls(
             pnics=any(kind in host.host_type for kind in PNIC_HOST_TYPES),
             vservices="Network" in host.host_type,
             instance_vnics="Compute" in host.host_type and bool(host.instances),
             bridges=bool(drivers & {"OVS", "LXB"}),
             ovs="OVS" in drivers and ovs_agent,
+            lxb_oteps="LXB" in drivers and lxb_tunnels,
         )
 
 
@@ -91,6 +100,10 @@ class HostOutputs:
     ovs: OvsShow | None = None
     datapaths: list[Datapath] | None = None
     datapath_command: str = ""
+    detail_links: list[IpLink] | None = None
+    """``ip -d link show`` (Linux bridge oteps)."""
+    fdb: list[FdbEntry] | None = None
+    """``bridge fdb show`` (Linux bridge oteps)."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(command, why) for every command that failed or could not be parsed."""
     commands: int = 0
@@ -174,6 +187,9 @@ def _listings(read: _Reader, plan: Plan) -> list[Callable[[], None]]:
     if plan.ovs:
         calls.append(setter("ovs", "ovs-vsctl show"))
         calls.append(lambda: _datapaths(read))
+    if plan.lxb_oteps:
+        calls.append(setter("detail_links", "ip -d link show"))
+        calls.append(setter("fdb", "bridge fdb show"))
     return calls
 
 

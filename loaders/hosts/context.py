@@ -18,7 +18,8 @@ from topology.store import Provenance
 # The part of the report a failed command belongs to, by the start of its command line.
 COMMAND_PARTS = (
     ("ip netns", "vservices"), ("virsh", "vnics"), ("brctl", "vconnectors"),
-    ("ovs-", "vedges"), ("ip address show ", "host_pnics"), ("ethtool", "host_pnics"),
+    ("ovs-", "vedges"), ("ip -d link", "oteps"), ("bridge fdb", "oteps"),
+    ("ip address show ", "host_pnics"), ("ethtool", "host_pnics"),
     ("ls ", "host_pnics"), ("cat /proc/net/bonding", "host_pnics"),
     ("ip address show", "oteps"),
 )

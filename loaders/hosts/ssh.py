@@ -49,6 +49,10 @@ class HostUnreachable(SourceError):
     """The host (or the gateway in front of it) cannot be reached or does not answer."""
 
 
+class _Dropped(HostUnreachable):
+    """The gateway's transport ended while a command ran (no exit status came)."""
+
+
 @dataclass
 class CommandError(Exception):
     """A command ran and failed: a non-zero exit status or something on stderr."""
@@ -111,8 +115,12 @@ class SshGateway:
         timeout = self.settings.command_timeout if timeout is None else timeout
         line = self.command_line(host, command)
         with self._slots:
-            status, out, err = self._execute(host, command, line, timeout)
-        self.commands += 1
+            try:
+                status, out, err = self._execute(host, command, line, timeout)
+            except _Dropped:  # the gateway's connection went away mid-command: once more
+                status, out, err = self._execute(host, command, line, timeout)
+        with self._pick:
+            self.commands += 1
         errors = "\n".join(x for x in err.splitlines() if IGNORED_STDERR not in x).strip()
         if status == SSH_UNREACHABLE and not self.is_gateway(host):
             reason = errors.splitlines()[0] if errors else "ssh ended with status 255"
@@ -206,10 +214,14 @@ class SshGateway:
                  timeout: float) -> tuple[int, str, str]:
         channel = self._open(host)
         try:
-            return _collect(channel, line, time.monotonic() + timeout, host, command,
-                            timeout)
+            status, out, err = _collect(channel, line, time.monotonic() + timeout, host,
+                                        command, timeout)
         finally:
             channel.close()
+        if status == -1 and not channel.get_transport().is_active():
+            raise _Dropped(f"{host}: the connection to the SSH gateway "
+                           f"{self.settings.gateway} dropped during {command!r}")
+        return status, out, err
 
 
 def _collect(channel: paramiko.Channel, line: str, deadline: float, host: str,
@@ -246,5 +258,10 @@ def _collect(channel: paramiko.Channel, line: str, deadline: float, host: str,
 
 def _reason(error: BaseException) -> str:
     """An exception as a short reason; never the arguments of a login."""
+    if isinstance(error, paramiko.ssh_exception.NoValidConnectionsError):
+        causes = {(e.strerror or str(e)) for e in error.errors.values()}
+        return "; ".join(sorted(causes)).lower() or "cannot connect"
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "timed out"
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:200]

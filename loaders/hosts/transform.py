@@ -19,6 +19,7 @@ from loaders.hosts.bonds import bond_documents
 from loaders.hosts.collect import HostOutputs
 from loaders.hosts.context import HostContext, interface_data
 from loaders.hosts.iproute import IpLink
+from loaders.hosts.lxb import lxb_agent, lxb_oteps
 from loaders.hosts.vedges import vedge_documents
 from loaders.hosts.vservices import vservice_documents
 from loaders.report import LoadReport
@@ -88,10 +89,17 @@ def vconnector_documents(ctx: HostContext) -> None:
     An interface's MAC is the neutron port's whose id starts with the interface name minus
     its first 3 characters (Calipso's rule); an interface no port matches (``eth1.103``)
     gets its own MAC from ``ip address show`` (Calipso left it empty). ``network`` is the
-    matched ports' network, as the vnic-vconnector link finder later writes it.
+    matched ports' network, as the vnic-vconnector link finder later writes it. On a Linux
+    bridge host each bridge also gets the agent's ``configurations`` and its tunnel
+    interfaces become oteps (:mod:`loaders.hosts.lxb`).
     """
     macs = {link.name: link.mac for link in ctx.outputs.addresses or () if link.mac}
     folder = f"{ctx.name}-vconnectors"
+    agent = lxb_agent(ctx)
+    lxb = "LXB" in {d.upper() for d in ctx.env.mechanism_drivers}
+    if lxb and agent is None and ctx.outputs.bridges:
+        ctx.bad("vconnectors", "no Linux bridge agent for this host: its bridges have no "
+                "configurations and no otep")
     for bridge in ctx.outputs.bridges or ():
         interfaces: dict[str, Doc] = {}
         networks: list[str] = []
@@ -106,9 +114,13 @@ def vconnector_documents(ctx: HostContext) -> None:
                        "interfaces": interfaces, "interfaces_names": list(interfaces)}
         if len(networks) == 1:
             fields["network"] = networks[0]
+        if agent is not None:
+            fields["configurations"] = agent.get("configurations") or {}
         name = f"{ctx.name}-{bridge.bridge_name}"
-        ctx.add("vconnectors", "vconnector", f"{name}-{bridge.bridge_id}", name, folder,
-                fields)
+        doc = ctx.add("vconnectors", "vconnector", f"{name}-{bridge.bridge_id}", name, folder,
+                      fields)
+        if doc is not None and agent is not None:
+            lxb_oteps(ctx, doc, fields["configurations"])
 
 
 # -- instance vNICs --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ and transformed over SSH, compared with the oracle."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -114,19 +115,19 @@ def test_password_and_key_logins_on_the_gateway_and_through_it(
 
 def test_a_bad_login_or_a_closed_gateway_names_the_gateway_never_the_secret(
         server: SshServer) -> None:
-    with SshGateway(settings(server, password="wrong-secret-123")) as client:
-        with pytest.raises(HostUnreachable) as caught:
-            client.run(server.gateway.name, "uname -n")
+    with SshGateway(settings(server, password="wrong-secret-123")) as client, \
+            pytest.raises(HostUnreachable) as caught:
+        client.run(server.gateway.name, "uname -n")
     assert "authentication failed" in str(caught.value)
     assert "wrong-secret-123" not in str(caught.value)
     free = socketless_port()
-    with SshGateway(settings(server, port=free)) as client:
-        with pytest.raises(SourceError, match=f"127.0.0.1:{free}"):
-            client.run("anyhost", "uname -n")
+    with SshGateway(settings(server, port=free)) as client, \
+            pytest.raises(SourceError, match=f"127.0.0.1:{free}: .*refused"):
+        client.run("anyhost", "uname -n")
 
 
 def socketless_port() -> int:
-    import socket
+    """A loopback port nobody listens on (bound, then freed)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -236,3 +237,13 @@ def test_every_host_over_ssh_equals_the_oracle(server: SshServer, cloud: Cloud,
     with capsys.disabled():
         print(f"\n{len(cloud.hosts)} hosts over SSH: {commands} commands in {seconds:.2f} s "
               f"({commands / seconds:.0f} commands/s)")
+
+
+def test_a_silent_gateway_ends_with_its_connect_timeout(server: SshServer,
+                                                        faults: Faults) -> None:
+    faults.set_ssh(server.gateway.name, "hang")  # accepts, never says a word
+    with SshGateway(settings(server, connect_timeout=1.0)) as client:
+        started = time.monotonic()
+        with pytest.raises(HostUnreachable, match=f"^the SSH gateway 127.0.0.1:{server.port}"):
+            client.run(server.gateway.name, "uname -n")
+        assert time.monotonic() - started < 5

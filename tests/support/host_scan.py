@@ -65,7 +65,28 @@ def _agent_doc(row: Mapping[str, Any]) -> Doc:
     return doc
 
 
+def model_documents(cloud: Cloud) -> list[Doc]:
+    """For a cloud the oracle does not render (Linux bridge, VLAN): the API side's
+    network, host and instance documents, with what the host scan reads of them."""
+    env = cloud.shape.environment
+    docs: list[Doc] = [{"id": n.id, "type": "network", "name": n.name, "cidrs": [n.cidr]}
+                       for n in cloud.all_networks()]
+    for host in cloud.hosts:
+        docs.append({"id": host.name, "type": "host", "name": host.name,
+                     "id_path": f"/{env}/{host.name}", "name_path": f"/{env}/{host.name}"})
+        for i in host.instances:
+            docs.append({
+                "id": i.id, "type": "instance", "name": i.name, "uuid": i.id,
+                "host": host.name, "local_name": i.local_name,
+                "parent_id": f"{host.name}-instances",
+                "network_info": [{"id": p.id, "devname": f"tap{p.short}", "address": p.mac,
+                                  "network": {"id": p.network.id, "label": p.network.name}}
+                                 for p in i.ports]})
+    return docs
+
+
 def cloud_facts(cloud: Cloud, oracle: Sequence[Doc]) -> CloudFacts:
+    """``oracle``: the oracle's inventory, or :func:`model_documents`."""
     facts = Facts.of(cloud, NOW)
     routers: dict[str, Doc] = {}
     for project in cloud.all_projects:
@@ -104,6 +125,7 @@ def host_tree(cloud: Cloud, oracle: Sequence[Doc], hosts: Iterable[Host]) -> Tre
     and its instances, each with its ``vnics`` folder."""
     tree = Tree(cloud.shape.environment)
     by_id = {doc["id"]: doc for doc in oracle}
+    keep = tree_keys()
     for host in hosts:
         tree.seed(by_id[host.name])
         for types_name, type_, text in HOST_FOLDERS:
@@ -111,7 +133,7 @@ def host_tree(cloud: Cloud, oracle: Sequence[Doc], hosts: Iterable[Host]) -> Tre
         for instance in host.instances:
             doc = by_id[instance.id]
             tree.add(API, "instance", doc["id"], doc["name"], doc["parent_id"],
-                     {k: v for k, v in doc.items() if k not in tree_keys()})
+                     {k: v for k, v in doc.items() if k not in keep})
             tree.folder(API, instance.id, "vnics", "vnics_folder", "vNICs")
     return tree
 

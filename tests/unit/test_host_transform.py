@@ -32,6 +32,7 @@ from tests.support.host_scan import (
     env_for,
     host_subtree,
     host_tree,
+    model_documents,
     oracle_inventory,
     scanned,
 )
@@ -305,3 +306,47 @@ def test_bonding_is_read_as_calipso_did() -> None:
     assert fields["802.3ad info"] == {"LACP rate": "slow", "Min links": "0"}
     assert slaves["eth1"]["Permanent HW addr"] == "00:25:90:00:00:01"
     assert slaves["eth2"]["MII Status"] == "down"
+
+
+def test_linux_bridge_hosts_vconnectors_and_oteps() -> None:
+    """No oracle renders Linux bridge clouds: the model says what each host must show."""
+    cloud = build(CloudShape(compute_hosts=2, network_hosts=1, instances_per_host=2,
+                             mechanism_driver="LXB"))
+    docs = model_documents(cloud)
+    facts = cloud_facts(cloud, docs)
+    tree = host_tree(cloud, docs, cloud.hosts)
+    env = env_for(cloud)
+    report = LoadReport("hosts", "sandbox")
+    runner = ShellRunner(cloud)
+    for host in cloud.hosts:
+        outputs = collect_host(runner, facts.hosts[host.name], env)
+        host_documents(tree, facts.hosts[host.name], facts, outputs, env, report)
+    assert report.ok, report.format()
+    assert tree.of_type("vedge") == []
+    tunnel_ips = {host.tunnel_ip for host in cloud.hosts}
+    for host in cloud.hosts:
+        agent = facts.hosts[host.name].agents[0]
+        assert agent["agent_type"] == "Linux bridge agent"
+        bridges = [d for d in tree.of_type("vconnector") if d["host"] == host.name]
+        assert bridges and all(b["name"].startswith(f"{host.name}-brq") for b in bridges)
+        assert all(b["configurations"] == agent["configurations"] for b in bridges)
+        ports = {p.id[:11]: p for p in host.ports}
+        for bridge in bridges:
+            for name, interface in bridge["interfaces"].items():
+                if name.startswith("tap") and name[3:] in ports:
+                    assert interface["mac_address"] == ports[name[3:]].mac
+        oteps = [d for d in tree.of_type("otep") if d["host"] == host.name]
+        vnis = {n.segmentation_id for n in cloud.all_networks()
+                if any(f"vxlan-{n.segmentation_id}" in b["interfaces"] for b in bridges)}
+        assert {o["id"] for o in oteps} == {f"{host.name}-otep-vxlan-{v}" for v in vnis}
+        for otep in oteps:
+            parent = tree.get(otep["parent_id"])
+            assert parent is not None and parent["type"] == "vconnector"
+            assert otep["vconnector"] == parent["name"]
+            assert (otep["ip_address"], otep["udp_port"], otep["overlay_type"],
+                    otep["state"]) == (host.tunnel_ip, 4789, "vxlan", "UP")
+            if "bridge dst" in otep:
+                assert otep["bridge dst"] in tunnel_ips - {host.tunnel_ip}
+    oteps = tree.of_type("otep")
+    assert len(oteps) >= 4 and len(tree.of_type("vservice")) == 6
+    assert sum("bridge dst" in otep for otep in oteps) >= 2
