@@ -350,3 +350,29 @@ def test_linux_bridge_hosts_vconnectors_and_oteps() -> None:
     oteps = tree.of_type("otep")
     assert len(oteps) >= 4 and len(tree.of_type("vservice")) == 6
     assert sum("bridge dst" in otep for otep in oteps) >= 2
+
+
+def test_a_bond_is_a_pnic_with_its_members() -> None:
+    cloud = build(CloudShape(compute_hosts=1, network_hosts=1, instances_per_host=1))
+    oracle = oracle_inventory(cloud)
+    facts = cloud_facts(cloud, oracle)
+    host = cloud.computes[0]
+    outputs = collect_host(ShellRunner(cloud), facts.hosts[host.name], env_for(cloud))
+    eth1 = host.pnics[1]
+    outputs.bonds = {"bond0": BONDING.replace("00:25:90:00:00:01", eth1.mac)}
+    (bond_link,) = parse_output("ip address show", (
+        "9: bond0: <BROADCAST,MULTICAST,MASTER,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP "
+        "group default qlen 1000\n    link/ether 02:00:00:00:00:09 brd ff:ff:ff:ff:ff:ff\n"))
+    outputs.addresses = [*(outputs.addresses or []), bond_link]
+    tree = host_tree(cloud, oracle, [host])
+    report = LoadReport("hosts", "sandbox")
+    host_documents(tree, facts.hosts[host.name], facts, outputs, env_for(cloud), report)
+    bond = tree.get("bond0-02:00:00:00:00:09")
+    assert bond is not None and bond["parent_id"] == f"{host.name}-host_pnics"
+    assert (bond["EtherChannel"], bond["EtherChannel Master"], bond["Link detected"]) == (
+        True, "", "yes")
+    assert bond["members"]["eth1"] == {"name": "eth1", "mac_address": eth1.mac,
+                                       "id": eth1.id, "EtherChannel Master": bond["id"]}
+    member = tree.get(eth1.id)
+    assert member is not None and member["EtherChannel Master"] == bond["id"]
+    assert report.ok
