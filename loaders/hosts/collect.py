@@ -12,6 +12,8 @@ with the command line, and only that part of the host is missing.
 from __future__ import annotations
 
 import logging
+import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,6 +43,9 @@ VSERVICE_PREFIXES = ("qdhcp-", "qrouter-")
 PNIC_HOST_TYPES = ("Network", "Compute", "Kube-node")
 NO_BONDING = "No such file or directory"
 WORKERS = 8  # commands of one host in flight at once (the gateway's pool bounds the total)
+# A name the host printed that goes into a command line must be a plain word: Linux allows
+# ';', '$'... in interface names, and those must never reach a shell.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_.@:+=-]+")
 
 
 class Runner(Protocol):
@@ -116,10 +121,20 @@ class _Reader:
     def __init__(self, runner: Runner, outputs: HostOutputs) -> None:
         self.runner = runner
         self.out = outputs
+        self._lock = threading.Lock()
+
+    def plain(self, name: str, what: str) -> bool:
+        """Is ``name`` safe to put in a command line? (An unsafe one is reported.)"""
+        if PLAIN_NAME.fullmatch(name):
+            return True
+        self.out.problems.append((f"({what} {name!r})", "not read: the name is not a plain "
+                                  "word and will not be put in a command line"))
+        return False
 
     def text(self, command: str, *, quiet: Callable[[CommandError], bool] | None = None
              ) -> str | None:
-        self.out.commands += 1
+        with self._lock:
+            self.out.commands += 1
         try:
             return self.runner.run(self.out.host, command)
         except CommandError as error:
@@ -221,12 +236,16 @@ def _details(read: _Reader, plan: Plan) -> list[Callable[[], None]]:
     out = read.out
     calls: list[Callable[[], None]] = []
     for entry in out.interfaces or ():
-        if not entry.virtual:
+        if not entry.virtual and read.plain(entry.name, "interface"):
             calls.append(lambda name=entry.name: _pnic(read, name))
     for bond in list(out.bonds):
-        calls.append(lambda bond=bond: _bond(read, bond))
+        if read.plain(bond, "bond"):
+            calls.append(lambda bond=bond: _bond(read, bond))
+        else:
+            out.bonds.pop(bond)
     for namespace in _vservice_namespaces(out.namespaces or ()):
-        calls.append(lambda ns=namespace: _namespace(read, ns))
+        if read.plain(namespace, "namespace"):
+            calls.append(lambda ns=namespace: _namespace(read, ns))
     for domain in out.domains or ():
         if domain.id is not None:
             calls.append(lambda number=domain.id: _domain(read, number))

@@ -376,3 +376,24 @@ def test_a_bond_is_a_pnic_with_its_members() -> None:
     member = tree.get(eth1.id)
     assert member is not None and member["EtherChannel Master"] == bond["id"]
     assert report.ok
+
+
+def test_a_name_with_shell_syntax_never_reaches_a_command_line() -> None:
+    cloud = build(CloudShape(compute_hosts=1, network_hosts=1, instances_per_host=1))
+    facts = cloud_facts(cloud, oracle_inventory(cloud))
+    host = cloud.computes[0].name
+
+    class Hostile(ShellRunner):
+        def run(self, host: str, command: str) -> str:
+            text = super().run(host, command)
+            if command == "ls -l /sys/class/net":
+                text += ("lrwxrwxrwx 1 root root 0 Nov 24 12:00 x;reboot -> "
+                         "../../devices/pci0000:00/net/x;reboot\n")
+            return text
+
+    runner = Hostile(cloud)
+    outputs = collect_host(runner, facts.hosts[host], env_for(cloud))
+    assert not any("reboot" in command for _, command in runner.commands)
+    assert outputs.problems == [("(interface 'x;reboot')", "not read: the name is not a "
+                                 "plain word and will not be put in a command line")]
+    assert set(outputs.pnic_addresses) == {"eth0", "eth1"}
