@@ -41,6 +41,8 @@ from topology.sandbox.model import Cloud, CloudShape, build
 from topology.store import Provenance
 
 LAB = Path(__file__).parents[1] / "fixtures" / "hosts" / "lab"
+MACHINE = LAB.parent / "machine"
+NOVA_NODE = "-c test://WORK_FOLDER/virsh-nova-node.xml "  # the capture's nova-like domains
 ENV = EnvironmentConfig("lab")
 OVS_AGENT_ID = "9a0c1c5e-0000-4000-8000-00000000ab01"
 
@@ -57,8 +59,9 @@ class CaptureRunner:
         self.captures: dict[str, tuple[str, str, int]] = {}
         for capture in index["captures"]:
             command = capture["command"]
-            if command.startswith("ovs-appctl -t "):  # the lab's control socket
+            if command.startswith("ovs-appctl -t "):  # the capture's control socket
                 command = "ovs-appctl " + command.split(maxsplit=3)[3]
+            command = command.replace(NOVA_NODE, "")
             self.captures[command] = ((folder / capture["file"]).read_text(),
                                       capture["stderr"], capture["exit_status"])
         self.host = self.captures["uname -n"][0].strip()
@@ -397,3 +400,50 @@ def test_a_name_with_shell_syntax_never_reaches_a_command_line() -> None:
     assert outputs.problems == [("(interface 'x;reboot')", "not read: the name is not a "
                                  "plain word and will not be put in a command line")]
     assert set(outputs.pnic_addresses) == {"eth0", "eth1"}
+
+
+def test_machine_capture_instance_vnics_bridges_and_a_linux_bridge_otep() -> None:
+    """The machine capture: libvirt's test driver with nova-like domains, a qbr bridge, a
+    Linux bridge agent's brq bridge with its vxlan device, and a bridge with no port."""
+    runner = CaptureRunner(MACHINE)
+    uuids = ["0f4a2c1e-6b7d-4e8f-9a0b-1c2d3e4f5a61", "1a5b3d2f-7c8e-4f9a-8b1c-2d3e4f5a6b72"]
+    host = HostFacts(runner.host, ["Compute"], agents=[{
+        "id": "lxb-agent", "agent_type": "Linux bridge agent", "host": runner.host,
+        "configurations": {"tunnel_types": ["vxlan"], "tunneling_ip": "198.51.100.7"}}],
+        instances=[{"id": u, "uuid": u, "network_info": [
+            {"devname": "tapc4a1b2c3-d4", "network": {"id": "net-a"}}]} for u in uuids],
+        ports=[{"id": "c4a1b2c3-d4e5-4f60-8a1b-2c3d4e5f6a01", "mac_address": "fa:16:3e:c4:a1:01",
+                "network_id": "net-a"}])
+    env = EnvironmentConfig("machine", mechanism_drivers=("OVS", "LXB"))
+    outputs = collect_host(runner, host, env)
+    assert [c for c, _ in outputs.problems] == []
+    tree = _tree_for(host.name, uuids)
+    report = LoadReport("hosts", "machine")
+    host_documents(tree, host, CloudFacts(), outputs, env, report)
+    vnics = {d["id"]: d for d in tree.of_type("vnic")}
+    first = vnics[f"{host.name}-tapc4a1b2c3-d4"]
+    assert first["parent_id"] == f"{uuids[0]}-vnics"
+    assert (first["@type"], first["mac"], first["source"], first["target"], first["model"],
+            first["mtu"]) == ("bridge", {"@address": "fa:16:3e:c4:a1:01"},
+                              {"@bridge": "qbrc4a1b2c3-d4"}, {"@dev": "tapc4a1b2c3-d4"},
+                              {"@type": "virtio"}, {"@size": "1450"})
+    assert (first["instance_id"], first["mac_address"], first["source_bridge"],
+            first["network"]) == (uuids[0], "fa:16:3e:c4:a1:01", "qbrc4a1b2c3-d4", "net-a")
+    ovs_plugged = vnics[f"{host.name}-tapc5b2c3d4-e5"]
+    assert ovs_plugged["virtualport"] == {
+        "@type": "openvswitch",
+        "parameters": {"@interfaceid": "c5b2c3d4-e5f6-4071-9b2c-3d4e5f6a7b02"}}
+    assert len(vnics) == 3  # instance-00000003 is not one of this host's instances
+    bridges = {d["name"]: d for d in tree.of_type("vconnector")}
+    assert set(bridges) == {f"{host.name}-{b}" for b in
+                            ("brq7ca9c3a2-7f", "qbrc4a1b2c3-d4", "virbr0")}
+    qbr = bridges[f"{host.name}-qbrc4a1b2c3-d4"]
+    assert qbr["interfaces"]["qvbc4a1b2c3-d4"]["mac_address"] == "fa:16:3e:c4:a1:01"
+    assert qbr["network"] == "net-a"
+    assert bridges[f"{host.name}-virbr0"]["interfaces_names"] == []
+    (otep,) = tree.of_type("otep")
+    assert otep["id"] == f"{host.name}-otep-vxlan-1001"
+    assert otep["vconnector"] == f"{host.name}-brq7ca9c3a2-7f"
+    assert (otep["ip_address"], otep["mtu"]) == ("198.51.100.7", 1450)
+    assert tree.of_type("host_pnic") == []  # every interface of the capture is virtual
+    assert report.ok, report.format()
