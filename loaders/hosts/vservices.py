@@ -31,7 +31,7 @@ def _vservice(ctx: HostContext, namespace: str, service_type: str, uuid: str) ->
     else:
         router = ctx.cloud.routers.get(uuid)
         label = router.get("name") if router else None
-        fields.update({k: v for k, v in (router or {}).items() if k not in _NOT_ROUTER_FIELDS})
+        fields.update(router_fields(router or {}))
     if not label:
         what = "network" if service_type == "dhcp" else "router"
         ctx.warn("vservices", f"{namespace}: its {what} is not known; named by its id")
@@ -59,6 +59,15 @@ def _vservice(ctx: HostContext, namespace: str, service_type: str, uuid: str) ->
     for vnic in vnics:
         name = vnic.pop("name")
         ctx.add("vnics", "vnic", f"{ctx.name}-{name}", name, vnics_folder["id"], vnic)
+
+
+def router_fields(router: Doc) -> Doc:
+    """Every field of the router's row, as CliFetchHostVservice copied them (its own id
+    and name aside); neutron's ``project_id`` is also given Calipso's name, ``tenant_id``."""
+    fields = {k: v for k, v in router.items() if k not in _NOT_ROUTER_FIELDS}
+    if "project_id" in fields:
+        fields.setdefault("tenant_id", fields["project_id"])
+    return fields
 
 
 def main_address(link: IpLink) -> IpAddress | None:

@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import paramiko
@@ -19,11 +18,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from loaders.hosts.collect import HostOutputs, collect_host, collect_hosts
-from loaders.hosts.scan import scan_hosts
 from loaders.hosts.ssh import CommandError, HostUnreachable, SshGateway
 from loaders.hosts.transform import host_documents
 from loaders.report import LoadReport
-from loaders.scan.facts import HostFacts
 from loaders.seam import SourceError
 from tests.support.host_scan import (
     DIFFERENCES,
@@ -250,27 +247,3 @@ def test_a_silent_gateway_ends_with_its_connect_timeout(server: SshServer,
         with pytest.raises(HostUnreachable, match=f"^the SSH gateway 127.0.0.1:{server.port}"):
             client.run(server.gateway.name, "uname -n")
         assert time.monotonic() - started < 5
-
-
-def test_scan_hosts_reads_every_host_and_names_the_one_it_could_not(
-        server: SshServer, cloud: Cloud, faults: Faults) -> None:
-    refusing = cloud.computes[1].name
-    faults.set_ssh(refusing, "refuse")
-    oracle = oracle_inventory(cloud)
-    facts = cloud_facts(cloud, oracle)
-    facts.hosts["ghost"] = HostFacts("ghost", ["Compute"])
-    tree = host_tree(cloud, oracle, cloud.hosts)
-    ssh = settings(server)
-    env = replace(env_for(cloud), ssh=ssh, host_ssh={"ghost": replace(ssh, port=1)},
-                  hosts=(*(h.name for h in cloud.hosts), "nowhere", "ghost"))
-    report = LoadReport("hosts", cloud.shape.environment)
-    read = scan_hosts(tree, facts, env, report,
-                      gateway=lambda s: SshGateway(s, host_keys=known(server)))
-    assert sorted(read) == sorted(f"cli:{h.name}" for h in cloud.hosts if h.name != refusing)
-    assert set(report.scopes_failed) == {f"cli:{refusing}", "cli:nowhere", "cli:ghost"}
-    assert "ssh ended with status 255" in report.scopes_failed[f"cli:{refusing}"]
-    assert report.scopes_failed["cli:ghost"] == \
-        "the SSH gateway 127.0.0.1:1: connection refused"  # its own settings
-    assert not any(scope == f"cli:{refusing}" for scope in map(str, tree.scopes.values()))
-    assert len(tree.of_type("vedge")) == len(cloud.hosts) - 1
-    assert report.bad_count == 0

@@ -91,10 +91,7 @@ def cloud_facts(cloud: Cloud, oracle: Sequence[Doc]) -> CloudFacts:
     routers: dict[str, Doc] = {}
     for project in cloud.all_projects:
         for router in [project.router] if project.router is not None else []:
-            row = router_rows(router, facts)["neutron.routers"][0]
-            routers[router.id] = {k: v for k, v in row.items()
-                                  if k not in ("standard_attr_id", "flavor_id")}
-            routers[router.id]["tenant_id"] = routers[router.id].pop("project_id")
+            routers[router.id] = router_rows(router, facts)["neutron.routers"][0]
     result = CloudFacts(
         networks={d["id"]: d for d in oracle if d["type"] == "network"},
         routers=routers,
@@ -268,6 +265,9 @@ DIFFERENCES = (
     Difference("vedge", ("resource_versions", "resources_synced"), "extra",
                "every column of the agent row is kept (Calipso's SELECT *); the oracle's "
                "export predates these columns"),
+    Difference("vservice", ("project_id", "standard_attr_id", "flavor_id"), "extra",
+               "every column of the router's row is kept (Calipso's r.update(row)); today's "
+               "neutron has these, the oracle's export predates them"),
     Difference("vnic", ("instance_db_id",), "missing",
                "Calipso's instance_db_id is the instance's MongoDB _id: the graph has no "
                "ObjectIds (instance_id names the instance)", "instance_vnic"),
