@@ -1,5 +1,5 @@
 # Topology: two commands do all set-up on a fresh machine.
-#   make run    start the local Neo4j and the sandbox cloud, import a demo environment, serve
+#   make run    start the local Neo4j and the sandbox cloud, scan it, import a demo, serve
 #   make test   lint and run the whole test suite (unit, integration, e2e)
 # Everything installs into .venv/ at the repository root.
 
@@ -13,10 +13,10 @@ GRAPHIQL := topology/api/graphiql_assets
 GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.package-lock.json
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons bench-sandbox clean help
+.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons bench-sandbox bench-scan clean help
 
 help:
-	@echo "make run          start the local Neo4j and the sandbox cloud, import the demo, serve the API"
+	@echo "make run          start the local Neo4j and the sandbox cloud, scan it, import the demo, serve the API"
 	@echo "make test         ruff + the whole test suite (starts its own Neo4j when NEO4J_URI is unset)"
 	@echo "make unit         fast tests only (no services)"
 	@echo "make stop         stop the sandbox cloud and the local Neo4j"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench-sensu  Sensu results/s through POST /sensu/events and the handler command"
 	@echo "make bench-daemons private MariaDB/RabbitMQ start and stop; 100,000 rows into the sandbox schema"
 	@echo "make bench-sandbox a 1,000-host, 20,000-instance sandbox: start time, memory, answers checked"
+	@echo "make bench-scan   a full scan of a 200-host, 4,000-instance sandbox, time per phase"
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh \
 		scripts/ensure-wrk.sh scripts/install-sandbox-deps.sh
@@ -53,7 +54,8 @@ setup: $(STAMP) $(GRAPHIQL_STAMP)
 
 run: setup
 	$(BIN)/topology neo4j start
-	$(BIN)/topology sandbox start --graph
+	$(BIN)/topology sandbox start --sensu
+	$(BIN)/topology scan --env sandbox
 	$(BIN)/topology demo --environment demo
 	$(BIN)/topology serve --generate-token
 
@@ -104,6 +106,11 @@ bench-daemons: setup
 
 bench-sandbox: setup
 	$(BIN)/python -m bench.sandbox $(BENCH_ARGS)
+
+bench-scan: setup
+	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.scan $(BENCH_ARGS); \
+	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(GRAPHIQL)/node_modules

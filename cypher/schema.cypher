@@ -52,3 +52,15 @@ DROP INDEX object_name IF EXISTS;
 DROP INDEX object_id IF EXISTS;
 
 CREATE INDEX clique_type_focal_point IF NOT EXISTS FOR (c:CliqueType) ON (c.focal_point_type);
+
+// Scans: one :Scan node per scan (requested, scheduled or run by hand), found by id, by
+// environment (newest first) and by status (the scan manager takes the oldest pending).
+CREATE CONSTRAINT scan_id IF NOT EXISTS FOR (s:Scan) REQUIRE s.id IS UNIQUE;
+
+CREATE INDEX scan_environment IF NOT EXISTS FOR (s:Scan) ON (s.environment, s.requested_at);
+
+CREATE INDEX scan_status IF NOT EXISTS FOR (s:Scan) ON (s.status, s.requested_at);
+
+// Scheduled scans: at most one schedule per environment and kind of scan.
+CREATE CONSTRAINT scan_schedule_identity IF NOT EXISTS
+FOR (s:ScanSchedule) REQUIRE (s.environment, s.kind) IS UNIQUE;

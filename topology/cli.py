@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from topology.config import Config, load_config
+from topology.config import Config, ConfigError, load_config
 from topology.errors import UserError
 from topology.net import port_taken
 from topology.private_files import write_private
+from topology.progress import ProgressPrinter
 
 if TYPE_CHECKING:
     from topology.sandbox.model import Cloud
@@ -32,23 +33,6 @@ log = logging.getLogger("topology")
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # the command ran but some input was bad or some batch failed
 EXIT_ERROR = 2  # the command could not run
-
-
-class ProgressPrinter:
-    """Progress of long work on stderr, at most every ``interval`` seconds per stage."""
-
-    def __init__(self, interval: float = 2.0) -> None:
-        self.interval = interval
-        self._last: dict[str, float] = {}
-
-    def __call__(self, what: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        finished = done >= total
-        if not finished and now - self._last.get(what, 0.0) < self.interval:
-            return
-        self._last[what] = now
-        percent = 100 * done / total if total else 100
-        print(f"  {what}: {done:,}/{total:,} ({percent:.0f}%)", file=sys.stderr, flush=True)
 
 
 def _setup_logging(level: str) -> None:
@@ -348,7 +332,8 @@ def _sandbox_settings(args: argparse.Namespace) -> SandboxSettings:
             shape=shape, churn=args.churn, database=args.database, amqp=args.amqp,
             driver=args.driver, notification_format=args.notification_format,
             api_port=args.api_port, ssh_port=args.ssh_port, user_clouds_yaml=clouds_yaml,
-            graph=args.graph, sensu_interval=args.sensu_interval)
+            graph=args.graph or args.sensu, graph_import=args.graph,
+            sensu_interval=args.sensu_interval)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
@@ -487,6 +472,98 @@ def _fault_change(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # -- check --------------------------------------------------------------------------------
+
+def _environment_config(config: Config, name: str) -> Any:
+    """One configured environment, or a UserError listing the ones there are."""
+    from topology.environments import load_environments
+
+    environments = load_environments(config)
+    if name not in environments:
+        known = ", ".join(sorted(environments)) or "none"
+        raise ConfigError(f"environment {name!r} is not configured (configured: {known}); "
+                          "add an [environments.NAME] section to the configuration file")
+    return environments[name]
+
+
+def cmd_scan(config: Config, args: argparse.Namespace) -> int:
+    """Scan an environment now, or queue, schedule or list scans."""
+    from loaders.scan.scanner import Scanner
+    from loaders.scan.summary import format_outcome
+    from topology.runtime import open_store
+    from topology.store.scans import ScanLog
+
+    kind = "object" if args.object else (args.only or "full")
+    with open_store(config) as store:
+        scans = ScanLog(store)
+        if args.list:
+            for record in scans.list(args.environment, limit=args.limit):
+                seconds = record.total_seconds
+                took = f" {seconds:.1f} s" if seconds is not None else ""
+                print(f"{record.id}  {record.environment}  {record.kind:<9} "
+                      f"{record.status:<21} requested {record.requested_at}{took}"
+                      + (f"  ({len(record.errors)} error(s))" if record.errors else ""))
+            for schedule in scans.schedules(args.environment):
+                print(f"schedule: {schedule['environment']} {schedule['kind']} "
+                      f"{schedule['frequency']}, next at {schedule['next_at']}")
+            return EXIT_OK
+        if args.environment is None:
+            raise ConfigError("--env NAME is required")
+        if args.schedule:
+            if args.schedule == "off":
+                removed = scans.unschedule(args.environment, kind)
+                print("schedule removed" if removed else "there was no schedule")
+            else:
+                schedule = scans.schedule(args.environment, args.schedule, kind)
+                print(f"{kind} scan of {args.environment} scheduled {args.schedule}; first "
+                      f"at {schedule['next_at']} (run `topology scan-manager`)")
+            return EXIT_OK
+        if args.request:
+            record = scans.create(args.environment, kind, object_id=args.object,
+                                  requested_by="cli")
+            print(f"scan {record.id} requested (pending until `topology scan-manager` "
+                  "runs it)")
+            return EXIT_OK
+        environment = _environment_config(config, args.environment)
+        from loaders.scan.manager import runner_name
+
+        record = scans.create(args.environment, kind, object_id=args.object,
+                              status="running", requested_by="cli", runner=runner_name())
+        progress = None if args.quiet else ProgressPrinter()
+        say = None if args.quiet else progress.say if progress is not None else None
+        outcome = Scanner(store, environment, progress=progress, say=say,
+                          scans=scans).run(kind, args.object, scan_id=record.id)
+    print(format_outcome(outcome, max_listed=args.max_listed))
+    return {"completed": EXIT_OK, "completed_with_errors": EXIT_PARTIAL}.get(
+        outcome.status, EXIT_ERROR)
+
+
+def cmd_scan_manager(config: Config, args: argparse.Namespace) -> int:
+    """Run requested and scheduled scans until stopped (or once, with --once)."""
+    import signal
+
+    from loaders.scan.manager import ScanManager
+    from topology.environments import load_environments
+    from topology.runtime import open_store
+
+    with open_store(config) as store:
+        manager = ScanManager(store, lambda: load_environments(config),
+                              interval=args.interval)
+        if args.once:
+            outcomes = manager.tick()
+            for outcome in outcomes:
+                print(f"scan {outcome.scan_id} of {outcome.report.environment}: "
+                      f"{outcome.status}")
+            return EXIT_OK if all(o.status == "completed" for o in outcomes) else EXIT_PARTIAL
+
+        def stop(signum: int, _frame: Any) -> None:
+            log.info("signal %d: stopping after the current scan", signum)
+            manager.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        manager.serve()
+    return EXIT_OK
+
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     """Is the graph reachable? Print the server, the schema and the environments."""
@@ -792,7 +869,11 @@ def build_parser() -> argparse.ArgumentParser:
                               "would store it) and report Sensu results for its provisioned "
                               "checks (the same plan as sensu-config) through the Sensu "
                               "handler, from the cloud's state and faults; OVS/VXLAN only; "
-                              "the local Neo4j must be running (make run does this)")
+                              "the local Neo4j must be running")
+    sandbox.add_argument("--sensu", action="store_true",
+                         help="report Sensu results for the checks of the cloud as the graph "
+                              "holds it (after `topology scan --env <its environment>`; make "
+                              "run does this), without importing its Calipso view")
     sandbox.add_argument("--sensu-interval", type=float, default=10.0, metavar="SECONDS",
                          help="seconds between two rounds of Sensu results (default: 10)")
     sandbox.add_argument("--folder", help=argparse.SUPPRESS)  # run: the sandbox's folder
@@ -840,6 +921,44 @@ def build_parser() -> argparse.ArgumentParser:
                        help="without a configured admin token, use (and print) one kept in "
                             "the state directory; for local use (make run)")
     serve.add_argument("--access-log", action="store_true", help="log every request")
+
+    scan = _add_command(
+        sub, "scan", cmd_scan, "scan an OpenStack environment into the graph",
+        "Read an environment's OpenStack API, database and hosts (over SSH) and write its "
+        "objects and links, as Calipso's scan did: --only inventory or links, or --object "
+        "ID for one object's subtree. What a source that fails had is kept, and the scan "
+        "ends completed_with_errors naming it. --request queues the scan for `topology "
+        "scan-manager`, --schedule makes it recur, --list shows the latest scans. Exit "
+        "status: 0 completed, 1 completed with errors, 2 failed.")
+    scan.add_argument("--environment", "--env", "-e",
+                      help="the environment (an [environments.NAME] section; required but "
+                           "with --list)")
+    what = scan.add_mutually_exclusive_group()
+    what.add_argument("--only", choices=["inventory", "links"],
+                      help="the objects alone, or the links alone (from the graph's objects)")
+    what.add_argument("--object", metavar="ID", help="scan one object's subtree")
+    scan.add_argument("--request", action="store_true",
+                      help="queue the scan for the scan manager instead of running it here")
+    scan.add_argument("--schedule", choices=["hourly", "daily", "weekly", "monthly", "yearly",
+                                             "off"],
+                      help="scan the environment regularly (run by the scan manager)")
+    scan.add_argument("--list", action="store_true", help="show the latest scans and schedules")
+    scan.add_argument("--limit", type=int, default=20, help="scans --list shows (default 20)")
+    scan.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    scan.add_argument("--max-listed", type=int, default=30,
+                      help="problems listed per kind in the summary (default 30)")
+
+    manager = _add_command(
+        sub, "scan-manager", cmd_scan_manager, "run requested and scheduled scans",
+        "Poll the graph for scans requested (`topology scan --request`, the API's "
+        "requestScan) and schedules that are due, and run them one at a time; scans left "
+        "running by a process that stopped are marked failed. Several managers may share "
+        "one graph. Stops on SIGTERM or Ctrl-C after the current scan.")
+    manager.add_argument("--interval", type=float, default=5.0,
+                         help="seconds between two looks at the graph (default 5)")
+    manager.add_argument("--once", action="store_true",
+                         help="run what is pending now, then exit (status 1 unless all "
+                              "completed)")
 
     export = _add_command(sub, "export-schema", cmd_export_schema, "print the GraphQL SDL",
                           "Write the GraphQL schema (SDL) of the API; the copy in "

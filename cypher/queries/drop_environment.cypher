@@ -1,5 +1,5 @@
 // One chunk of everything an environment holds: objects (with their links), its
-// tombstones and its status changes; the :Environment node goes last (drop_environment_node.cypher).
+// tombstones, its status changes, scans and scan schedules; the :Environment node goes last (drop_environment_node.cypher).
 CALL () {
   MATCH (n:Object {environment: $environment}) WHERE n.id IS NOT NULL
   WITH n LIMIT $limit
@@ -24,4 +24,16 @@ CALL () {
   DELETE c
   RETURN count(*) AS status_changes
 }
-RETURN objects + tombstones + link_tombstones + status_changes AS deleted
+CALL () {
+  MATCH (s:Scan) WHERE s.environment = $environment
+  WITH s LIMIT $limit
+  DELETE s
+  RETURN count(*) AS scans
+}
+CALL () {
+  MATCH (s:ScanSchedule) WHERE s.environment = $environment
+  WITH s LIMIT $limit
+  DELETE s
+  RETURN count(*) AS schedules
+}
+RETURN objects + tombstones + link_tombstones + status_changes + scans + schedules AS deleted

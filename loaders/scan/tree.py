@@ -74,6 +74,15 @@ class Tree:
         written again): it needs ``id``, ``type``, ``id_path`` and ``name_path``."""
         self.docs.setdefault(str(doc["id"]), dict(doc))
 
+    def insert(self, scope: Provenance, doc: Doc) -> None:
+        """An object as it is (its paths already made), e.g. read back from the graph for
+        a scan of the links alone; a second one with the same id is refused."""
+        object_id = str(doc["id"])
+        if object_id in self.docs:
+            raise TreeError(f"{doc.get('type')} {object_id!r}: the id is already taken")
+        self.docs[object_id] = doc
+        self.scopes[object_id] = scope
+
     def add(self, scope: Provenance, type_: str, id_: str, name: str, parent_id: str | None,
             fields: Mapping[str, Any] | None = None, *, segment: str | None = None) -> Doc:
         """Add one object under ``parent_id`` (``None``: the environment). ``segment`` is

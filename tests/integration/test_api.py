@@ -389,3 +389,25 @@ def test_a_page_asks_neo4j_the_same_few_queries_whatever_its_size(graph_store, e
                 assert sorted((x["sourceId"], x["targetId"]) for x in
                               item["clique"]["links"]) == [(vm, v) for v in vnics]
     assert reads[300] == reads[2], reads
+
+
+def test_scans_are_listed_and_requested_with_the_rights_they_need(client, demo_env):
+    viewer = {"Authorization": "Bearer viewer-token"}
+    status, body = gql(client, "mutation($e: String!) { requestScan(environment: $e, kind: "
+                               "\"inventory\") { id status kind requestedBy } }", e=demo_env)
+    assert status == 200 and "errors" not in body, body
+    requested = body["data"]["requestScan"]
+    assert requested["status"] == "pending" and requested["kind"] == "inventory"
+    assert requested["requestedBy"] == "api:admin"
+    _, body = gql(client, "mutation($e: String!) { requestScan(environment: $e) { id } }",
+                  headers=viewer, e=demo_env)
+    assert body["errors"][0]["message"] == "forbidden"  # the viewer may not edit
+    _, body = gql(client, "mutation($e: String!) { requestScan(environment: $e, kind: "
+                          "\"object\") { id } }", e=demo_env)
+    assert "objectId" in body["errors"][0]["message"]
+    _, body = gql(client, "query($e: String!) { scans(environment: $e) { id status counts "
+                          "{ type count } errors } }", headers=viewer, e=demo_env)
+    assert [s["id"] for s in body["data"]["scans"]] == [requested["id"]]
+    _, body = gql(client, "{ scans { id environment } }",
+                  headers={"Authorization": "Bearer other-token"})
+    assert body["data"]["scans"] == []  # none of its environments' scans

@@ -22,6 +22,7 @@ from strawberry.scalars import JSON
 from topology import catalogue
 from topology.api.auth import ROLES_IN_EVERY_ENVIRONMENT, Principal
 from topology.api.context import ApiContext, ApiInputError
+from topology.api.scans import Scan, list_scans, queue_scan
 from topology.api.status import (
     SensuEventsResult,
     StatusChange,
@@ -567,6 +568,12 @@ class Query:
         found = await run_in_threadpool(info.context.cliques.clique_constraints)
         return [CliqueConstraintNode.from_definition(c) for c in found]
 
+    @strawberry.field(description="Scans, newest first: of one environment, or of every "
+                                  "environment the caller may view.")
+    async def scans(self, info: Info, environment: str | None = None,
+                    first: int = 20) -> list[Scan]:
+        return await list_scans(info, environment, first)
+
     @strawberry.field(description="Objects and links per status and per type.")
     async def status_summary(self, info: Info, environment: str) -> StatusSummary:
         _view(info, environment)
@@ -677,6 +684,13 @@ class Mutation:
         if not deleted:
             return DefinitionError(message=f"no clique constraint {id!r}")
         return Deleted(id=id, deleted=True)
+
+    @strawberry.mutation(description=(
+        "Ask for a scan of an environment (kind full, inventory, links, or object with "
+        "objectId): it is pending until a scan manager (`topology scan-manager`) runs it."))
+    async def request_scan(self, info: Info, environment: str, kind: str = "full",
+                           object_id: str | None = None) -> Scan:
+        return await queue_scan(info, environment, kind, object_id)
 
     @strawberry.mutation(description=(
         "Apply Sensu check results, as POST /sensu/events does: each event (Sensu 1.x or "

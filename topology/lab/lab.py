@@ -398,6 +398,8 @@ class Lab:
             f"ssh_port = {SSH_PORT}\n"
             'ssh_user = "root"\n'
             f'ssh_key_file = "{self.layout.ssh / "id_ed25519"}"\n'
+            # the gateway is the lab's one host: its commands run there directly
+            f'ssh_gateway_host = "{self.layout.hostname}"\n'
             f'hosts = ["{self.layout.hostname}"]\n'
             "listen = true\n")
         write_private(self.layout.environment_file, environment)

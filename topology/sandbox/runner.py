@@ -254,7 +254,7 @@ class SandboxRun:
             check_renderable(cloud.shape)
         except ValueError as exc:
             raise UserError(f"--graph: {exc}") from None
-        importer = self.import_view
+        importer = self.import_view if self.settings.graph_import else None
 
         def prepare(store: GraphStore) -> None:
             if importer is not None:

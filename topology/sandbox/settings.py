@@ -39,7 +39,9 @@ class SandboxSettings:
     ssh_user: str = "topology"
     cloud_name: str = DEFAULT_CLOUD_NAME
     user_clouds_yaml: Path | None = None  # also merge the cloud's entry into this file
-    graph: bool = False  # put the cloud in the graph and report its Sensu checks' results
+    graph: bool = False  # report the Sensu results of the cloud's checks in the graph
+    graph_import: bool = True  # ... after importing the cloud's Calipso view (else a scan
+    # puts it there: the results start once its objects are in the graph)
     sensu_interval: float = 10.0  # seconds between two rounds of Sensu results
 
     def __post_init__(self) -> None:

@@ -29,7 +29,8 @@ def _scope_keys(scopes: Iterable[Provenance | str]) -> tuple[str, ...]:
 
 
 def remove_stale(store: GraphStore, environment: str, since: dt.datetime,
-                 scopes: Iterable[Provenance | str]) -> CleanupReport:
+                 scopes: Iterable[Provenance | str], *,
+                 under: str | None = None) -> CleanupReport:
     """Delete what ``scopes`` wrote in ``environment`` and did not see since ``since``.
 
     ``since`` is the scan's start from :meth:`GraphStore.now` (the database's clock):
@@ -38,7 +39,8 @@ def remove_stale(store: GraphStore, environment: str, since: dt.datetime,
     completely; a scope that failed must not be named, so that it keeps everything it
     had. A stale object takes its descendants along (their parent is gone). Everything
     deleted leaves a tombstone at ``since``: a late write older than the scan cannot
-    bring it back.
+    bring it back. ``under`` (an ``id_path``) limits the cleanup to that subtree and the
+    links with an end in it: a scan of one object read only that much.
     """
     if not environment:
         raise ValueError("a stale cleanup needs an environment")
@@ -46,7 +48,7 @@ def remove_stale(store: GraphStore, environment: str, since: dt.datetime,
     report = CleanupReport(scopes=keys)
     if not keys:
         return report
-    params = {"environment": environment, "since": since, "scopes": list(keys),
+    params = {"environment": environment, "since": since, "scopes": list(keys), "under": under,
               "ttl": store.tombstone_ttl, "limit": store.cleanup_batch_size}
     report.links = _in_chunks(store, query("delete_stale_links"), params)
     while True:

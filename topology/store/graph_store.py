@@ -264,10 +264,11 @@ class GraphStore:
         return len(self.apply(change).links_deleted) if change else 0
 
     def remove_stale(self, environment: str, since: dt.datetime,
-                     scopes: Iterable[Provenance | str]) -> CleanupReport:
-        """Delete what ``scopes`` wrote and did not see since ``since`` (see
-        :func:`topology.store.cleanup.remove_stale`)."""
-        return cleanup.remove_stale(self, environment, since, scopes)
+                     scopes: Iterable[Provenance | str], *,
+                     under: str | None = None) -> CleanupReport:
+        """Delete what ``scopes`` wrote and did not see since ``since``, within the
+        subtree ``under`` if given (see :func:`topology.store.cleanup.remove_stale`)."""
+        return cleanup.remove_stale(self, environment, since, scopes, under=under)
 
     def purge_tombstones(self) -> int:
         """Delete expired tombstones; return how many."""

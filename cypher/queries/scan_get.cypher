@@ -1,0 +1,2 @@
+MATCH (s:Scan {id: $id})
+RETURN properties(s) AS scan
