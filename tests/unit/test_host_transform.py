@@ -13,19 +13,22 @@ from pathlib import Path
 
 import pytest
 
+from loaders.calipso.reader import convert_extended_json
 from loaders.hosts.bonds import parse_bonding
 from loaders.hosts.collect import HostOutputs, collect_host
 from loaders.hosts.ovs import parse_ovs_dpctl_show, parse_ovs_vsctl_show
 from loaders.hosts.parsers import parse_output
 from loaders.hosts.ssh import CommandError
 from loaders.hosts.transform import host_documents
+from loaders.links.finders import find_links
 from loaders.report import LoadReport
 from loaders.scan.facts import CloudFacts, HostFacts
-from loaders.scan.tree import Tree
+from loaders.scan.tree import Links, Tree
 from tests.support.host_scan import (
     API,
     DIFFERENCES,
     HOST_FOLDERS,
+    SKIPPED_KEYS,
     ShellRunner,
     cloud_facts,
     compare,
@@ -36,6 +39,7 @@ from tests.support.host_scan import (
     oracle_inventory,
     scanned,
 )
+from topology.demo import generate_cloud
 from topology.environments import EnvironmentConfig
 from topology.sandbox.model import Cloud, CloudShape, build
 from topology.store import Provenance
@@ -446,4 +450,37 @@ def test_machine_capture_instance_vnics_bridges_and_a_linux_bridge_otep() -> Non
     assert otep["vconnector"] == f"{host.name}-brq7ca9c3a2-7f"
     assert (otep["ip_address"], otep["mtu"]) == ("198.51.100.7", 1450)
     assert tree.of_type("host_pnic") == []  # every interface of the capture is virtual
+    assert report.ok, report.format()
+
+
+def test_the_link_finders_find_the_oracles_links_over_the_host_objects() -> None:
+    """The API side's objects as the oracle has them, the hosts' as the transform made
+    them from the sandbox's outputs: every discovered link is the oracle's, field for
+    field."""
+    cloud = build(CloudShape(compute_hosts=2, network_hosts=1, instances_per_host=2))
+    oracle = oracle_inventory(cloud)
+    facts = cloud_facts(cloud, oracle)
+    env = env_for(cloud)
+    tree = Tree(cloud.shape.environment)
+    ours = {d["id"] for h in cloud.hosts for d in host_subtree(oracle, h.name)}
+    for doc in oracle:
+        if doc["id"] not in ours:
+            tree.insert(API, {k: v for k, v in doc.items() if k not in SKIPPED_KEYS})
+    report = LoadReport("hosts", "sandbox")
+    runner = ShellRunner(cloud)
+    for host in cloud.hosts:
+        outputs = collect_host(runner, facts.hosts[host.name], env)
+        host_documents(tree, facts.hosts[host.name], facts, outputs, env, report)
+    links = Links(cloud.shape.environment)
+    find_links(tree, links, env.mechanism_drivers, env.type_drivers, report)
+    fields = ("link_type", "source_id", "target_id", "link_name", "state", "host",
+              "attributes", "source_label", "target_label")
+
+    def rows(docs: list[dict]) -> list[tuple]:
+        return sorted(tuple(json.dumps(d.get(f), sort_keys=True) for f in fields)
+                      for d in docs)
+
+    expected = [convert_extended_json(d) for d in generate_cloud(cloud)["links"]]
+    assert len(links.docs) == len(expected) > 60
+    assert rows(links.docs) == rows(expected)
     assert report.ok, report.format()
