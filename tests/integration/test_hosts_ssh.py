@@ -247,3 +247,33 @@ def test_a_silent_gateway_ends_with_its_connect_timeout(server: SshServer,
         with pytest.raises(HostUnreachable, match=f"^the SSH gateway 127.0.0.1:{server.port}"):
             client.run(server.gateway.name, "uname -n")
         assert time.monotonic() - started < 5
+
+
+def test_the_scanners_sources_read_the_hosts_through_this_loader(
+        server: SshServer, cloud: Cloud, faults: Faults) -> None:
+    """``loaders.scan.sources`` (the scanner's side): one gateway per distinct settings,
+    ``collect_host`` and ``host_documents`` by host name; a refusing host is a SourceError."""
+    from dataclasses import replace
+
+    from loaders.scan import sources
+
+    refusing = cloud.computes[0].name
+    faults.set_ssh(refusing, "refuse")
+    oracle = oracle_inventory(cloud)
+    facts = cloud_facts(cloud, oracle)
+    env = replace(env_for(cloud), ssh=settings(server))
+    tree = host_tree(cloud, oracle, cloud.hosts)
+    report = LoadReport("scan", cloud.shape.environment)
+    with sources.open_gateways(env) as gateways:
+        for host in cloud.hosts:
+            if host.name == refusing:
+                with pytest.raises(SourceError, match=f"^{refusing}: not reachable"):
+                    sources.collect_host(gateways, facts, host.name)
+                continue
+            outputs = sources.collect_host(gateways, facts, host.name)
+            sources.host_documents(tree, facts, host.name, outputs, env, report)
+            unexplained, _ = compare(scanned(tree, host.name),
+                                     host_subtree(oracle, host.name), DIFFERENCES)
+            assert unexplained == []
+        assert gateways.commands > 40
+    assert report.ok, report.format()
