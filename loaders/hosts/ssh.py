@@ -42,11 +42,20 @@ REMOTE = "ssh -q -o StrictHostKeyChecking=no"
 SSH_UNREACHABLE = 255  # ssh's own exit status when it cannot reach or log in to the host
 IGNORED_STDERR = "Loaded plugin: "
 SESSIONS_PER_TRANSPORT = 10  # OpenSSH's default MaxSessions
+FAILURE_MEMORY = 10.0  # seconds a failed connection to the gateway is not tried again
 _READ = 65536
 
 
 class HostUnreachable(SourceError):
     """The host (or the gateway in front of it) cannot be reached or does not answer."""
+
+    permanent = False
+
+
+class _LoginRefused(HostUnreachable):
+    """The gateway refused the login or showed another host key: trying again won't help."""
+
+    permanent = True
 
 
 class _Dropped(HostUnreachable):
@@ -84,6 +93,8 @@ class _LogPolicy(paramiko.MissingHostKeyPolicy):
 class SshGateway:
     """Runs commands on the hosts behind one gateway; thread-safe; close it when done."""
 
+    failure_memory = FAILURE_MEMORY
+
     def __init__(self, settings: SshSettings, *,
                  host_keys: paramiko.HostKeys | None = None) -> None:
         self.settings = settings
@@ -95,6 +106,7 @@ class SshGateway:
         self._next = itertools.cycle(range(count))
         self._pick = threading.Lock()
         self._closed = False
+        self._failure: tuple[HostUnreachable, float] | None = None
         self.commands = 0
 
     # -- public ------------------------------------------------------------------------------
@@ -166,13 +178,15 @@ class SshGateway:
                            look_for_keys=False)
         except paramiko.AuthenticationException:
             client.close()
-            raise HostUnreachable(f"{where}: authentication failed for user {s.user!r}"
-                                  ) from None
+            raise _LoginRefused(f"{where}: authentication failed for user {s.user!r}"
+                                ) from None
         except paramiko.BadHostKeyException:
             client.close()
-            raise HostUnreachable(f"{where}: its host key is not the known one") from None
+            raise _LoginRefused(f"{where}: its host key is not the known one") from None
         except (paramiko.SSHException, OSError, EOFError) as error:
             client.close()
+            if "not found in known_hosts" in str(error):  # RejectPolicy: an unknown key
+                raise _LoginRefused(f"{where}: its host key is not a known one") from None
             raise HostUnreachable(f"{where}: {_reason(error)}") from None
         transport = client.get_transport()
         if transport is not None and transport.sock is not None:
@@ -189,10 +203,29 @@ class SshGateway:
             if fresh or transport is None or not transport.is_active():
                 if client is not None:
                     client.close()
-                client = self._clients[index] = self._connect()
+                self._clients[index] = None
+                client = self._clients[index] = self._reconnect()
                 transport = client.get_transport()
             assert transport is not None
             return transport
+
+    def _reconnect(self) -> paramiko.SSHClient:
+        """A new connection, unless the last attempt failed a moment ago: then that same
+        failure at once (a login refused stays refused for the gateway's life), so that a
+        thousand hosts do not wait for a thousand timeouts or try a bad password a
+        thousand times."""
+        with self._pick:
+            failure = self._failure
+        if failure is not None:
+            error, when = failure
+            if error.permanent or time.monotonic() - when < self.failure_memory:
+                raise HostUnreachable(str(error))
+        try:
+            return self._connect()
+        except HostUnreachable as error:
+            with self._pick:
+                self._failure = (error, time.monotonic())
+            raise
 
     def _open(self, host: str) -> paramiko.Channel:
         with self._pick:

@@ -114,12 +114,32 @@ def test_password_and_key_logins_on_the_gateway_and_through_it(
 
 
 def test_a_bad_login_or_a_closed_gateway_names_the_gateway_never_the_secret(
-        server: SshServer) -> None:
-    with SshGateway(settings(server, password="wrong-secret-123")) as client, \
-            pytest.raises(HostUnreachable) as caught:
-        client.run(server.gateway.name, "uname -n")
-    assert "authentication failed" in str(caught.value)
-    assert "wrong-secret-123" not in str(caught.value)
+        server: SshServer, cloud: Cloud, key_file: tuple[Path, str]) -> None:
+    attempts = 0
+
+    class Counting(SshGateway):
+        def _connect(self) -> paramiko.SSHClient:
+            nonlocal attempts
+            attempts += 1
+            return super()._connect()
+
+    def refused(client: SshGateway, host: str) -> str:
+        with pytest.raises(HostUnreachable) as caught:
+            client.run(host, "uname -n")
+        return str(caught.value)
+
+    with Counting(settings(server, password="wrong-secret-123")) as client, \
+            ThreadPoolExecutor(max_workers=8) as pool:
+        reasons = set(pool.map(lambda h: refused(client, h.name), [*cloud.hosts] * 5))
+    assert attempts == 1  # a refused login is not tried again for every host
+    assert reasons == {f"the SSH gateway 127.0.0.1:{server.port}: authentication failed "
+                       f"for user {USER!r}"}
+    stranger = paramiko.HostKeys()
+    stranger.add(f"[127.0.0.1]:{server.port}", "ssh-ed25519",
+                 paramiko.Ed25519Key.from_private_key_file(str(key_file[0])))
+    with SshGateway(settings(server), host_keys=stranger) as client:
+        assert refused(client, server.gateway.name).endswith(
+            "its host key is not the known one")
     free = socketless_port()
     with SshGateway(settings(server, port=free)) as client, \
             pytest.raises(SourceError, match=f"127.0.0.1:{free}: .*refused"):
