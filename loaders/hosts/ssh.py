@@ -221,11 +221,14 @@ class SshGateway:
             if error.permanent or time.monotonic() - when < self.failure_memory:
                 raise HostUnreachable(str(error))
         try:
-            return self._connect()
+            client = self._connect()
         except HostUnreachable as error:
             with self._pick:
                 self._failure = (error, time.monotonic())
             raise
+        with self._pick:
+            self._failure = None
+        return client
 
     def _open(self, host: str) -> paramiko.Channel:
         with self._pick:
