@@ -172,11 +172,11 @@ def test_a_hanging_host_times_out_and_the_others_still_answer(
         with pytest.raises(HostUnreachable, match=f"{hanging.name}: no answer to "
                                                   "'uname -n' within 1 s"):
             client.run(hanging.name, "uname -n")
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5  # far below the hop's own 60 s
         started = time.monotonic()
         results = collect_hosts(client, [facts.hosts[hanging.name], facts.hosts[other.name]],
                                 env_for(cloud))
-        assert time.monotonic() - started < 4
+        assert time.monotonic() - started < 8
         assert isinstance(results[hanging.name], HostUnreachable)
         assert isinstance(results[other.name], HostOutputs)
         assert results[other.name].problems == []
