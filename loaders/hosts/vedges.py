@@ -28,10 +28,32 @@ def vedge_documents(ctx: HostContext) -> None:
     fields.update({"host": ctx.name, "configurations": configurations,
                    "ports": datapath_ports(out.datapaths, out.ovs),
                    "tunnel_ports": tunnels})
+    if not configurations.get("tunneling_ip"):
+        _vlan_pnics(ctx, fields, configurations, out.ovs)
     vedge = ctx.add("vedges", "vedge", str(agent["id"]), f"{ctx.name}-OVS",
                     f"{ctx.name}-vedges", fields)
     if vedge is not None and tunnel_types:
         otep_document(ctx, vedge, tunnel_types[0], configurations, tunnels)
+
+
+def _vlan_pnics(ctx: HostContext, fields: Doc, configurations: Doc, ovs: OvsShow) -> None:
+    """No tunnel (VLAN): the pNICs in the agent's mapped bridges carry the traffic. The
+    vEdge's ``pnic`` is the first of them (in ``bridge_mappings`` order), and each gets
+    ``port_id``, its datapath port (DbFetchVedgesOvs; Calipso listed the bridge with
+    ``ovs-vsctl list-ifaces``, ``ovs-vsctl show`` already holds it)."""
+    pnics = {doc["name"]: doc for doc in ctx.tree.of_type("host_pnic")
+             if doc.get("host") == ctx.name and ctx.tree.scopes.get(doc["id"]) == ctx.scope}
+    for bridge_name in (configurations.get("bridge_mappings") or {}).values():
+        bridge = ovs.bridge(str(bridge_name))
+        for port in bridge.ports if bridge is not None else ():
+            for interface in port.interfaces:
+                pnic = pnics.get(interface.name)
+                if pnic is None:
+                    continue
+                fields.setdefault("pnic", interface.name)
+                datapath_port = fields["ports"].get(interface.name)
+                if datapath_port is not None:
+                    pnic["port_id"] = datapath_port["id"]
 
 
 def datapath_ports(datapaths: list[Datapath], ovs: OvsShow) -> dict[str, Doc]:

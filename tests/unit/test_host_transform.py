@@ -484,3 +484,32 @@ def test_the_link_finders_find_the_oracles_links_over_the_host_objects() -> None
     assert len(links.docs) == len(expected) > 60
     assert rows(links.docs) == rows(expected)
     assert report.ok, report.format()
+
+
+def test_vlan_ovs_hosts_name_the_pnic_of_their_mapped_bridge() -> None:
+    """VLAN tenant networks: no otep; the vEdge's ``pnic`` is the pNIC in the agent's
+    mapped bridge, which gets its datapath ``port_id``; the link finders then join them."""
+    cloud = build(CloudShape(compute_hosts=2, network_hosts=1, instances_per_host=1,
+                             type_driver="vlan"))
+    docs = model_documents(cloud)
+    facts = cloud_facts(cloud, docs)
+    tree = host_tree(cloud, docs, cloud.hosts)
+    env = env_for(cloud)
+    report = LoadReport("hosts", "sandbox")
+    runner = ShellRunner(cloud)
+    for host in cloud.hosts:
+        outputs = collect_host(runner, facts.hosts[host.name], env)
+        host_documents(tree, facts.hosts[host.name], facts, outputs, env, report)
+    assert report.ok, report.format()
+    assert tree.of_type("otep") == []
+    for vedge in tree.of_type("vedge"):
+        mappings = facts.hosts[vedge["host"]].agents[0]["configurations"]["bridge_mappings"]
+        assert mappings and vedge["pnic"] == "eth1"  # in br-prv, the tenant physnet's bridge
+        pnic = next(d for d in tree.of_type("host_pnic")
+                    if d["host"] == vedge["host"] and d["name"] == "eth1")
+        assert pnic["port_id"] == vedge["ports"]["eth1"]["id"]
+    links = Links(cloud.shape.environment)
+    find_links(tree, links, env.mechanism_drivers, env.type_drivers, report)
+    vedge_pnic = [d for d in links.docs if d["link_type"] == "vedge-host_pnic"]
+    assert len(vedge_pnic) == len(cloud.hosts)
+    assert all(d["link_name"].startswith("Port-") for d in vedge_pnic)
