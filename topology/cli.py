@@ -189,9 +189,10 @@ def cmd_implicit_links(config: Config, args: argparse.Namespace) -> int:
                        or {"network"})
         started = time.perf_counter()
         report = derive_implicit_links(store, args.environment, names)
-    print(f"implicit links of {args.environment}: {report.created:,} derived in "
-          f"{report.passes} pass(es), {report.removed:,} old ones replaced "
-          f"({time.perf_counter() - started:.1f} s; constraints: {', '.join(names)})")
+    print(f"implicit links of {args.environment}: {report.total:,} derived in "
+          f"{report.passes} pass(es): {report.created:,} written, {report.removed:,} "
+          f"removed, {report.unchanged:,} unchanged ({time.perf_counter() - started:.1f} s; "
+          f"constraints: {', '.join(names)})")
     return EXIT_OK
 
 

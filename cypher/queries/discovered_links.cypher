@@ -2,5 +2,6 @@
 MATCH (s:Object)-[r]->(t:Object)
 WHERE s.environment = $environment AND s.id IS NOT NULL AND r.link_type IS NOT NULL
   AND NOT coalesce(r.implicit, false)
-RETURN s.id AS source_id, s.type AS source_type, t.id AS target_id, r.link_type AS link_type,
+RETURN s.id AS source_id, s.type AS source_type, t.id AS target_id, t.type AS target_type,
+       r.link_type AS link_type,
        r.host AS host, r.switch AS switch, properties(r) AS props

@@ -4,36 +4,54 @@ Pass 0 is every discovered link. Pass n extends each link L created in pass n-1 
 discovered link M with ``L.target == M.source``, another link type, ``M.target != L.source``
 (no 2-cycles) and equal constraint attributes where both carry them; the new link joins
 ``L.source -> M.target`` with type ``<L's source type>-<M's target type>``, ``implicit``
-true, an empty name, ``host``/``switch`` kept when common or one-sided, and the constraint
-attributes taken from L, else from M. It stops when a pass adds nothing.
+true, an empty name, ``host``/``switch`` kept when common or one-sided, ``state`` down when
+either part is down, and the constraint attributes taken from L, else from M. It stops
+when a pass adds nothing.
 
 Unlike Calipso, a derived link never replaces a discovered one between the same two
-objects (Calipso's upsert key let it), and derived links of an earlier run are removed
-first, so the result depends only on the discovered links: re-running changes nothing.
+objects (Calipso's upsert key let it), and the result depends only on the discovered
+links: re-deriving changes nothing.
+
+The closure is computed in memory from one read of the discovered links (they are a
+small share of the graph; the derived ones are several times as many), then compared
+with the implicit links the graph holds: only the new and changed ones are written, and
+only those no longer derived are removed. A rescan that changed no discovered link writes
+nothing here.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from topology import catalogue
+from topology.gc_pause import paused_gc
 from topology.store import GraphStore, LinkRecord, Provenance, link_record
 from topology.store.queries import query
 
 log = logging.getLogger(__name__)
 
-FRONTIER_BATCH = 5000
 PROVENANCE = Provenance("derived", "implicit-links")
+DELETE_BATCH = 5000
+_COMPARED = ("link_type", "state", "host", "switch")
 
 
 @dataclass(frozen=True)
 class ImplicitLinksReport:
+    """What deriving did: links ``created`` (new or changed), ``removed`` (no longer
+    derived), ``unchanged``, and the closure's ``passes``."""
+
     removed: int
     created: int
     passes: int
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.unchanged
 
 
 def _common(left: Any, right: Any) -> Any:
@@ -45,75 +63,112 @@ def _common(left: Any, right: Any) -> Any:
     return None
 
 
-def _candidate_link(environment: str, row: dict[str, Any],
-                    constraints: Sequence[str]) -> LinkRecord | None:
-    name = f"{row['source_type']}-{row['target_type']}"
-    if not catalogue.is_link_type(name):
-        return None  # an end type that cannot be linked (not in the catalogue)
-    attributes = {}
-    for constraint in constraints:
-        value = row["l_props"].get(constraint)
-        if value is None:
-            value = row["m_props"].get(constraint)
-        if value is not None:
-            attributes[constraint] = value
-    document = {"source_id": row["source_id"], "target_id": row["target_id"],
-                "link_type": name, "link_name": "", "link_weight": 0, "implicit": True,
-                "state": "down" if "down" in (row["l_props"].get("state"),
-                                              row["m_props"].get("state")) else "up",
-                "host": _common(row["l_host"], row["m_host"]),
-                "switch": _common(row["l_switch"], row["m_switch"]),
-                "attributes": attributes}
-    return link_record(environment, document)
+@dataclass(slots=True)
+class _Link:
+    source_id: str
+    source_type: str
+    target_id: str
+    target_type: str
+    link_type: str
+    state: str | None
+    host: str | None
+    switch: str | None
+    constraints: dict[str, Any]
+
+
+def _discovered(store: GraphStore, environment: str,
+                constraints: Sequence[str]) -> list[_Link]:
+    rows = store.read(query("discovered_links"), environment=environment)
+    return [_Link(row["source_id"], row["source_type"], row["target_id"], row["target_type"],
+                  row["link_type"], row["props"].get("state"), row["host"], row["switch"],
+                  {name: row["props"][name] for name in constraints
+                   if row["props"].get(name) is not None})
+            for row in rows]
+
+
+def closure(discovered: Sequence[_Link], constraints: Sequence[str],
+            max_passes: int = 20) -> tuple[dict[tuple[str, str], _Link], int]:
+    """The derived links by their ends, and how many passes found them (pure)."""
+    starting: dict[str, list[_Link]] = defaultdict(list)
+    for link in discovered:
+        starting[link.source_id].append(link)
+    linked = {(link.source_id, link.target_id) for link in discovered}
+    derived: dict[tuple[str, str], _Link] = {}
+    frontier = list(discovered)
+    passes = 0
+    while frontier and passes < max_passes:
+        passes += 1
+        new: list[_Link] = []
+        for left in frontier:
+            for right in starting.get(left.target_id, ()):
+                if right.link_type == left.link_type or right.target_id == left.source_id:
+                    continue
+                if any(left.constraints.get(name) is not None
+                       and right.constraints.get(name) is not None
+                       and left.constraints[name] != right.constraints[name]
+                       for name in constraints):
+                    continue
+                pair = (left.source_id, right.target_id)
+                if pair in linked:
+                    continue  # one link per ordered pair; discovered (and earlier) win
+                link_type = f"{left.source_type}-{right.target_type}"
+                if not catalogue.is_link_type(link_type):
+                    continue  # an end type that cannot be linked (not in the catalogue)
+                linked.add(pair)
+                link = _Link(left.source_id, left.source_type, right.target_id,
+                             right.target_type, link_type,
+                             "down" if "down" in (left.state, right.state) else "up",
+                             _common(left.host, right.host), _common(left.switch, right.switch),
+                             {name: left.constraints.get(name, right.constraints.get(name))
+                              for name in constraints
+                              if left.constraints.get(name, right.constraints.get(name))
+                              is not None})
+                derived[pair] = link
+                new.append(link)
+        if not new:
+            break
+        log.debug("implicit links, pass %d: %d new", passes, len(new))
+        frontier = new
+    return derived, passes
+
+
+def _record(environment: str, link: _Link) -> LinkRecord:
+    return link_record(environment, {
+        "source_id": link.source_id, "target_id": link.target_id,
+        "link_type": link.link_type, "link_name": "", "link_weight": 0, "implicit": True,
+        "state": link.state, "host": link.host, "switch": link.switch,
+        "attributes": dict(link.constraints)})
+
+
+def _same(link: _Link, row: dict[str, Any], constraints: Sequence[str]) -> bool:
+    held = row["props"]
+    return (all(held.get(key) == getattr(link, key) for key in _COMPARED)
+            and all(held.get(name) == link.constraints.get(name) for name in constraints))
 
 
 def derive_implicit_links(store: GraphStore, environment: str,
                           constraints: Sequence[str] = ("network",),
                           max_passes: int = 20) -> ImplicitLinksReport:
-    """Recompute the environment's implicit links from its discovered links."""
+    """Bring the environment's implicit links in line with its discovered links."""
+    with paused_gc():
+        derived, passes = closure(_discovered(store, environment, constraints), constraints,
+                                  max_passes)
+        held = {(row["source_id"], row["target_id"]): row for row in store.read(
+            query("implicit_links"), environment=environment)}
+    gone = [{"source_id": s, "target_id": t} for (s, t) in held if (s, t) not in derived]
     removed = 0
-    while True:
-        rows = store.write(query("delete_implicit_links"), environment=environment,
-                           limit=store.cleanup_batch_size)
-        deleted = int(rows[0]["deleted"]) if rows else 0
-        removed += deleted
-        if deleted < store.cleanup_batch_size:
-            break
-    discovered = store.read(query("discovered_links"), environment=environment)
-    linked = {(row["source_id"], row["target_id"]) for row in discovered}
-    frontier = [{k: row[k] for k in ("source_id", "source_type", "target_id", "link_type",
-                                     "host", "switch", "props")} for row in discovered]
-    created = 0
-    passes = 0
-    while frontier and passes < max_passes:
-        passes += 1
-        new: list[LinkRecord] = []
-        next_frontier: list[dict[str, Any]] = []
-        for start in range(0, len(frontier), FRONTIER_BATCH):
-            rows = store.read(query("implicit_link_candidates"),
-                              frontier=frontier[start:start + FRONTIER_BATCH],
-                              environment=environment, constraints=list(constraints))
-            for row in rows:
-                pair = (row["source_id"], row["target_id"])
-                if pair in linked:
-                    continue  # one link per ordered pair; discovered links win
-                record = _candidate_link(environment, row, constraints)
-                if record is None:
-                    continue
-                linked.add(pair)
-                new.append(record)
-                next_frontier.append({
-                    "source_id": record.source_id, "source_type": row["source_type"],
-                    "target_id": record.target_id, "link_type": record.link_type,
-                    "host": record.props.get("host"), "switch": record.props.get("switch"),
-                    "props": {k: record.props[k] for k in constraints
-                              if record.props.get(k) is not None}})
-        if not new:
-            break
-        report = store.upsert_links(new, provenance=PROVENANCE)
+    for start in range(0, len(gone), DELETE_BATCH):
+        rows = store.write(query("delete_implicit_links_between"), environment=environment,
+                           pairs=gone[start:start + DELETE_BATCH])
+        removed += int(rows[0]["deleted"]) if rows else 0
+    changed = [_record(environment, link) for pair, link in derived.items()
+               if pair not in held or not _same(link, held[pair], constraints)]
+    if changed:
+        report = store.upsert_links(changed, provenance=PROVENANCE)
         if not report.ok:
             raise RuntimeError(f"writing implicit links failed: {report.failed[0]}")
-        created += report.written
-        log.info("implicit links of %s, pass %d: %d new", environment, passes, len(new))
-        frontier = next_frontier
-    return ImplicitLinksReport(removed=removed, created=created, passes=passes)
+    log.info("implicit links of %s: %d derived in %d passes; %d written, %d removed, "
+             "%d unchanged", environment, len(derived), passes, len(changed), removed,
+             len(derived) - len(changed))
+    return ImplicitLinksReport(removed=removed, created=len(changed), passes=passes,
+                               unchanged=len(derived) - len(changed))

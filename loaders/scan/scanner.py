@@ -69,11 +69,15 @@ class ScanOutcome:
     objects: int = 0
     links: int = 0
     scan_id: str | None = None
+    implicit_links: int | None = None
+    """Derived links the environment holds after the scan (None: not derived)."""
 
     def figures(self) -> dict[str, int | float]:
         """Plain numbers for the :Scan node."""
         numbers: dict[str, int | float] = {"objects_written": self.objects,
                                            "links_written": self.links}
+        if self.implicit_links is not None:
+            numbers["implicit_links"] = self.implicit_links
         if self.report.cleanup is not None:
             numbers["objects_removed"] = self.report.cleanup.objects
             numbers["links_removed"] = self.report.cleanup.links
@@ -179,15 +183,17 @@ class Scanner:
                 under = read.subtree_path
                 report.cleanup = self.store.remove_stale(self.env.name, started, complete,
                                                          under=under)
-            if kind != "inventory":
-                self._derive_implicit_links()
+        implicit = self._derive_implicit_links() if kind != "inventory" else None
         if kind != "links" and kind != "object":
             self._mark_environment(read)
         errors = [f"{scope}: {reason}" for scope, reason in sorted(report.scopes_failed.items())]
         errors += report.failures
         status = "completed_with_errors" if errors or report.bad_count else "completed"
-        return ScanOutcome(status, report, self.timings, dict(counts), errors,
-                           objects_written, links_written)
+        outcome = ScanOutcome(status, report, self.timings, dict(counts), errors,
+                              objects_written, links_written)
+        if implicit is not None:
+            outcome.implicit_links = implicit.total
+        return outcome
 
     # -- phases ----------------------------------------------------------------------------
 
@@ -348,13 +354,11 @@ class Scanner:
                 scopes += [links_scope(host) for host in sorted(hosts_ok)]
         return scopes
 
-    def _derive_implicit_links(self) -> None:
+    def _derive_implicit_links(self) -> Any:
         from loaders.links.implicit import derive_implicit_links
 
         with self._phase("implicit links"):
-            derived = derive_implicit_links(self.store, self.env.name)
-        log.info("implicit links of %s: %d removed, %d created in %d passes", self.env.name,
-                 derived.removed, derived.created, derived.passes)
+            return derive_implicit_links(self.store, self.env.name)
 
     def _mark_environment(self, read: _Read) -> None:
         env = self.env

@@ -11,7 +11,9 @@ def format_outcome(outcome: ScanOutcome, *, max_listed: int = 30) -> str:
     lines = [f"scan of {report.environment}: {outcome.status.upper()} "
              f"({outcome.timings.get('total', 0.0):.1f} s)"
              + (f", scan id {outcome.scan_id}" if outcome.scan_id else "")]
-    lines.append(f"  objects written {outcome.objects:,}, links written {outcome.links:,}")
+    lines.append(f"  objects written {outcome.objects:,}, links written {outcome.links:,}"
+                 + (f", implicit links {outcome.implicit_links:,}"
+                    if outcome.implicit_links is not None else ""))
     if report.cleanup is not None and report.cleanup.scopes:
         lines.append(f"  removed (not seen again): {report.cleanup.objects:,} objects, "
                      f"{report.cleanup.links:,} links")

@@ -41,10 +41,18 @@ def test_calipso_worked_example(graph_store, environment):
     vm_otep = links[("vm", "instance-otep", "otep")]
     assert vm_otep["network"] == "net-a" and vm_otep["host"] == "node-1"
     assert vm_otep["name"] == ""
-    # Re-deriving replaces them: same result, nothing accumulates.
+    # Re-deriving changes nothing: same result, nothing written, nothing accumulates.
     again = derive_implicit_links(graph_store, environment)
-    assert again.removed == 6 and again.created == 6
-    assert set(_links(graph_store, environment)) == set(links)
+    assert (again.removed, again.created, again.unchanged) == (0, 0, 6)
+    assert _links(graph_store, environment) == links
+    # a discovered link goes: what was derived through it goes too, the rest stays
+    graph_store.write("MATCH (:Object {environment: $e, id: 'ovs'})-[r]->(:Object {id: "
+                      "'otep'}) DELETE r", e=environment)
+    fewer = derive_implicit_links(graph_store, environment)
+    assert fewer.removed == 3 and fewer.created == 0 and fewer.unchanged == 3
+    assert set(_links(graph_store, environment)) == {
+        ("vm", "instance-vconnector", "br"), ("tap", "vnic-vedge", "ovs"),
+        ("vm", "instance-vedge", "ovs")}
 
 
 def test_constraint_attributes_must_agree(graph_store, environment):
