@@ -78,11 +78,12 @@ class _Link:
 
 def _discovered(store: GraphStore, environment: str,
                 constraints: Sequence[str]) -> list[_Link]:
-    rows = store.read(query("discovered_links"), environment=environment)
+    rows = store.read(query("discovered_links"), environment=environment,
+                      constraints=list(constraints))
     return [_Link(row["source_id"], row["source_type"], row["target_id"], row["target_type"],
-                  row["link_type"], row["props"].get("state"), row["host"], row["switch"],
-                  {name: row["props"][name] for name in constraints
-                   if row["props"].get(name) is not None})
+                  row["link_type"], row["state"], row["host"], row["switch"],
+                  {name: value for name, value in zip(constraints, row["values"], strict=True)
+                   if value is not None})
             for row in rows]
 
 
@@ -141,9 +142,9 @@ def _record(environment: str, link: _Link) -> LinkRecord:
 
 
 def _same(link: _Link, row: dict[str, Any], constraints: Sequence[str]) -> bool:
-    held = row["props"]
-    return (all(held.get(key) == getattr(link, key) for key in _COMPARED)
-            and all(held.get(name) == link.constraints.get(name) for name in constraints))
+    return (all(row[key] == getattr(link, key) for key in _COMPARED)
+            and all(value == link.constraints.get(name)
+                    for name, value in zip(constraints, row["values"], strict=True)))
 
 
 def derive_implicit_links(store: GraphStore, environment: str,
@@ -154,7 +155,8 @@ def derive_implicit_links(store: GraphStore, environment: str,
         derived, passes = closure(_discovered(store, environment, constraints), constraints,
                                   max_passes)
         held = {(row["source_id"], row["target_id"]): row for row in store.read(
-            query("implicit_links"), environment=environment)}
+            query("implicit_links"), environment=environment,
+            constraints=list(constraints))}
     gone = [{"source_id": s, "target_id": t} for (s, t) in held if (s, t) not in derived]
     removed = 0
     for start in range(0, len(gone), DELETE_BATCH):
