@@ -54,6 +54,18 @@ class Runner(Protocol):
     def run(self, host: str, command: str) -> str: ...
 
 
+# Nova's hypervisor types whose driver is libvirt (virsh reads their domains).
+LIBVIRT_HYPERVISORS = frozenset({"qemu", "kvm", "lxc", "xen", "uml", "parallels",
+                                 "virtuozzo"})
+
+
+def runs_libvirt(host: HostFacts) -> bool:
+    """Whether virsh can tell this host's instances' vNICs: nova's driver is libvirt's
+    (or nova does not say). Another driver (fake, ironic, vmware) has no domains."""
+    kind = host.hypervisor_type.lower()
+    return not kind or kind in LIBVIRT_HYPERVISORS
+
+
 @dataclass(frozen=True)
 class Plan:
     """Which of Calipso's host fetchers apply to a host."""
@@ -77,7 +89,8 @@ class Plan:
         return cls(
             pnics=any(kind in host.host_type for kind in PNIC_HOST_TYPES),
             vservices="Network" in host.host_type,
-            instance_vnics="Compute" in host.host_type and bool(host.instances),
+            instance_vnics=("Compute" in host.host_type and bool(host.instances)
+                            and runs_libvirt(host)),
             bridges=bool(drivers & {"OVS", "LXB"}),
             ovs="OVS" in drivers and ovs_agent,
             lxb_oteps="LXB" in drivers and lxb_tunnels,

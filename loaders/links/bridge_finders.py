@@ -111,9 +111,28 @@ def _tagged(name: str, port: Mapping[str, Any]) -> str:
     return f"{name}-{port['tag']}" if "tag" in port else name
 
 
+# Neutron names a port's devices by its id's first 11 characters: with veth plugging
+# (ovs_use_veth, a userspace datapath) the OVS end is tap<id> and the namespace end is ns-
+# (DHCP), qr- (router interface) or qg- (router gateway).
+_NAMESPACE_PEERS = ("ns-", "qr-", "qg-")
+
+
+def _port_vnic(context: LinkContext, host: Any, name: str) -> Doc | None:
+    """The vNIC a vEdge port is: ``<host>-<port name>`` (Calipso's rule), else, for a
+    ``tap`` port, the namespace end of its veth pair (which Calipso missed)."""
+    vnic = context.index.get(f"{host}-{name}", "vnic")
+    if vnic is None and name.startswith("tap"):
+        for prefix in _NAMESPACE_PEERS:
+            vnic = context.index.get(f"{host}-{prefix}{name[3:]}", "vnic")
+            if vnic is not None and vnic.get("vnic_type") == "vservice_vnic":
+                return vnic
+        return None
+    return vnic
+
+
 def _vedge_port_links(context: LinkContext, vedge: Doc, port: Mapping[str, Any]) -> None:
     host = vedge.get("host")
-    vnic = context.index.get(f"{host}-{port['name']}", "vnic")
+    vnic = _port_vnic(context, host, port["name"])
     if vnic is not None:
         context.link("vnic-vedge", vnic, vedge,
                      _tagged(f"{vnic.get('name')}-{vedge.get('name')}", port), host,

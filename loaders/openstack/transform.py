@@ -104,8 +104,12 @@ def _facts(api: ApiSnapshot, db: DbSnapshot | None, networks: dict[str, Doc],
     facts = CloudFacts(networks=networks,
                        routers={str(r.get("id")): r for r in routers},
                        ports={str(p.get("id")): p for p in api.neutron.get("ports", [])})
+    hypervisor_types = {str(h.get("hypervisor_hostname") or "").split(".", 1)[0]:
+                        str(h.get("hypervisor_type") or "")
+                        for compute in api.compute.values() for h in compute.hypervisors}
     for name, types in host_types.items():
-        facts.hosts[name] = HostFacts(name, list(types), instances=instances.get(name, []))
+        facts.hosts[name] = HostFacts(name, list(types), instances=instances.get(name, []),
+                                      hypervisor_type=hypervisor_types.get(name, ""))
     for port in api.neutron.get("ports", []):
         host = facts.hosts.get(str(port.get("binding:host_id") or ""))
         if host is not None:

@@ -30,6 +30,9 @@ class HostFacts:
     """Neutron agents of this host, ``configurations`` parsed (database rows, else API)."""
     tunnel_endpoints: dict[str, Doc] = field(default_factory=dict)
     """Tunnel type (vxlan, gre...) -> this host's ``ml2_<type>_endpoints`` row."""
+    hypervisor_type: str = ""
+    """Nova's ``hypervisor_type`` of this host (QEMU, fake...); empty: not a hypervisor,
+    or not known."""
 
 
 @dataclass

@@ -163,9 +163,15 @@ def collect_host(gateways: Gateways, facts: CloudFacts, host: str) -> Any:
 
 def host_documents(tree: Tree, facts: CloudFacts, host: str, outputs: Any,
                    env: EnvironmentConfig, report: LoadReport) -> None:
+    from loaders.hosts.collect import runs_libvirt
     from loaders.hosts.transform import host_documents as transform
 
-    transform(tree, facts.hosts[host], facts, outputs, env, report)
+    known = facts.hosts[host]
+    transform(tree, known, facts, outputs, env, report)
+    if known.instances and not runs_libvirt(known):
+        report.notes.append(f"{host}: its instances' vNICs are not read: nova's hypervisor "
+                            f"there is {known.hypervisor_type!r}, which has no libvirt "
+                            "domains")
 
 
 def find_links(tree: Tree, links: Links, env: EnvironmentConfig, report: LoadReport) -> None:

@@ -30,6 +30,7 @@ def format_outcome(outcome: ScanOutcome, *, max_listed: int = 30) -> str:
         lines += [f"    {error}" for error in outcome.errors[:max_listed]]
         if len(outcome.errors) > max_listed:
             lines.append(f"    ... and {len(outcome.errors) - max_listed} more")
+    lines += [f"  note: {note}" for note in report.notes[:max_listed]]
     problems = [f"    {problem}" for part in report.parts.values() for problem in part.bad]
     warnings = [f"    {text}" for part in report.parts.values() for text in part.warnings]
     for title, group in (("bad input (left out)", problems), ("warnings", warnings)):

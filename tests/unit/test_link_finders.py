@@ -375,3 +375,16 @@ def test_an_otep_whose_address_is_on_a_bridge_leaves_by_the_bridges_pnic() -> No
     links, report = run(cloud.tree)
     assert not [t for t in _types(links) if t[0] == "otep-host_pnic"]
     assert any("otep-host_pnic" in text for text in warnings(report))
+
+
+def test_a_veth_plugged_namespace_vnic_reaches_the_vedge_by_its_tap_peer() -> None:
+    """ovs_use_veth (the lab's userspace OVS): the OVS port is tap<id>, the namespace's
+    device ns-<id> / qr-<id> / qg-<id>; the vNIC is linked through its peer."""
+    cloud = Cloud()
+    cloud.add("vnic", "h1-ns-5bbd86f3-5c", vnic_type="vservice_vnic", mac_address="m1")
+    cloud.add("vnic", "h1-qg-a2604eae-a5", vnic_type="vservice_vnic", mac_address="m2")
+    cloud.vedge(["tap5bbd86f3-5c", "tapa2604eae-a5", "tap00000000-00"])
+    links, _ = run(cloud.tree)
+    assert _types(links) == [("vnic-vedge", "h1-ns-5bbd86f3-5c", "agent-1"),
+                             ("vnic-vedge", "h1-qg-a2604eae-a5", "agent-1")]
+    assert links.docs[0]["link_name"] == "h1-ns-5bbd86f3-5c-h1-OVS"

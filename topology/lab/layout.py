@@ -9,6 +9,8 @@ HOST = "127.0.0.1"
 REGION = "RegionOne"
 DATABASES = ("keystone", "placement", "nova_api", "nova", "nova_cell0", "neutron", "glance")
 SERVICE_USERS = ("placement", "glance", "nova", "neutron")
+OVS_RUNDIR = Path("/var/run/openvswitch")
+OVS_DAEMONS = ("ovsdb-server", "ovs-vswitchd")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Layout:
         return self.state / "environment.toml"
 
     def pid_file(self, service: str) -> Path:
+        if service in OVS_DAEMONS:  # where Open vSwitch's own tools (ovs-appctl) look
+            return OVS_RUNDIR / f"{service}.pid"
         return self.run / f"{service}.pid"
 
     def log_file(self, service: str) -> Path:
