@@ -19,16 +19,8 @@ from loaders.openstack.snapshot import ApiSnapshot, ComputeSnapshot, Doc
 from loaders.report import LoadReport
 from loaders.scan.tree import Tree
 from topology.demo.documents import encode_keys
+from topology.demo.hosts import HOST_FOLDERS  # Calipso's folders under a host: one table
 
-HOST_FOLDERS = (
-    # (types_name, folder type, text): Calipso's FolderFetcher entries under ScanHost.
-    ("vservices", "vservices_folder", "vServices"),
-    ("instances", "instances_folder", "Instances"),
-    ("host_pnics", "pnics_folder", "host_pNICs"),
-    ("vconnectors", "vconnectors_folder", "vConnectors"),
-    ("vedges", "vedges_folder", "vEdges"),
-    ("network_agents", "network_agents_folder", "Network agents"),
-)
 NETWORK_AGENT_TYPES = frozenset({"DHCP agent", "L3 agent", "Metadata agent"})
 
 

@@ -3,13 +3,12 @@ alone runs the link finders over."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from loaders.scan.tree import Tree
 from topology.store import GraphStore, Provenance
-from topology.store.encode import JSON_PROPERTY
+from topology.store.encode import JSON_PROPERTY, nested_values
 from topology.store.queries import query
 
 log = logging.getLogger(__name__)
@@ -22,14 +21,7 @@ def document_of(props: dict[str, Any]) -> dict[str, Any]:
     out of their JSON property, the graph's own bookkeeping left out."""
     doc = {k: _plain(v) for k, v in props.items()
            if k not in _GRAPH_ONLY and k != JSON_PROPERTY}
-    nested = props.get(JSON_PROPERTY)
-    if isinstance(nested, str):
-        try:
-            decoded = json.loads(nested)
-        except ValueError:
-            decoded = None
-        if isinstance(decoded, dict):
-            doc.update(decoded)
+    doc.update(nested_values(props))
     return doc
 
 

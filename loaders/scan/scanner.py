@@ -291,17 +291,7 @@ class Scanner:
                 report.part("objects").bad.append(_problem(scope, doc["id"], exc))
                 continue
             counts[doc["type"]] += 1
-        written = 0
-        total = sum(len(r.objects) for r in by_scope.values())
-        for scope, records in by_scope.items():
-            failures = len(report.failures)
-            load_records(self.store, records, scope, report, source_time=started,
-                         progress=self._write_progress("objects", written, total))
-            written += len(records.objects)
-            if len(report.failures) > failures:
-                read.failed.setdefault(scope.key, "a batch of its objects rolled back")
-                report.scopes_failed.setdefault(scope.key, "a batch of its objects rolled back")
-        return report.part("objects").written
+        return self._load(by_scope, "objects", read, report, started)
 
     def _write_links(self, read: _Read, links: Links, report: LoadReport, started: Any,
                      counts: Counter[str]) -> int:
@@ -319,17 +309,24 @@ class Scanner:
                 continue
             counts[doc["link_type"]] += 1
         read.link_scopes = list(by_scope)
-        total = sum(len(r.links) for r in by_scope.values())
+        return self._load(by_scope, "links", read, report, started)
+
+    def _load(self, by_scope: dict[Provenance, Records], part: str, read: _Read,
+              report: LoadReport, started: Any) -> int:
+        """Write each scope's records with its provenance; a scope with a batch that
+        rolled back is failed (nothing of it is cleaned up)."""
+        total = sum(len(r.objects) + len(r.links) for r in by_scope.values())
         written = 0
-        # One write for all link scopes would be faster; per scope keeps provenance exact.
         for scope, records in by_scope.items():
             failures = len(report.failures)
             load_records(self.store, records, scope, report, source_time=started,
-                         progress=self._write_progress("links", written, total))
-            written += len(records.links)
+                         progress=self._write_progress(part, written, total))
+            written += len(records.objects) + len(records.links)
             if len(report.failures) > failures:
-                report.scopes_failed.setdefault(scope.key, "a batch of its links rolled back")
-        return report.part("links").written
+                reason = f"a batch of its {part} rolled back"
+                read.failed.setdefault(scope.key, reason)
+                report.scopes_failed.setdefault(scope.key, reason)
+        return report.part(part).written
 
     def _write_progress(self, what: str, before: int, total: int) -> Any:
         if self.progress is None:

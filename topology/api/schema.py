@@ -37,6 +37,7 @@ from topology.cliques.definitions import (
     CliqueType,
 )
 from topology.cliques.service import Clique as CliqueResult
+from topology.store.encode import nested_values
 from topology.store.queries import query
 
 STATUS_BY_VALUE = {0: "OK", 1: "Warning", 2: "Error"}
@@ -62,14 +63,7 @@ def _plain(value: Any) -> Any:
 
 def _attributes(props: Mapping[str, Any], shown: tuple[str, ...]) -> dict[str, Any]:
     extra = {k: _plain(v) for k, v in props.items() if k not in shown and k != "attributes"}
-    nested = props.get("attributes")
-    if isinstance(nested, str):
-        try:
-            decoded = json.loads(nested)
-        except ValueError:
-            decoded = None
-        if isinstance(decoded, dict):
-            extra.update(decoded)
+    extra.update(nested_values(props))
     return extra
 
 

@@ -37,7 +37,7 @@ from topology.sandbox.model import (
 )
 
 _MESH_VLAN = 103
-_HOST_FOLDERS = (
+HOST_FOLDERS = (
     # (types_name, folder type, text): Calipso's FolderFetcher entries under ScanHost.
     ("vservices", "vservices_folder", "vServices"),
     ("instances", "instances_folder", "Instances"),
@@ -62,7 +62,7 @@ class _VedgePort:
 def write_host(w: Writer, view: CloudView, host: Host, zone: Doc,
                peers: Sequence[Host]) -> None:
     doc = w.obj("host", host.name, host.name, zone, _host_fields(host))
-    folders = {types: w.folder(doc, types, type_, text) for types, type_, text in _HOST_FOLDERS}
+    folders = {types: w.folder(doc, types, type_, text) for types, type_, text in HOST_FOLDERS}
     for instance in host.instances:
         _write_instance(w, view, instance, folders["instances"])
     for pnic in host.pnics:

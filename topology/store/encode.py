@@ -121,3 +121,16 @@ def split_properties(document: Mapping[str, Any], *,
     props, nested = partition(document, skip=skip)
     props[JSON_PROPERTY] = to_json(nested) if nested else None
     return props
+
+
+def nested_values(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The nested values a node or relationship keeps in its JSON property (``{}`` when
+    it has none, or it is not a JSON object)."""
+    text = props.get(JSON_PROPERTY)
+    if not isinstance(text, str):
+        return {}
+    try:
+        decoded = json.loads(text)
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
