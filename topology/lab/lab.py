@@ -175,8 +175,11 @@ class Lab:
         # oslo.messaging declares durable notifications.* queues nobody consumes: cap them
         system.run([*ctl, "set_policy", "--apply-to", "queues", "topology-lab-notifications",
                     r"^(versioned_)?notifications\.", '{"max-length": 1000}'])
-        epmd = subprocess.run(["pgrep", "-x", "epmd"], capture_output=True, text=True,
-                              check=False).stdout.split()
+        # the shared epmd the node started (epmd -daemon, port 4369), not a private one of
+        # the tests' RabbitMQ servers (epmd -port N), which may be running too
+        epmd = [pid for pid in subprocess.run(["pgrep", "-x", "epmd"], capture_output=True,
+                                              text=True, check=False).stdout.split()
+                if "-port" not in (processes.cmdline(int(pid)) or [])]
         if epmd:
             self.layout.pid_file("epmd").write_text(f"{epmd[0]}\n")
 
