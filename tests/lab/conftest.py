@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from topology.lab import system
-from topology.lab.lab import BRIDGES, Lab, lab_namespaces, link_names
+from topology.lab.lab import BRIDGES, Lab, lab_namespaces, link_names, rabbitmq_epmds
 from topology.processes import is_alive, read_pid
 
 OPT_OUT = "TOPOLOGY_LAB_TESTS"
@@ -59,6 +59,7 @@ def leftovers(lab: Lab) -> list[str]:
              if (pid := read_pid(lab.layout.pid_file(name))) and is_alive(pid)]
     found += [f"namespace {name}" for name in lab_namespaces()]
     found += [f"link {name}" for name in BRIDGES if name in link_names()]
+    found += [f"epmd {pid}" for pid in rabbitmq_epmds()]
     return found
 
 

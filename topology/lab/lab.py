@@ -11,6 +11,7 @@ veth pairs and Open vSwitch bridges.
 from __future__ import annotations
 
 import logging
+import pwd
 import re
 import shutil
 import subprocess
@@ -68,6 +69,20 @@ class Timings:
             return work()
         finally:
             self.steps[step] = round(time.monotonic() - started, 1)
+
+
+def rabbitmq_epmds() -> list[int]:
+    """The shared epmd daemons of the system's RabbitMQ (``epmd -daemon`` on port 4369,
+    run as the rabbitmq user): the lab's node starts one, and so may a ``rabbitmqctl``
+    call. Never a private one of the tests' RabbitMQ servers (``epmd -port N``)."""
+    try:
+        uid = pwd.getpwnam("rabbitmq").pw_uid
+    except KeyError:
+        return []
+    found = subprocess.run(["pgrep", "-x", "-u", str(uid), "epmd"], capture_output=True,
+                           text=True, check=False).stdout.split()
+    return [int(pid) for pid in found
+            if "-port" not in (processes.cmdline(int(pid)) or ["-port"])]
 
 
 class Lab:
@@ -175,11 +190,7 @@ class Lab:
         # oslo.messaging declares durable notifications.* queues nobody consumes: cap them
         system.run([*ctl, "set_policy", "--apply-to", "queues", "topology-lab-notifications",
                     r"^(versioned_)?notifications\.", '{"max-length": 1000}'])
-        # the shared epmd the node started (epmd -daemon, port 4369), not a private one of
-        # the tests' RabbitMQ servers (epmd -port N), which may be running too
-        epmd = [pid for pid in subprocess.run(["pgrep", "-x", "epmd"], capture_output=True,
-                                              text=True, check=False).stdout.split()
-                if "-port" not in (processes.cmdline(int(pid)) or [])]
+        epmd = rabbitmq_epmds()
         if epmd:
             self.layout.pid_file("epmd").write_text(f"{epmd[0]}\n")
 
@@ -430,9 +441,8 @@ class Lab:
             system.run(["rabbitmqctl", "-n", "rabbit@localhost", "-q", "stop"], check=False,
                        timeout=60)
         done += self._stop_service(self.services["rabbitmq"])
-        epmd = processes.read_pid(self.layout.pid_file("epmd"))
-        if epmd and "epmd" in " ".join(processes.cmdline(epmd) or []) and system.stop_pids(
-                [epmd]):
+        # the node's epmd, and one a rabbitmqctl call may have started meanwhile
+        if system.stop_pids(rabbitmq_epmds()):
             done.append("epmd")
         self.layout.pid_file("epmd").unlink(missing_ok=True)
         done += self._stop_service(self.services["mariadb"])
