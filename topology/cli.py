@@ -188,7 +188,7 @@ def cmd_implicit_links(config: Config, args: argparse.Namespace) -> int:
         names = sorted({name for c in service.clique_constraints() for name in c.constraints}
                        or {"network"})
         started = time.perf_counter()
-        report = derive_implicit_links(store, args.environment, names)
+        report = derive_implicit_links(store, args.environment, names, force=True)
     print(f"implicit links of {args.environment}: {report.total:,} derived in "
           f"{report.passes} pass(es): {report.created:,} written, {report.removed:,} "
           f"removed, {report.unchanged:,} unchanged ({time.perf_counter() - started:.1f} s; "

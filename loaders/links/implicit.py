@@ -21,6 +21,8 @@ nothing here.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -147,13 +149,38 @@ def _same(link: _Link, row: dict[str, Any], constraints: Sequence[str]) -> bool:
                     for name, value in zip(constraints, row["values"], strict=True)))
 
 
+def basis(discovered: Sequence[_Link], constraints: Sequence[str], max_passes: int) -> str:
+    """A digest of everything the closure depends on: the discovered links (ends, type,
+    state, host, switch, constraint values), the constraints and the passes allowed."""
+    digest = hashlib.sha256(json.dumps([list(constraints), max_passes]).encode())
+    for row in sorted((link.source_id, link.target_id, link.link_type, link.state or "",
+                       link.host or "", link.switch or "",
+                       json.dumps(link.constraints, sort_keys=True, default=str))
+                      for link in discovered):
+        digest.update("\0".join(row).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
 def derive_implicit_links(store: GraphStore, environment: str,
                           constraints: Sequence[str] = ("network",),
-                          max_passes: int = 20) -> ImplicitLinksReport:
-    """Bring the environment's implicit links in line with its discovered links."""
+                          max_passes: int = 20, *, force: bool = False) -> ImplicitLinksReport:
+    """Bring the environment's implicit links in line with its discovered links.
+
+    When the discovered links are those they were last derived from (a digest kept on the
+    :Environment node) and the graph still holds as many implicit links as were derived,
+    nothing is read or written (``force``: derive anyway)."""
+    discovered = _discovered(store, environment, constraints)
+    wanted = basis(discovered, constraints, max_passes)
+    if not force:
+        last = store.read(query("implicit_links_basis"), environment=environment)
+        if last and last[0]["basis"] == wanted and last[0]["count"] == last[0]["held"]:
+            log.info("implicit links of %s: the discovered links are unchanged; the %d "
+                     "derived from them stand", environment, last[0]["held"])
+            return ImplicitLinksReport(removed=0, created=0, passes=0,
+                                       unchanged=int(last[0]["held"]))
     with paused_gc():
-        derived, passes = closure(_discovered(store, environment, constraints), constraints,
-                                  max_passes)
+        derived, passes = closure(discovered, constraints, max_passes)
         held = {(row["source_id"], row["target_id"]): row for row in store.read(
             query("implicit_links"), environment=environment,
             constraints=list(constraints))}
@@ -169,6 +196,8 @@ def derive_implicit_links(store: GraphStore, environment: str,
         report = store.upsert_links(changed, provenance=PROVENANCE)
         if not report.ok:
             raise RuntimeError(f"writing implicit links failed: {report.failed[0]}")
+    store.write(query("set_implicit_links_basis"), environment=environment, basis=wanted,
+                count=len(derived))
     log.info("implicit links of %s: %d derived in %d passes; %d written, %d removed, "
              "%d unchanged", environment, len(derived), passes, len(changed), removed,
              len(derived) - len(changed))

@@ -39,6 +39,7 @@ from loaders.scan.tree import Links, Tree
 from loaders.seam import Records, SourceError, load_records
 from topology.environments import EnvironmentConfig
 from topology.store import GraphStore, Provenance, RecordError, link_record, object_record
+from topology.store.queries import query
 from topology.store.scans import HEARTBEAT_SECONDS, ScanLog
 
 log = logging.getLogger(__name__)
@@ -210,8 +211,6 @@ class Scanner:
     def _object(self, object_id: str | None) -> dict[str, Any]:
         if not object_id:
             raise ScanFailed("a scan of one object needs its id")
-        from topology.store.queries import query
-
         rows = self.store.read(query("object_brief"), environment=self.env.name, id=object_id)
         if not rows:
             raise ScanFailed(f"object {object_id!r} is not in environment {self.env.name!r} "
@@ -364,11 +363,10 @@ class Scanner:
             "distribution_version": env.distribution_version or None,
             "mechanism_drivers": list(env.mechanism_drivers),
             "type_drivers": list(env.type_drivers),
-            "listen": env.listen, "scanned": True, "environment_type": "OpenStack",
+            "listen": env.listen, "environment_type": "OpenStack",
         }
         self.store.upsert_environment(env.name, props)
-        self.store.write("MATCH (e:Environment {name: $name}) "
-                         "SET e.last_scanned = datetime.transaction()", name=env.name)
+        self.store.write(query("environment_scanned"), environment=env.name)
 
 
 def _problem(scope: Provenance, what: str, exc: Exception) -> Any:

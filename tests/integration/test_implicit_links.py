@@ -88,3 +88,18 @@ def test_implicit_clique_type_uses_derived_links(graph_store, environment):
                             environment=environment, focal_point="vm")
     assert [(r["source_id"], r["link_type"], r["target_id"]) for r in rows[0]["links"]] == [
         ("vm", "instance-network", "n1")]
+
+
+def test_unchanged_discovered_links_are_not_derived_again(graph_store, environment):
+    _chain(graph_store, environment)
+    first = derive_implicit_links(graph_store, environment)
+    assert first.passes == 4 and first.created == 6
+    again = derive_implicit_links(graph_store, environment)
+    assert (again.passes, again.created, again.unchanged) == (0, 0, 6)  # skipped whole
+    # one derived link deleted by hand: the count no longer matches, so it is derived again
+    graph_store.write("MATCH (:Object {environment: $e, id: 'vm'})-[r]->(:Object {id: "
+                      "'otep'}) WHERE r.implicit DELETE r", e=environment)
+    repaired = derive_implicit_links(graph_store, environment)
+    assert (repaired.created, repaired.unchanged) == (1, 5)
+    forced = derive_implicit_links(graph_store, environment, force=True)
+    assert forced.passes == 4 and forced.created == 0 and forced.unchanged == 6

@@ -45,6 +45,7 @@ ENVIRONMENT_QUERIES: dict[str, dict[str, Any]] = {
     "delete_stale_links": {"since": None, "limit": 10},
     "implicit_links": {"constraints": ["network"]},
     "scan_inventory": {},
+    "implicit_links_basis": {},
     "discovered_links": {"constraints": ["network"]},
     "delete_subtree": {"id": "x"},
     "sensu_config_objects": {"types": ["otep", "vedge"]},
