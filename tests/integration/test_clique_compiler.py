@@ -30,12 +30,15 @@ from tests.support.topology_strategies import (
 )
 from topology.cliques.compiler import compile_clique
 from topology.cliques.definitions import SHIPPED_CLIQUE_TYPES, CliqueType
+from topology.cliques.paths import compile_clique_paths
 from topology.cliques.service import CliqueService
 from topology.demo import generate, shape_for_objects
 from topology.sandbox.model import CloudShape
 from topology.store import GraphStore, link_record, object_record
 
 EXAMPLES = int(os.environ.get("CLIQUE_EXAMPLES", "100"))
+# Both compile targets; every check runs each on the same topology.
+FORMS = {"staged": compile_clique, "paths": compile_clique_paths}
 
 
 def _load(store: GraphStore, environment: str, topology: Topology) -> None:
@@ -60,9 +63,9 @@ def _definition(oracle_type: OracleCliqueType) -> CliqueType:
 
 def _compiled_cliques(store: GraphStore, service: CliqueService, environment: str,
                       topology: Topology, definition: CliqueType,
-                      constraints: list[str]) -> dict[str, OracleClique | None]:
+                      constraints: list[str], form: str) -> dict[str, OracleClique | None]:
     reverse = service.directions(environment, definition)
-    text = compile_clique(definition, constraints, reverse)
+    text = FORMS[form](definition, constraints, reverse)
     found: dict[str, OracleClique | None] = {}
     for obj in topology.of_type(definition.focal_point_type):
         rows = store.read(text, environment=environment, focal_point=obj.id)
@@ -90,14 +93,16 @@ def _check(store: GraphStore, topology: Topology, oracle_types: list[OracleCliqu
         _load(store, environment, topology)
         for oracle_type in oracle_types:
             constraints = constraints_of(oracle_type.focal_point_type)
-            compiled = _compiled_cliques(store, service, environment, topology,
-                                         _definition(oracle_type), constraints)
-            for focal, got in compiled.items():
-                expected = oracle_clique(topology, oracle_type, focal, constraints)
-                assert got == expected, (
-                    f"clique of {focal} for {oracle_type} (constraints {constraints}):\n"
-                    f"  compiled {got}\n  oracle   {expected}")
-                seen += expected is not None
+            for form in FORMS:
+                compiled = _compiled_cliques(store, service, environment, topology,
+                                             _definition(oracle_type), constraints, form)
+                for focal, got in compiled.items():
+                    expected = oracle_clique(topology, oracle_type, focal, constraints)
+                    assert got == expected, (
+                        f"clique of {focal} for {oracle_type} (constraints "
+                        f"{constraints}), {form} form:\n"
+                        f"  compiled {got}\n  oracle   {expected}")
+                    seen += expected is not None and form == "staged"
     finally:
         drop_environment(store, environment)
     return seen
