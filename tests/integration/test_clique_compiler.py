@@ -180,22 +180,24 @@ def test_an_imported_calipso_export_gives_calipso_cliques(graph_store, environme
     assert graph_store.upsert_links(links).ok
     topology = Topology.from_calipso(collections)
 
-    service = CliqueService(graph_store, ttl=0)
-    checked = 0
-    for focal_type in ("instance", "vservice", "network"):
-        definition = service.clique_type_for(environment, focal_type)
-        oracle_type = OracleCliqueType.of(definition)
-        constraints = list(service.constraints_for(focal_type))
-        for obj in topology.of_type(focal_type):
-            got = service.clique(environment, obj.id)
-            expected = oracle_clique(topology, oracle_type, obj.id, constraints)
-            got_links = frozenset((r["source_id"], r["link_type"], r["target_id"])
-                                  for r in got.links)
-            assert (got_links or None) == (expected.links if expected else None), obj.id
-            if expected:
-                assert {n["id"] for n in got.nodes} == expected.nodes
-                checked += 1
-    assert checked > 50
+    for form in FORMS:
+        service = CliqueService(graph_store, ttl=0, form=form)
+        checked = 0
+        for focal_type in ("instance", "vservice", "network"):
+            definition = service.clique_type_for(environment, focal_type)
+            oracle_type = OracleCliqueType.of(definition)
+            constraints = list(service.constraints_for(focal_type))
+            for obj in topology.of_type(focal_type):
+                got = service.clique(environment, obj.id)
+                expected = oracle_clique(topology, oracle_type, obj.id, constraints)
+                got_links = frozenset((r["source_id"], r["link_type"], r["target_id"])
+                                      for r in got.links)
+                assert (got_links or None) == (expected.links if expected else None), (
+                    form, obj.id)
+                if expected:
+                    assert {n["id"] for n in got.nodes} == expected.nodes, (form, obj.id)
+                    checked += 1
+        assert checked > 50, form
 
 
 @pytest.mark.parametrize("after_a_clique", [False, True])
@@ -231,8 +233,11 @@ def test_explain_prints_a_query_neo4j_runs(graph_store, environment):
     text = service.explain(environment, "vm")
     assert text.startswith(f":param environment => '{environment}';")
     body = text.split("\n\n", 1)[1].rstrip(";")
+    assert "OPTIONAL MATCH path = (f)" in body and "{0,1}" in body  # the path form
     rows = graph_store.read(body, environment=environment, focal_point="vm")
     assert len(rows) == 1 and len(rows[0]["links"]) == 1
+    [path] = rows[0]["paths"]  # what Browser draws: vm -[INSTANCE_VNIC]-> t
+    assert [n["id"] for n in path.nodes] == ["vm", "t"]
 
 
 def test_focal_points_are_those_with_a_clique(graph_store, environment):
