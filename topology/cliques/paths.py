@@ -71,20 +71,30 @@ def _stop(stages: list[Stage]) -> str:
     return "CASE " + " ".join(cases) + f" ELSE {len(stages) + 1} END"
 
 
+def _repeats(stages: list[Stage]) -> bool:
+    """Does a relationship type come back in a later stage (then links may repeat)?"""
+    types = [s.stored_type.relationship_type for s in stages]
+    return len(set(types)) < len(types)
+
+
 def compile_clique_paths(clique_type: CliqueType, constraints: Sequence[str],
                          reverse: Sequence[bool], output: Output = "api",
                          batch: bool = False) -> LiteralString:
     """The path form of a clique type's cliques: same parameters and, for
     ``output="api"``, the same row as :func:`~topology.cliques.compiler.compile_clique`.
 
-    ``output="graph"`` returns ``paths`` (the clique as paths from the focal point, what
-    Neo4j Browser draws) with ``focal_point``, ``nodes`` and ``links``.
+    ``output="graph"`` returns ``paths`` (the clique as paths from the focal point, those
+    that use only stages before the first empty one: what Neo4j Browser draws) with
+    ``focal_point``, ``nodes`` and ``links``. The API's row needs no path list: the
+    clique's links are those the stages before the first empty one took, its nodes their
+    ends and the focal point.
     """
     stages = plan(clique_type, reverse)
     focal_type = catalogue.object_type(clique_type.focal_point_type)
     numbers = range(1, len(stages) + 1)
-    last = ("CASE " + " ".join(f"WHEN size(s{k}) > 0 THEN {k}" for k in reversed(numbers))
-            + " ELSE 0 END")
+    graph = output == "graph"
+    groups = ", ".join(f"s{k}" for k in numbers)
+    taken = ", ".join(f"t{k}" for k in numbers)
     lines = [
         f"// Clique type {clique_type.name!r} ({clique_type.id}), focal point type "
         f"{focal_type.name}: the path form",
@@ -92,32 +102,49 @@ def compile_clique_paths(clique_type: CliqueType, constraints: Sequence[str],
         *(["UNWIND $focal_points AS focal_point",
            "MATCH (f:Object {environment: $environment, id: focal_point})"] if batch
           else ["MATCH (f:Object {environment: $environment, id: $focal_point})"]),
-        "// one optional segment per stage, in order; each hop filtered inside it",
-        "OPTIONAL MATCH path = (f)",
+        "// the paths from f: one optional segment per stage, in order, each hop filtered",
+        f"OPTIONAL MATCH {'path = ' if graph else ''}(f)",
         *(f"  // {k}. {s.link_type.name}: "
           + (f"backwards over {s.stored_type.name}" if s.reverse else "forwards")
           + "\n" + _segment(k, s, clique_type.use_implicit_links, constraints)
           for k, s in zip(numbers, stages, strict=True)),
         f"WHERE f:{focal_type.label}",
-        f"WITH f, path, {last} AS last, " + ", ".join(f"s{k}" for k in numbers),
-        "// the links each stage took, then the first stage that took none new",
-        "WITH f, collect({path: path, last: last}) AS found, "
+    ]
+    if graph:
+        last = ("CASE " + " ".join(f"WHEN size(s{k}) > 0 THEN {k}"
+                                   for k in reversed(numbers)) + " ELSE 0 END")
+        lines.append(f"WITH f, path, {last} AS last, {groups}")
+    lines += [
+        "// t<k>: the links stage k took; stop: the first stage that took none new",
+        "WITH f, " + ("collect({path: path, last: last}) AS found, " if graph else "")
         + ", ".join(f"collect(DISTINCT s{k}[0]) AS t{k}" for k in numbers),
-        f"WITH f, found, {_stop(stages)} AS stop",
-        "WITH f, [x IN found WHERE x.path IS NOT NULL AND x.last < stop | x.path] AS paths",
-        "CALL (paths) {",
-        "  UNWIND paths AS p",
-        "  UNWIND relationships(p) AS r",
-        "  RETURN collect(DISTINCT r) AS links",
-        "}",
-        "CALL (f, paths) {",
-        "  UNWIND [[f]] + [p IN paths | nodes(p)] AS some",
-        "  UNWIND some AS n",
+        "WITH f, " + ("found, " if graph else "")
+        + f"[{taken}] AS taken, {_stop(stages)} AS stop",
+    ]
+    kept = "taken[..stop - 1]"
+    if _repeats(stages):  # a link two stages met is reported once
+        lines += [
+            "CALL (taken, stop) {",
+            f"  UNWIND {kept} AS t",
+            "  UNWIND t AS r",
+            "  RETURN collect(DISTINCT r) AS links",
+            "}",
+        ]
+    else:
+        lines.append("WITH f, " + ("found, stop, " if graph else "")
+                     + f"reduce(links = [], t IN {kept} | links + t) AS links")
+    lines += [
+        "CALL (f, links) {",
+        "  UNWIND [f] + [r IN links | startNode(r)] + [r IN links | endNode(r)] AS n",
         "  RETURN collect(DISTINCT n) AS nodes",
         "}",
     ]
-    if output == "graph":
-        lines.append("RETURN paths, f AS focal_point, nodes, links")
+    if graph:
+        lines += [
+            "RETURN [x IN found WHERE x.path IS NOT NULL AND x.last < stop | x.path] "
+            "AS paths,",
+            "       f AS focal_point, nodes, links",
+        ]
     else:
         node_map = ", ".join(f".{name}" for name in CLIQUE_NODE_FIELDS)
         link_map = ", ".join(f".{name}" for name in CLIQUE_LINK_FIELDS)
