@@ -237,6 +237,7 @@ def test_explain_prints_a_query_neo4j_runs(graph_store, environment):
     rows = graph_store.read(body, environment=environment, focal_point="vm")
     assert len(rows) == 1 and len(rows[0]["links"]) == 1
     [path] = rows[0]["paths"]  # what Browser draws: vm -[INSTANCE_VNIC]-> t
+    assert len(path.relationships) == 1
     assert [n["id"] for n in path.nodes] == ["vm", "t"]
 
 

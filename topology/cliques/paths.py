@@ -84,7 +84,8 @@ def compile_clique_paths(clique_type: CliqueType, constraints: Sequence[str],
     ``output="api"``, the same row as :func:`~topology.cliques.compiler.compile_clique`.
 
     ``output="graph"`` returns ``paths`` (the clique as paths from the focal point, those
-    that use only stages before the first empty one: what Neo4j Browser draws) with
+    that take a link and use only stages before the first empty one: what Neo4j Browser
+    draws; every prefix of a path is one too) with
     ``focal_point``, ``nodes`` and ``links``. The API's row needs no path list: the
     clique's links are those the stages before the first empty one took, its nodes their
     ends and the focal point.
@@ -141,8 +142,7 @@ def compile_clique_paths(clique_type: CliqueType, constraints: Sequence[str],
     ]
     if graph:
         lines += [
-            "RETURN [x IN found WHERE x.path IS NOT NULL AND x.last < stop | x.path] "
-            "AS paths,",
+            "RETURN [x IN found WHERE 0 < x.last < stop | x.path] AS paths,",
             "       f AS focal_point, nodes, links",
         ]
     else:
