@@ -1,4 +1,4 @@
-"""Benchmark: clique latency, compiled Cypher vs Calipso's strategy, on the same Neo4j.
+"""Benchmark: clique latency, the staged and path forms vs Calipso's strategy, one Neo4j.
 
     python -m bench.cliques [--objects 100000] [--samples 300] [--calipso-samples 60]
                             [--warm-up-seconds 20]
@@ -7,14 +7,18 @@ Loads a generated environment of about ``--objects`` inventory objects (the demo
 generator: Calipso's shapes) unless it is already there, then for instance, vservice and
 network focal points measures, through the Python driver:
 
-* the compiled query (``CliqueService.clique``: one round trip per focal point);
+* the compiled query in each of its two forms (``CliqueService.clique``, one round trip
+  per focal point): the staged form (``topology.cliques.compiler``) and the path form
+  (``topology.cliques.paths``);
 * Calipso's strategy on the same data: per link type, one query to choose the direction,
   then one query per known node, constraints checked in Python (``calipso_clique`` below).
 
 Each is warmed up first (``--warm-up-seconds``, then until its median settles); then the
-two are timed in turn on the same focal points. Both must give the same links for every
-sampled focal point. Reports p50/p95/p99 in ms
-and Neo4j ``PROFILE`` db hits of the compiled query; JSON in ``bench/results/``.
+three are timed in turn on the same focal points. All must give the same links for every
+sampled focal point. Reports p50/p95/p99 in ms, Neo4j ``PROFILE`` db hits of each form,
+which form is faster and by how much, and whether the default form (the API's,
+``DEFAULT_FORM``) meets the instance target (p50 <= 2 ms, >= 20x Calipso's strategy);
+JSON in ``bench/results/``.
 """
 
 from __future__ import annotations
@@ -31,13 +35,14 @@ from typing import Any
 from bench.common import ensure_demo_environment, machine, timestamp, warm_up, write_result
 from topology import catalogue
 from topology.cliques.definitions import CliqueType
-from topology.cliques.service import CliqueService
+from topology.cliques.service import DEFAULT_FORM, Clique, CliqueService
 from topology.config import load_config
 from topology.runtime import open_store
 from topology.store import GraphStore
 
 ENVIRONMENT = "bench-cliques"
 FOCAL_TYPES = ("instance", "vservice", "network")
+FORMS = ("staged", "paths")  # the two compile targets (topology.cliques.service)
 WARM_UP_SECONDS = 20.0  # per focal point type, compiled query (a third for Calipso's)
 
 
@@ -127,64 +132,111 @@ def _median_ms(call: Callable[[], Any], size: int) -> float:
     return statistics.median(timings)
 
 
+def _triples(clique: Clique) -> set[tuple[str, str, str]]:
+    return {(r["source_id"], r["link_type"], r["target_id"]) for r in clique.links}
+
+
+def _target(entry: dict[str, Any], form: str) -> dict[str, Any]:
+    """The issue's target for the default form's instance cliques."""
+    p50 = entry[f"{form}_ms"]["p50"]
+    speedup = entry["speedup_p50"][form]
+    return {"form": form, "p50_ms": p50, "speedup_p50": speedup,
+            "p50_at_most_2_ms": p50 <= 2.0, "at_least_20x": speedup >= 20.0}
+
+
+def _measure(store: GraphStore, services: dict[str, CliqueService], focal_type: str,
+             ids: list[str], picked: list[str], calipso_samples: int,
+             rng: random.Random, warm_up_seconds: float) -> dict[str, Any]:
+    """One focal point type: both forms and Calipso's strategy, on the same focal points."""
+    staged = services["staged"]
+    clique_type = staged.clique_type_for(ENVIRONMENT, focal_type)
+    constraints = staged.constraints_for(focal_type)
+    for form, service in services.items():
+        warm_up(f"{focal_type}, {form} form (median ms of 50)",
+                lambda ids=ids, service=service: _median_ms(
+                    lambda: service.clique(ENVIRONMENT, rng.choice(ids)), 50),
+                warm_up_seconds)
+    warm_up(f"{focal_type}, Calipso's strategy (median ms of 3)",
+            lambda ids=ids, definition=clique_type, names=constraints: _median_ms(
+                lambda: calipso_clique(store, definition, names, rng.choice(ids)), 3),
+            warm_up_seconds / 3)
+    # Interleaved (and the forms' order alternated), so that a drift of the machine's
+    # speed touches all alike.
+    timings: dict[str, list[float]] = {form: [] for form in FORMS}
+    sizes, calipso_ms, queries = [], [], []
+    for number, focal_id in enumerate(picked):
+        answers = {}
+        for form in (FORMS if number % 2 == 0 else tuple(reversed(FORMS))):
+            started = time.perf_counter()
+            answers[form] = services[form].clique(ENVIRONMENT, focal_id)
+            timings[form].append((time.perf_counter() - started) * 1000)
+        staged_answer, paths_answer = answers["staged"], answers["paths"]
+        if (_triples(staged_answer) != _triples(paths_answer)
+                or {n["id"] for n in staged_answer.nodes}
+                != {n["id"] for n in paths_answer.nodes}):
+            raise SystemExit(f"{focal_type} {focal_id}: the staged and path forms differ")
+        sizes.append(len(staged_answer.links))
+        if number >= calipso_samples:
+            continue
+        started = time.perf_counter()
+        links, count = calipso_clique(store, clique_type, constraints, focal_id)
+        calipso_ms.append((time.perf_counter() - started) * 1000)
+        queries.append(count)
+        if _triples(staged_answer) != links:
+            raise SystemExit(f"{focal_type} {focal_id}: the forms and Calipso differ")
+    calipso = _percentiles(calipso_ms)
+    entry: dict[str, Any] = {
+        "clique_type": clique_type.name,
+        "focal_points_with_clique": len(ids),
+        "links_per_clique": _percentiles([float(s) for s in sizes]),
+        "calipso_strategy_ms": calipso,
+        "calipso_queries_per_clique": _percentiles([float(q) for q in queries]),
+    }
+    for form in FORMS:
+        entry[f"{form}_ms"] = _percentiles(timings[form])
+        entry[f"{form}_db_hits"] = _db_hits(
+            store, staged.compiled(ENVIRONMENT, clique_type, form=form), picked[0])
+    entry["speedup_p50"] = {form: round(calipso["p50"] / entry[f"{form}_ms"]["p50"], 1)
+                            for form in FORMS}
+    faster = min(FORMS, key=lambda form: entry[f"{form}_ms"]["p50"])
+    slower = max(FORMS, key=lambda form: entry[f"{form}_ms"]["p50"])
+    entry["faster_form"] = faster
+    entry["faster_by_p50"] = round(entry[f"{slower}_ms"]["p50"] / entry[f"{faster}_ms"]["p50"], 2)
+    # The default form's figures under the names earlier results used.
+    entry["compiled_form"] = DEFAULT_FORM
+    entry["compiled_ms"] = entry[f"{DEFAULT_FORM}_ms"]
+    entry["compiled_db_hits"] = entry[f"{DEFAULT_FORM}_db_hits"]
+    print(f"{focal_type}: " + "; ".join(
+        f"{form} p50 {entry[f'{form}_ms']['p50']} ms p99 {entry[f'{form}_ms']['p99']} ms "
+        f"({entry['speedup_p50'][form]}x, {entry[f'{form}_db_hits']} db hits)"
+        for form in FORMS)
+        + f"; Calipso p50 {calipso['p50']} ms; faster: {faster} by {entry['faster_by_p50']}x",
+        file=sys.stderr)
+    return entry
+
+
 def run(objects: int, samples: int, calipso_samples: int, seed: int,
         warm_up_seconds: float = WARM_UP_SECONDS) -> dict[str, Any]:
     config = load_config()
     result: dict[str, Any] = {}
     with open_store(config) as store:
         loaded = ensure_demo_environment(store, ENVIRONMENT, objects)
-        service = CliqueService(store)
-        focal = service.focal_points(ENVIRONMENT, list(FOCAL_TYPES))
+        services = {form: CliqueService(store, form=form) for form in FORMS}
+        focal = services["staged"].focal_points(ENVIRONMENT, list(FOCAL_TYPES))
         rng = random.Random(seed)
         for focal_type in FOCAL_TYPES:
             ids = focal[focal_type]
             picked = [rng.choice(ids) for _ in range(samples)]
-            clique_type = service.clique_type_for(ENVIRONMENT, focal_type)
-            constraints = service.constraints_for(focal_type)
-            warm_up(f"{focal_type} (median ms of 50)", lambda ids=ids: _median_ms(
-                lambda: service.clique(ENVIRONMENT, rng.choice(ids)), 50), warm_up_seconds)
-            warm_up(f"{focal_type}, Calipso's strategy (median ms of 3)",
-                    lambda ids=ids, definition=clique_type, names=constraints: _median_ms(
-                        lambda: calipso_clique(store, definition, names, rng.choice(ids)), 3),
-                    warm_up_seconds / 3)
-            # Interleaved, so that a drift of the machine's speed touches both alike.
-            compiled_ms, sizes, calipso_ms, queries = [], [], [], []
-            for number, focal_id in enumerate(picked):
-                started = time.perf_counter()
-                clique = service.clique(ENVIRONMENT, focal_id)
-                compiled_ms.append((time.perf_counter() - started) * 1000)
-                sizes.append(len(clique.links))
-                if number >= calipso_samples:
-                    continue
-                started = time.perf_counter()
-                links, count = calipso_clique(store, clique_type, constraints, focal_id)
-                calipso_ms.append((time.perf_counter() - started) * 1000)
-                queries.append(count)
-                mine = {(r["source_id"], r["link_type"], r["target_id"]) for r in clique.links}
-                if mine != links:
-                    raise SystemExit(f"{focal_type} {focal_id}: compiled and Calipso differ")
-            text = service.compiled(ENVIRONMENT, clique_type)
-            compiled = _percentiles(compiled_ms)
-            calipso = _percentiles(calipso_ms)
-            result[focal_type] = {
-                "clique_type": clique_type.name,
-                "focal_points_with_clique": len(ids),
-                "links_per_clique": _percentiles([float(s) for s in sizes]),
-                "compiled_ms": compiled,
-                "calipso_strategy_ms": calipso,
-                "calipso_queries_per_clique": _percentiles([float(q) for q in queries]),
-                "speedup_p50": round(calipso["p50"] / compiled["p50"], 1),
-                "compiled_db_hits": _db_hits(store, text, picked[0]),
-            }
-            print(f"{focal_type}: compiled p50 {compiled['p50']} ms p99 {compiled['p99']} ms; "
-                  f"Calipso p50 {calipso['p50']} ms ({result[focal_type]['speedup_p50']}x)",
-                  file=sys.stderr)
+            result[focal_type] = _measure(store, services, focal_type, ids, picked,
+                                          calipso_samples, rng, warm_up_seconds)
     return {
         "benchmark": "cliques",
         "timestamp": timestamp(),
         "machine": machine(),
         "neo4j": config.bolt_uri,
         "objects": loaded,
+        "default_form": DEFAULT_FORM,
+        "target": _target(result["instance"], DEFAULT_FORM) if "instance" in result else {},
         "results": result,
     }
 

@@ -143,7 +143,7 @@ Cliques, computed live from the graph:
 # -- clique -------------------------------------------------------------------------------
 
 def cmd_clique(config: Config, args: argparse.Namespace) -> int:
-    """A focal point's clique, or (with --explain) the Cypher that computes it."""
+    """A focal point's clique, or (with --explain) the path query that computes it."""
     from topology.cliques.service import CliqueService
     from topology.runtime import open_store
 
@@ -937,13 +937,15 @@ def build_parser() -> argparse.ArgumentParser:
     clique = _add_command(sub, "clique", cmd_clique,
                           "show a focal point's clique (or its Cypher)",
                           "Compute a focal point's clique from the live graph with the clique "
-                          "type chosen for its environment. --explain prints the Cypher (with "
-                          ":param lines) to paste into Neo4j Browser. Exit status 1 when the "
+                          "type chosen for its environment. --explain prints its path form "
+                          "(with :param lines) to paste into Neo4j Browser, which draws the "
+                          "paths it returns as a graph. Exit status 1 when the "
                           "focal point has no clique.")
     _add_environment(clique)
     clique.add_argument("--focal-point", "-f", metavar="ID", help="object id of the focal point")
     clique.add_argument("--explain", action="store_true",
-                        help="print the Cypher query instead of running it")
+                        help="print the clique's path query (for Neo4j Browser) "
+                             "instead of running it")
     clique.add_argument("--focal-points", action="store_true",
                         help="list the objects whose clique is not empty")
     clique.add_argument("--limit", type=int, default=20,

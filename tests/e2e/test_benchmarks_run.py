@@ -81,6 +81,11 @@ def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store, own_
         assert entry["links_per_clique"]["samples"] == 5
         assert entry["links_per_clique"]["p50"] >= 1  # every focal point has a clique
         assert entry["compiled_db_hits"] > 0
+        for form in cliques.FORMS:  # both forms timed on the same focal points
+            assert entry[f"{form}_ms"]["samples"] == 5
+            assert entry[f"{form}_db_hits"] > 0
+        assert entry["faster_form"] in cliques.FORMS and entry["faster_by_p50"] >= 1
+    assert result["target"]["form"] == result["default_form"]
 
 
 def test_bench_api_runs_over_http(bench_env, graph_store, monkeypatch):

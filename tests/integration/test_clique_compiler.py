@@ -30,12 +30,15 @@ from tests.support.topology_strategies import (
 )
 from topology.cliques.compiler import compile_clique
 from topology.cliques.definitions import SHIPPED_CLIQUE_TYPES, CliqueType
+from topology.cliques.paths import compile_clique_paths
 from topology.cliques.service import CliqueService
 from topology.demo import generate, shape_for_objects
 from topology.sandbox.model import CloudShape
 from topology.store import GraphStore, link_record, object_record
 
 EXAMPLES = int(os.environ.get("CLIQUE_EXAMPLES", "100"))
+# Both compile targets; every check runs each on the same topology.
+FORMS = {"staged": compile_clique, "paths": compile_clique_paths}
 
 
 def _load(store: GraphStore, environment: str, topology: Topology) -> None:
@@ -60,9 +63,9 @@ def _definition(oracle_type: OracleCliqueType) -> CliqueType:
 
 def _compiled_cliques(store: GraphStore, service: CliqueService, environment: str,
                       topology: Topology, definition: CliqueType,
-                      constraints: list[str]) -> dict[str, OracleClique | None]:
+                      constraints: list[str], form: str) -> dict[str, OracleClique | None]:
     reverse = service.directions(environment, definition)
-    text = compile_clique(definition, constraints, reverse)
+    text = FORMS[form](definition, constraints, reverse)
     found: dict[str, OracleClique | None] = {}
     for obj in topology.of_type(definition.focal_point_type):
         rows = store.read(text, environment=environment, focal_point=obj.id)
@@ -90,14 +93,16 @@ def _check(store: GraphStore, topology: Topology, oracle_types: list[OracleCliqu
         _load(store, environment, topology)
         for oracle_type in oracle_types:
             constraints = constraints_of(oracle_type.focal_point_type)
-            compiled = _compiled_cliques(store, service, environment, topology,
-                                         _definition(oracle_type), constraints)
-            for focal, got in compiled.items():
-                expected = oracle_clique(topology, oracle_type, focal, constraints)
-                assert got == expected, (
-                    f"clique of {focal} for {oracle_type} (constraints {constraints}):\n"
-                    f"  compiled {got}\n  oracle   {expected}")
-                seen += expected is not None
+            for form in FORMS:
+                compiled = _compiled_cliques(store, service, environment, topology,
+                                             _definition(oracle_type), constraints, form)
+                for focal, got in compiled.items():
+                    expected = oracle_clique(topology, oracle_type, focal, constraints)
+                    assert got == expected, (
+                        f"clique of {focal} for {oracle_type} (constraints "
+                        f"{constraints}), {form} form:\n"
+                        f"  compiled {got}\n  oracle   {expected}")
+                    seen += expected is not None and form == "staged"
     finally:
         drop_environment(store, environment)
     return seen
@@ -175,22 +180,24 @@ def test_an_imported_calipso_export_gives_calipso_cliques(graph_store, environme
     assert graph_store.upsert_links(links).ok
     topology = Topology.from_calipso(collections)
 
-    service = CliqueService(graph_store, ttl=0)
-    checked = 0
-    for focal_type in ("instance", "vservice", "network"):
-        definition = service.clique_type_for(environment, focal_type)
-        oracle_type = OracleCliqueType.of(definition)
-        constraints = list(service.constraints_for(focal_type))
-        for obj in topology.of_type(focal_type):
-            got = service.clique(environment, obj.id)
-            expected = oracle_clique(topology, oracle_type, obj.id, constraints)
-            got_links = frozenset((r["source_id"], r["link_type"], r["target_id"])
-                                  for r in got.links)
-            assert (got_links or None) == (expected.links if expected else None), obj.id
-            if expected:
-                assert {n["id"] for n in got.nodes} == expected.nodes
-                checked += 1
-    assert checked > 50
+    for form in FORMS:
+        service = CliqueService(graph_store, ttl=0, form=form)
+        checked = 0
+        for focal_type in ("instance", "vservice", "network"):
+            definition = service.clique_type_for(environment, focal_type)
+            oracle_type = OracleCliqueType.of(definition)
+            constraints = list(service.constraints_for(focal_type))
+            for obj in topology.of_type(focal_type):
+                got = service.clique(environment, obj.id)
+                expected = oracle_clique(topology, oracle_type, obj.id, constraints)
+                got_links = frozenset((r["source_id"], r["link_type"], r["target_id"])
+                                      for r in got.links)
+                assert (got_links or None) == (expected.links if expected else None), (
+                    form, obj.id)
+                if expected:
+                    assert {n["id"] for n in got.nodes} == expected.nodes, (form, obj.id)
+                    checked += 1
+        assert checked > 50, form
 
 
 @pytest.mark.parametrize("after_a_clique", [False, True])
@@ -226,8 +233,12 @@ def test_explain_prints_a_query_neo4j_runs(graph_store, environment):
     text = service.explain(environment, "vm")
     assert text.startswith(f":param environment => '{environment}';")
     body = text.split("\n\n", 1)[1].rstrip(";")
+    assert "OPTIONAL MATCH path = (f)" in body and "{0,1}" in body  # the path form
     rows = graph_store.read(body, environment=environment, focal_point="vm")
     assert len(rows) == 1 and len(rows[0]["links"]) == 1
+    [path] = rows[0]["paths"]  # what Browser draws: vm -[INSTANCE_VNIC]-> t
+    assert len(path.relationships) == 1
+    assert [n["id"] for n in path.nodes] == ["vm", "t"]
 
 
 def test_focal_points_are_those_with_a_clique(graph_store, environment):

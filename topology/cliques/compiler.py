@@ -81,16 +81,18 @@ def _var(object_type: str) -> str:
     return f"known_{object_type}"
 
 
-def _constraint_test(constraints: Sequence[str]) -> list[str]:
+def constraint_tests(constraints: Sequence[str], link: str = "r") -> list[str]:
+    """The constraint test of each attribute name, on the link variable ``link`` against
+    the focal point ``f`` (rule 3 of DESIGN.md §4)."""
     tests = []
     for name in constraints:
         if not _ATTRIBUTE.match(name):
             raise CliqueDefinitionError(f"constraint {name!r} is not an attribute name")
         tests.append(
-            f"coalesce(CASE WHEN r.`{name}` IS NULL THEN true\n"
+            f"coalesce(CASE WHEN {link}.`{name}` IS NULL THEN true\n"
             f"                   WHEN f.`{name}` IS :: LIST<ANY> NOT NULL "
-            f"THEN r.`{name}` IN f.`{name}`\n"
-            f"                   ELSE r.`{name}` = f.`{name}` END, false)")
+            f"THEN {link}.`{name}` IN f.`{name}`\n"
+            f"                   ELSE {link}.`{name}` = f.`{name}` END, false)")
     return tests
 
 
@@ -111,7 +113,7 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
     types = list(dict.fromkeys(
         [focal_type.name] + [t for s in stages for t in (s.from_type, s.to_type)]))
     carried = ["f", *(_var(t) for t in types), "links", "going"]
-    tests = _constraint_test(constraints)
+    tests = constraint_tests(constraints)
 
     lines = [
         f"// Clique type {clique_type.name!r} ({clique_type.id}), focal point type "
@@ -199,7 +201,7 @@ def compile_focal_points(clique_type: CliqueType, constraints: Sequence[str],
     arrow = (f"(f)<-[r:{stored.relationship_type}]-(:{b_label})" if first.reverse
              else f"(f)-[r:{stored.relationship_type}]->(:{b_label})")
     where = [] if clique_type.use_implicit_links else ["NOT coalesce(r.implicit, false)"]
-    where += _constraint_test(constraints)
+    where += constraint_tests(constraints)
     where_text = ("\n    WHERE " + "\n      AND ".join(where)) if where else ""
     return cast(LiteralString, "\n".join([
         f"// Focal points of clique type {clique_type.name!r} ({clique_type.id})",

@@ -5,6 +5,12 @@ cached (briefly, ``ttl`` seconds) is only what decides the query's *text*: the c
 and constraints, the environment's profile, and which reversed link types exist in the
 environment. Call :meth:`CliqueService.invalidate` after a scan or an import to see changes
 at once; otherwise they show within ``ttl``.
+
+A clique type compiles to one of two equal forms (both checked against the plain-Python
+oracle): the staged form (:mod:`topology.cliques.compiler`, a ``CALL`` subquery per link
+type) and the path form (:mod:`topology.cliques.paths`, a quantified path pattern with one
+optional segment per link type). ``DEFAULT_FORM`` is the one the benchmark found faster
+(``bench/cliques``); ``--explain`` prints the path form, which Neo4j Browser draws.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, LiteralString
+from typing import Any, Literal, LiteralString
 
 from topology import catalogue
 from topology.cliques.compiler import Output, compile_clique, compile_focal_points
@@ -27,12 +33,19 @@ from topology.cliques.definitions import (
     validate_new,
 )
 from topology.cliques.memo import LruMap, TimedMemo
+from topology.cliques.paths import compile_clique_paths
 from topology.cliques.selection import EnvironmentProfile, select
 from topology.errors import UserError
 from topology.store import GraphStore
 from topology.store.queries import query
 
 DEFAULT_CONSTRAINTS = ("network",)
+
+Form = Literal["staged", "paths"]
+COMPILERS = {"staged": compile_clique, "paths": compile_clique_paths}
+# bench/cliques (README, Cliques): the staged form is faster for instance (1.03x) and
+# network (1.12x) cliques, the path form ties for vservice ones (1.01x).
+DEFAULT_FORM: Form = "staged"
 
 
 class CliqueLookupError(LookupError, UserError):
@@ -70,8 +83,9 @@ class CliqueService:
     """Clique types, their selection per environment and the cliques themselves."""
 
     def __init__(self, store: GraphStore, ttl: float = 30.0,
-                 known_types: int = 100_000) -> None:
+                 known_types: int = 100_000, form: Form = DEFAULT_FORM) -> None:
         self.store = store
+        self.form: Form = form
         self._cache = TimedMemo(ttl)
         self._types: LruMap[tuple[str, str], str] = LruMap(known_types)  # (env, id) -> type
         self._recent_types: dict[str, str] = {}  # environment -> type of its last clique
@@ -203,12 +217,15 @@ class CliqueService:
         return self._cache.get(("directions", environment, clique_type), load)
 
     def compiled(self, environment: str, clique_type: CliqueType,
-                 output: Output = "api", batch: bool = False) -> LiteralString:
+                 output: Output = "api", batch: bool = False,
+                 form: Form | None = None) -> LiteralString:
+        """The clique type's query in ``form`` (default: the service's)."""
+        chosen = form or self.form
         constraints = self.constraints_for(clique_type.focal_point_type)
         reverse = self.directions(environment, clique_type)
         return self._cache.get(
-            ("compiled", clique_type, constraints, reverse, output, batch),
-            lambda: compile_clique(clique_type, constraints, reverse, output, batch))
+            ("compiled", clique_type, constraints, reverse, output, batch, chosen),
+            lambda: COMPILERS[chosen](clique_type, constraints, reverse, output, batch))
 
     def _focal_type(self, environment: str, focal_point: str) -> str:
         rows = self.store.read(query("object_type_of"), environment=environment,
@@ -288,10 +305,11 @@ class CliqueService:
                 for row in rows}
 
     def explain(self, environment: str, focal_point: str) -> str:
-        """The query for a focal point, ready to paste into Neo4j Browser."""
+        """The path form of a focal point's query, ready to paste into Neo4j Browser (it
+        returns the clique as paths, which Browser draws as a graph)."""
         focal_type = self._focal_type(environment, focal_point)
         clique_type = self.clique_type_for(environment, focal_point_type=focal_type)
-        text = self.compiled(environment, clique_type, output="graph")
+        text = self.compiled(environment, clique_type, output="graph", form="paths")
         params = (f":param environment => {_cypher_string(environment)};\n"
                   f":param focal_point => {_cypher_string(focal_point)};\n")
         return params + "\n" + text + ";"
