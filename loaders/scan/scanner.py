@@ -178,7 +178,7 @@ class Scanner:
             if kind != "inventory":
                 links_written = self._write_links(read, links, report, started, counts)
         read.failed.update(report.scopes_failed)
-        complete = self._complete_scopes(kind, read, links)
+        complete = self._complete_scopes(kind, read)
         with self._phase("cleanup"):
             if complete:
                 under = read.subtree_path
@@ -333,21 +333,15 @@ class Scanner:
         progress = self.progress
         return lambda _stage, done, _total: progress(f"{what} written", before + done, total)
 
-    def _complete_scopes(self, kind: str, read: _Read, links: Links) -> list[Provenance]:
+    def _complete_scopes(self, kind: str, read: _Read) -> list[Provenance]:
         """The scopes whose stale objects or links go: read completely, nothing failed."""
-        failed = set(read.failed)
-        scopes: list[Provenance] = []
-        if kind != "links":
-            scopes += [s for s in read.read_scopes if s.key not in failed]
-        if kind != "inventory":
-            sources_ok = not any(key.startswith(("api", "db")) for key in failed)
-            if sources_ok or kind == "links":
-                hosts_ok = {s.scope for s in read.read_scopes
-                            if s.source == "cli" and s.key not in failed}
-                if kind == "links":
-                    hosts_ok = {s.scope.removeprefix("links:") for s in read.link_scopes}
-                    hosts_ok |= read.tree_hosts()
-                scopes += [links_scope(host) for host in sorted(hosts_ok)]
+        if kind == "links":  # found again over the graph's whole inventory
+            hosts = {s.scope.removeprefix("links:") for s in read.link_scopes}
+            return [links_scope(host) for host in sorted(hosts | read.tree_hosts())]
+        scopes = [s for s in read.read_scopes if s.key not in read.failed]
+        sources_ok = not any(key.startswith(("api", "db")) for key in read.failed)
+        if kind != "inventory" and sources_ok:
+            scopes += [links_scope(s.scope) for s in scopes if s.source == "cli"]
         return scopes
 
     def _derive_implicit_links(self) -> Any:

@@ -174,15 +174,21 @@ def compile_clique(clique_type: CliqueType, constraints: Sequence[str],
     if output == "graph":
         lines.append("RETURN f AS focal_point, nodes, links")
     else:
-        node_map = ", ".join(f".{name}" for name in CLIQUE_NODE_FIELDS)
-        link_map = ", ".join(f".{name}" for name in CLIQUE_LINK_FIELDS)
-        lines += [
-            f"RETURN f {{{node_map}}} AS focal_point,",
-            f"       [n IN nodes | n {{{node_map}}}] AS nodes,",
-            f"       [r IN links | r {{{link_map}, source_id: startNode(r).id, "
-            "target_id: endNode(r).id}] AS links",
-        ]
+        lines += api_return_lines()
     return cast(LiteralString, "\n".join(lines))
+
+
+def api_return_lines() -> list[str]:
+    """The API's answer from ``f``, ``nodes`` and ``links``: the fields it shows of each
+    (both compile targets end with it)."""
+    node_map = ", ".join(f".{name}" for name in CLIQUE_NODE_FIELDS)
+    link_map = ", ".join(f".{name}" for name in CLIQUE_LINK_FIELDS)
+    return [
+        f"RETURN f {{{node_map}}} AS focal_point,",
+        f"       [n IN nodes | n {{{node_map}}}] AS nodes,",
+        f"       [r IN links | r {{{link_map}, source_id: startNode(r).id, "
+        "target_id: endNode(r).id}] AS links",
+    ]
 
 
 def compile_focal_points(clique_type: CliqueType, constraints: Sequence[str],

@@ -32,10 +32,9 @@ from typing import LiteralString, cast
 
 from topology import catalogue
 from topology.cliques.compiler import (
-    CLIQUE_LINK_FIELDS,
-    CLIQUE_NODE_FIELDS,
     Output,
     Stage,
+    api_return_lines,
     constraint_tests,
     plan,
 )
@@ -146,12 +145,5 @@ def compile_clique_paths(clique_type: CliqueType, constraints: Sequence[str],
             "       f AS focal_point, nodes, links",
         ]
     else:
-        node_map = ", ".join(f".{name}" for name in CLIQUE_NODE_FIELDS)
-        link_map = ", ".join(f".{name}" for name in CLIQUE_LINK_FIELDS)
-        lines += [
-            f"RETURN f {{{node_map}}} AS focal_point,",
-            f"       [n IN nodes | n {{{node_map}}}] AS nodes,",
-            f"       [r IN links | r {{{link_map}, source_id: startNode(r).id, "
-            "target_id: endNode(r).id}] AS links",
-        ]
+        lines += api_return_lines()
     return cast(LiteralString, "\n".join(lines))
