@@ -1,0 +1,3 @@
+// The objects directly under one object (an event handler's lookup).
+MATCH (p:Object {environment: $environment, id: $id})-[:CONTAINS]->(n:Object)
+RETURN properties(n) AS props

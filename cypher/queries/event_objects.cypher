@@ -1,0 +1,4 @@
+// Objects of an environment by id, with their properties (an event handler's lookup).
+UNWIND $ids AS wanted
+MATCH (n:Object {environment: $environment, id: wanted})
+RETURN properties(n) AS props

@@ -1,0 +1,7 @@
+"""Handlers of networks notifications (to be written)."""
+
+from __future__ import annotations
+
+from topology.events.contract import Handler
+
+EVENTS: dict[str, Handler] = {}
