@@ -61,6 +61,10 @@ CREATE INDEX scan_environment IF NOT EXISTS FOR (s:Scan) ON (s.environment, s.re
 
 CREATE INDEX scan_status IF NOT EXISTS FOR (s:Scan) ON (s.status, s.requested_at);
 
+// Listeners: one :Listener node per environment, its figures (topology listen).
+CREATE CONSTRAINT listener_environment IF NOT EXISTS
+FOR (l:Listener) REQUIRE l.environment IS UNIQUE;
+
 // Scheduled scans: at most one schedule per environment and kind of scan.
 CREATE CONSTRAINT scan_schedule_identity IF NOT EXISTS
 FOR (s:ScanSchedule) REQUIRE (s.environment, s.kind) IS UNIQUE;

@@ -586,6 +586,56 @@ def cmd_scan_manager(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_listen(config: Config, args: argparse.Namespace) -> int:
+    """Apply an environment's OpenStack notifications to the graph as they come (or every
+    listening environment's, with --all), or print the listeners' figures (--status)."""
+    import signal
+    import threading
+
+    from topology.events import status as listener_status
+    from topology.runtime import open_store
+    from topology.store.transactions import RetryPolicy
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("signal %d: stopping after the current batch", signum)
+        stop.set()
+
+    # The listener keeps a batch through an outage itself: the store need not retry long.
+    with open_store(config, retry_policy=RetryPolicy(max_time=3.0)) as store:
+        if args.status:
+            statuses = listener_status.read_statuses(store, args.environment)
+            if not statuses:
+                print("no listener has reported" + (f" for {args.environment}"
+                                                    if args.environment else ""))
+                return EXIT_PARTIAL
+            for one in statuses:
+                print("\n".join(listener_status.format_status(one)))
+            return EXIT_OK if all(one["up"] for one in statuses) else EXIT_PARTIAL
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        if args.all:
+            from topology.events.supervisor import (
+                Supervisor,
+                listen_command,
+                listening_environments,
+            )
+
+            supervisor = Supervisor(lambda: listening_environments(config, store),
+                                    listen_command, stop)
+            supervisor.serve()
+            return EXIT_OK
+        if not args.environment:
+            raise ConfigError("--env NAME or --all is required")
+        from topology.events.listener import Listener
+        from topology.events.supervisor import amqp_url_for
+
+        url = amqp_url_for(config, args.environment)
+        Listener(store, args.environment, url, config.events, stop=stop).run()
+    return EXIT_OK
+
+
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     """Is the graph reachable? Print the server, the schema and the environments."""
     from topology.runtime import open_store
@@ -962,6 +1012,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="without a configured admin token, use (and print) one kept in "
                             "the state directory; for local use (make run)")
     serve.add_argument("--access-log", action="store_true", help="log every request")
+
+    listen = _add_command(
+        sub, "listen", cmd_listen, "apply OpenStack notifications to the graph as they come",
+        "Consume an environment's OpenStack notifications (nova, neutron, dhcp_agent and "
+        "info exchanges; both oslo.messaging driver shapes; nova's legacy and versioned "
+        "ones) from its own durable queue and apply each as one change set. A message is "
+        "acknowledged only after its change set committed; one whose objects are not in "
+        "the graph yet is retried ([events] retry_delay, max_attempts), one that cannot be "
+        "processed goes to the dead-letter queue <prefix>.<env>.dead with the reason in its "
+        "x-topology-reason header. The AMQP URL comes from the environment's section "
+        "(amqp_url_file / amqp_url_env) or TOPOLOGY_AMQP_URL. Stop with SIGTERM or Ctrl-C. "
+        "Exit status: 0 stopped, 2 error; with --status 0 all up, 1 some down or none.")
+    listen.add_argument("--environment", "--env", "-e", help="the environment to listen to")
+    listen.add_argument("--all", action="store_true",
+                        help="every environment with listen = true (configured, or an "
+                             ":Environment node when TOPOLOGY_AMQP_URL is set), each in a "
+                             "child process restarted when it dies")
+    listen.add_argument("--status", action="store_true",
+                        help="print the listeners' figures (all, or --env's) and exit")
 
     scan = _add_command(
         sub, "scan", cmd_scan, "scan an OpenStack environment into the graph",

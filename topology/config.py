@@ -104,11 +104,36 @@ class ApiConfig:
 
 
 @dataclass(frozen=True)
+class EventsConfig:
+    """``[events]``: how ``topology listen`` consumes OpenStack's notifications."""
+
+    exchanges: tuple[str, ...] = ("nova", "neutron", "dhcp_agent", "info")
+    """oslo.messaging's topic exchanges (each service's ``control_exchange``)."""
+    routing_keys: tuple[str, ...] = ("notifications.*", "versioned_notifications.*")
+    """Bindings: ``<topic>.<priority>`` (nova's versioned ones on their own topic)."""
+    queue_prefix: str = "topology"
+    """The listener's own durable queues: ``<prefix>.<environment>.notifications`` (and
+    ``.retry``, ``.dead``)."""
+    batch_size: int = 200
+    """Notifications applied per transaction at most (and the AMQP prefetch)."""
+    batch_wait: float = 0.02
+    """Seconds to wait for more notifications before applying a partial batch."""
+    retry_delay: float = 2.0
+    """Seconds before a notification whose objects are not in the graph yet is tried
+    again."""
+    max_attempts: int = 10
+    """Tries before such a notification is dead-lettered."""
+    status_interval: float = 2.0
+    """Seconds between the listener's status writes (``listen --status``, ``/metrics``)."""
+
+
+@dataclass(frozen=True)
 class Config:
     neo4j: Neo4jConfig = field(default_factory=Neo4jConfig)
     local_neo4j: LocalNeo4jConfig = field(default_factory=LocalNeo4jConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
     tokens: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     state_dir: Path = field(default_factory=_default_state_dir)
     cache_dir: Path = field(default_factory=_default_cache_dir)
@@ -155,6 +180,9 @@ def _section(cls: type, data: dict[str, Any], name: str) -> Any:
         expected = type(default)
         if expected is float and isinstance(value, int):
             value = float(value)
+        if expected is tuple and isinstance(value, list) \
+                and all(isinstance(item, str) for item in value):
+            value = tuple(value)
         if not isinstance(value, expected):
             raise ConfigError(
                 f"[{name}] {key} must be a {expected.__name__}, got {type(value).__name__}"
@@ -181,7 +209,7 @@ def load_config(path: str | os.PathLike[str] | None = None,
         source = str(file)
 
     sections = {"neo4j": Neo4jConfig, "local_neo4j": LocalNeo4jConfig, "store": StoreConfig,
-                "api": ApiConfig}
+                "api": ApiConfig, "events": EventsConfig}
     top_level = {"state_dir", "cache_dir", "amqp_url", "admin_token", "tokens"}
     # Sections other issues add (api, tokens, amqp, sensu, environments) are read by their
     # own modules from the same file; they are accepted here.

@@ -6,6 +6,7 @@ import logging
 
 from topology.config import Config
 from topology.store import GraphStore, open_driver
+from topology.store.transactions import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +20,11 @@ def ensure_neo4j(config: Config) -> str:
     return LocalNeo4j(config).start()
 
 
-def open_store(config: Config, *, apply_schema: bool = True) -> GraphStore:
-    """A graph store on the configured Neo4j, with the schema in place."""
+def open_store(config: Config, *, apply_schema: bool = True,
+               retry_policy: RetryPolicy | None = None) -> GraphStore:
+    """A graph store on the configured Neo4j, with the schema in place. ``retry_policy``:
+    how long transient failures are retried (a caller with its own backoff, such as the
+    listener, gives a short one so that it notices an outage and stops promptly)."""
     uri = ensure_neo4j(config)
     store = GraphStore(
         open_driver(config, uri),
@@ -30,6 +34,7 @@ def open_store(config: Config, *, apply_schema: bool = True) -> GraphStore:
         write_concurrency=config.store.write_concurrency,
         tombstone_ttl=config.store.tombstone_ttl,
         status_history=config.store.status_history,
+        retry_policy=retry_policy,
     )
     if apply_schema:
         store.apply_schema()

@@ -1,5 +1,5 @@
 // One chunk of everything an environment holds: objects (with their links), its
-// tombstones, its status changes, scans and scan schedules; the :Environment node goes last (drop_environment_node.cypher).
+// tombstones, its status changes, scans, scan schedules and listener figures; the :Environment node goes last (drop_environment_node.cypher).
 CALL () {
   MATCH (n:Object {environment: $environment}) WHERE n.id IS NOT NULL
   WITH n LIMIT $limit
@@ -36,4 +36,10 @@ CALL () {
   DELETE s
   RETURN count(*) AS schedules
 }
-RETURN objects + tombstones + link_tombstones + status_changes + scans + schedules AS deleted
+CALL () {
+  MATCH (l:Listener) WHERE l.environment = $environment
+  DELETE l
+  RETURN count(*) AS listeners
+}
+RETURN objects + tombstones + link_tombstones + status_changes + scans + schedules
+       + listeners AS deleted

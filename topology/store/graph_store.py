@@ -130,6 +130,31 @@ class GraphStore:
         log.debug("change set of %s applied: %s", change_set.environment, report.summary())
         return report
 
+    def apply_all(self, change_sets: Sequence[ChangeSet]) -> list[ChangeReport]:
+        """Apply several change sets in one transaction, one after the other: all of them
+        commit, or none does (a listener's batch of notifications: one commit for many).
+        Transient failures retry the whole; the reports are in the change sets' order."""
+        started = time.perf_counter()
+        writers = [ChangeWriter(change_set, self.tombstone_ttl, self.status_history)
+                   for change_set in change_sets]
+        retries: dict[str, int] = {}
+
+        def on_retry(kind: str) -> None:
+            retries[kind] = retries.get(kind, 0) + 1
+
+        def work(tx: neo4j.Transaction) -> list[ChangeReport]:
+            return [writer.apply(tx) for writer in writers]
+
+        reports = self.transactions.write(work, on_retry=on_retry, what="change sets")
+        seconds = time.perf_counter() - started
+        for writer, report in zip(writers, reports, strict=True):
+            report.retries.update(retries)
+            report.seconds = seconds
+            environment = writer.change_set.environment
+            self.element_ids.remember(environment, writer.element_ids.items())
+            self.element_ids.forget(environment, report.objects_deleted)
+        return reports
+
     # -- bulk writes ---------------------------------------------------------------------
 
     def run_lanes(self, lanes: Sequence[Lane], report: WriteReport,

@@ -76,6 +76,17 @@ class ScanLog:
                                 schedule=schedule)
         return ScanRecord(rows[0]["scan"])
 
+    def request_objects(self, environment: str, object_ids: list[str], *,
+                        requested_by: str = "") -> list[str]:
+        """Queue a pending scan of each object that has none pending yet (what events ask
+        for: many notifications about one object make one scan); the ids queued now."""
+        if not object_ids:
+            return []
+        rows = self.store.write(query("scan_request_objects"), environment=environment,
+                                object_ids=sorted(set(object_ids)),
+                                requested_by=requested_by)
+        return list(rows[0]["queued"]) if rows else []
+
     def claim_next(self, runner: str) -> ScanRecord | None:
         """Take the oldest pending scan (it becomes running), or None."""
         rows = self.store.write(query("scan_claim"), runner=runner)

@@ -1,0 +1,12 @@
+// Queue scans of single objects (an event's targeted scans): one pending scan per
+// (environment, object); an object that already has one pending gets no second.
+// Answers the ids of the scans queued now.
+UNWIND $object_ids AS object_id
+OPTIONAL MATCH (p:Scan {environment: $environment, status: 'pending'})
+  WHERE p.kind = 'object' AND p.object_id = object_id
+WITH object_id, count(p) AS pending
+WHERE pending = 0
+CREATE (s:Scan {id: randomUUID(), environment: $environment, kind: 'object',
+                object_id: object_id, status: 'pending', requested_by: $requested_by,
+                requested_at: datetime.transaction()})
+RETURN collect(s.id) AS queued
