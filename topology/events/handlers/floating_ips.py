@@ -102,7 +102,10 @@ def upsert_floating_ip(notification: Notification, context: EventContext) -> Out
 def delete_floating_ip(notification: Notification, context: EventContext) -> Outcome:
     fip = resource(notification, "floatingip")
     changes = _apply(context, fip, None, notification.timestamp)
-    return Outcome(changes, note=f"floating IP {fip['id']} deleted")
+    gone = ChangeSet(context.environment, NETWORK_SCOPE, notification.timestamp)
+    for port in context.lookup.find("port", device_id=str(fip["id"])):
+        gone.delete_subtree(str(port["id"]))  # its own port (no notification of its own)
+    return Outcome([*changes, gone], note=f"floating IP {fip['id']} deleted")
 
 
 EVENTS: dict[str, Handler] = {
