@@ -16,10 +16,10 @@ from topology.events.building import document
 from topology.events.contract import EventContext, Handler, Outcome, Props, Unprocessable
 from topology.events.handlers.neutron_common import (
     Doc,
+    crud_events,
     owner_of,
     resource,
     rewrite,
-    start_event,
 )
 from topology.events.notification import Notification
 from topology.store import ChangeSet
@@ -108,10 +108,4 @@ def delete_floating_ip(notification: Notification, context: EventContext) -> Out
     return Outcome([*changes, gone], note=f"floating IP {fip['id']} deleted")
 
 
-EVENTS: dict[str, Handler] = {
-    "floatingip.create": upsert_floating_ip, "floatingip.create.end": upsert_floating_ip,
-    "floatingip.update": upsert_floating_ip, "floatingip.update.end": upsert_floating_ip,
-    "floatingip.delete": delete_floating_ip, "floatingip.delete.end": delete_floating_ip,
-    "floatingip.create.start": start_event, "floatingip.update.start": start_event,
-    "floatingip.delete.start": start_event,
-}
+EVENTS: dict[str, Handler] = crud_events("floatingip", upsert_floating_ip, delete_floating_ip)

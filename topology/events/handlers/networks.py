@@ -15,12 +15,12 @@ from topology.events.building import document, seed, seeded_tree, tree_changes
 from topology.events.contract import EventContext, Handler, Outcome, Props, ignore
 from topology.events.handlers.neutron_common import (
     Doc,
+    crud_events,
     owner_of,
     project_name,
     readd_descendants,
     resource,
     resource_id,
-    start_event,
     vservices,
 )
 from topology.events.notification import Notification
@@ -74,10 +74,4 @@ def delete_network(notification: Notification, context: EventContext) -> Outcome
     return Outcome([change], note=f"network {network_id} deleted")
 
 
-EVENTS: dict[str, Handler] = {
-    "network.create": upsert_network, "network.create.end": upsert_network,
-    "network.update": upsert_network, "network.update.end": upsert_network,
-    "network.delete": delete_network, "network.delete.end": delete_network,
-    "network.create.start": start_event, "network.update.start": start_event,
-    "network.delete.start": start_event,
-}
+EVENTS: dict[str, Handler] = crud_events("network", upsert_network, delete_network)

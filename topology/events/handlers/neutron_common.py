@@ -23,7 +23,14 @@ from typing import Any
 
 from loaders.scan.tree import Tree, TreeError
 from topology.events.building import document
-from topology.events.contract import EventContext, Outcome, Props, Unprocessable, ignore
+from topology.events.contract import (
+    EventContext,
+    Handler,
+    Outcome,
+    Props,
+    Unprocessable,
+    ignore,
+)
 from topology.events.notification import Notification
 from topology.store import ChangeSet, Provenance, RecordError, object_record
 
@@ -38,6 +45,17 @@ _GRAPH_KEYS = ("provenance", "source_time", "first_seen", "last_seen")
 def start_event(notification: Notification, context: EventContext) -> Outcome:
     """A ``.start``: the request, not its result (the ``.end`` carries that)."""
     return ignore(f"{notification.event_type}: the .end carries the result")
+
+
+def crud_events(resource_name: str, upsert: Handler, delete: Handler) -> dict[str, Handler]:
+    """``<resource>.create/update/delete`` with and without ``.end`` (Calipso mapped both)
+    to the upsert and the delete; their ``.start`` to :func:`start_event`."""
+    events: dict[str, Handler] = {}
+    for action, handler in (("create", upsert), ("update", upsert), ("delete", delete)):
+        events[f"{resource_name}.{action}"] = handler
+        events[f"{resource_name}.{action}.end"] = handler
+        events[f"{resource_name}.{action}.start"] = start_event
+    return events
 
 
 def resource(notification: Notification, key: str) -> Doc:

@@ -16,6 +16,7 @@ from topology.events.building import seeded_tree, tree_changes
 from topology.events.contract import EventContext, Handler, Outcome, Unprocessable
 from topology.events.handlers.neutron_common import (
     Doc,
+    crud_events,
     delete_port,
     namespace_scans,
     owner_of,
@@ -23,7 +24,6 @@ from topology.events.handlers.neutron_common import (
     project_name,
     resource,
     resource_id,
-    start_event,
     vservices,
 )
 from topology.events.notification import Notification
@@ -74,10 +74,4 @@ def remove_port(notification: Notification, context: EventContext) -> Outcome:
     return Outcome([change], note=f"port {port_id} deleted")
 
 
-EVENTS: dict[str, Handler] = {
-    "port.create": upsert_port, "port.create.end": upsert_port,
-    "port.update": upsert_port, "port.update.end": upsert_port,
-    "port.delete": remove_port, "port.delete.end": remove_port,
-    "port.create.start": start_event, "port.update.start": start_event,
-    "port.delete.start": start_event,
-}
+EVENTS: dict[str, Handler] = crud_events("port", upsert_port, remove_port)

@@ -36,6 +36,7 @@ from topology.events.contract import (
 )
 from topology.events.handlers.neutron_common import (
     Doc,
+    crud_events,
     delete_port,
     namespace_scans,
     network_hosts,
@@ -45,7 +46,6 @@ from topology.events.handlers.neutron_common import (
     resource_id,
     rewrite,
     scope_of,
-    start_event,
     vservices,
     with_list_item,
 )
@@ -167,13 +167,6 @@ def remove_interface(notification: Notification, context: EventContext) -> Outco
                                             f"removed from network {network_id}")
 
 
-EVENTS: dict[str, Handler] = {
-    "router.create": upsert_router, "router.create.end": upsert_router,
-    "router.update": upsert_router, "router.update.end": upsert_router,
-    "router.delete": delete_router, "router.delete.end": delete_router,
-    "router.interface.create": add_interface, "router.interface.create.end": add_interface,
-    "router.interface.delete": remove_interface,
-    "router.interface.delete.end": remove_interface,
-    "router.create.start": start_event, "router.update.start": start_event,
-    "router.delete.start": start_event,
-}
+EVENTS: dict[str, Handler] = crud_events("router", upsert_router, delete_router)
+EVENTS["router.interface.create"] = EVENTS["router.interface.create.end"] = add_interface
+EVENTS["router.interface.delete"] = EVENTS["router.interface.delete.end"] = remove_interface

@@ -32,12 +32,12 @@ from topology.events.contract import (
 from topology.events.handlers.networks import stored_subnets
 from topology.events.handlers.neutron_common import (
     Doc,
+    crud_events,
     delete_port,
     namespace_scans,
     resource,
     resource_id,
     rewrite,
-    start_event,
     vservices,
 )
 from topology.events.notification import Notification
@@ -117,10 +117,4 @@ def delete_subnet(notification: Notification, context: EventContext) -> Outcome:
     return Outcome([change], note=f"subnet {subnet_id} removed from network {stored['id']}")
 
 
-EVENTS: dict[str, Handler] = {
-    "subnet.create": upsert_subnet, "subnet.create.end": upsert_subnet,
-    "subnet.update": upsert_subnet, "subnet.update.end": upsert_subnet,
-    "subnet.delete": delete_subnet, "subnet.delete.end": delete_subnet,
-    "subnet.create.start": start_event, "subnet.update.start": start_event,
-    "subnet.delete.start": start_event,
-}
+EVENTS: dict[str, Handler] = crud_events("subnet", upsert_subnet, delete_subnet)
