@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from loaders.openstack.common import IDENTITY_SCOPE, NETWORK_SCOPE, add, bad, fields_of, warn
 from loaders.openstack.snapshot import ApiSnapshot, Doc
 from loaders.report import LoadReport
-from loaders.scan.tree import Tree
+from loaders.scan.tree import Tree, TreeError
 
 EXCLUDED_PROJECT = "services"  # the one project Calipso's ApiFetchProjects skips
 ADMIN_PROJECT = "admin"
@@ -67,18 +67,29 @@ def write_networks(tree: Tree, api: ApiSnapshot, projects: Projects,
                 bad(report, "networks", where, f"its project {owner!r} is not known")
             continue
         own = _subnets_of(network, subnets, by_network, report, where)
-        fields = network_fields(network, own, projects.names.get(owner, ""))
-        folder = tree.dynamic_folder(NETWORK_SCOPE, owner, f"{owner}-networks",
-                                     "networks_folder", "Networks")
-        doc = add(tree, report, "networks", where, NETWORK_SCOPE, "network", network_id,
-                  str(network.get("name") or network_id), folder["id"], fields)
-        if doc is None:
-            continue
-        tree.folder(NETWORK_SCOPE, network_id, "ports", "ports_folder", "Ports")
-        tree.folder(NETWORK_SCOPE, network_id, "network_services", "network_services_folder",
-                    "Network vServices")
-        docs[network_id] = doc
+        try:
+            docs[network_id] = add_network(tree, network, own, owner,
+                                           projects.names.get(owner, ""))
+        except TreeError as exc:
+            bad(report, "networks", where, str(exc))
     return docs
+
+
+def add_network(tree: Tree, network: Doc, subnets: list[Doc], owner: str,
+                project: str) -> Doc:
+    """One network under ``<owner>-networks`` (made if missing), with its ports and
+    network-services folders; :class:`TreeError` when it cannot join the tree. (Shared
+    with the event handlers: a network from a notification is made the same way.)"""
+    network_id = str(network.get("id") or "")
+    folder = tree.dynamic_folder(NETWORK_SCOPE, owner, f"{owner}-networks",
+                                 "networks_folder", "Networks")
+    doc = tree.add(NETWORK_SCOPE, "network", network_id,
+                   str(network.get("name") or network_id), folder["id"],
+                   network_fields(network, subnets, project))
+    tree.folder(NETWORK_SCOPE, network_id, "ports", "ports_folder", "Ports")
+    tree.folder(NETWORK_SCOPE, network_id, "network_services", "network_services_folder",
+                "Network vServices")
+    return doc
 
 
 def network_fields(network: Doc, subnets: list[Doc], project: str) -> Doc:
