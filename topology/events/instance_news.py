@@ -32,6 +32,10 @@ class InstanceNews:
     state: Doc
     """The state fields this notification knows (legacy ones never tell the power state)."""
     time: dt.datetime
+    """The notification's send time, not the payload's ``updated_at``: versioned payloads
+    give it to the second and legacy ones not at all, so with nova's ``both`` format the
+    two halves of one event would disagree on order; the send time is one clock (the
+    publishing host's, to the microsecond) for both."""
     local_name: str | None = None
     """libvirt's name: only versioned ``instance.create.*`` tells it."""
     addresses: list[Address] = field(default_factory=list)
@@ -59,7 +63,7 @@ def legacy(notification: Notification) -> InstanceNews:
         vm_state=_text(data.get("state")), old_state=_text(data.get("old_state")),
         state=state_fields(data.get("state"), None, task, data.get("instance_type"),
                            known=known),
-        time=notification.fact_time(data), addresses=addresses)
+        time=notification.timestamp, addresses=addresses)
 
 
 def versioned(notification: Notification) -> InstanceNews:
@@ -77,5 +81,5 @@ def versioned(notification: Notification) -> InstanceNews:
         vm_state=_text(vm_state), old_state=_text(update.get("old_state")),
         state=state_fields(vm_state, data.get("power_state"), task,
                            flavor.get("name") if isinstance(flavor, dict) else None),
-        time=notification.fact_time(data), local_name=data.get("instance_name") or None,
+        time=notification.timestamp, local_name=data.get("instance_name") or None,
         addresses=addresses)
