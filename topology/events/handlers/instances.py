@@ -219,16 +219,17 @@ def instance_deleted(notification: Notification, context: EventContext) -> Outco
 
 
 # legacy action (after "compute.instance.") -> handler; versioned names where they differ
-ACTIONS: dict[str, Handler] = {
-    "create.end": instance_added, "rebuild.end": instance_added,
-    "update": instance_updated, "delete.end": instance_deleted,
-    "power_off.end": instance_state, "power_on.end": instance_state,
-    "shutdown.start": instance_state, "shutdown.end": instance_state,
-    "suspend.end": instance_state, "resume.end": instance_state,
-    "resize.prep.end": instance_state, "resize.end": instance_state,
-    "finish_resize.end": instance_resized, "resize.confirm.end": instance_state,
-    "resize.revert.end": instance_resized,
-}
+_BY_HANDLER: tuple[tuple[Handler, tuple[str, ...]], ...] = (
+    (instance_added, ("create.end", "rebuild.end")),
+    (instance_updated, ("update",)),
+    (instance_deleted, ("delete.end",)),
+    (instance_resized, ("finish_resize.end", "resize.revert.end")),
+    (instance_state, ("power_off.end", "power_on.end", "shutdown.start", "shutdown.end",
+                      "suspend.end", "resume.end", "resize.prep.end", "resize.end",
+                      "resize.confirm.end")),
+)
+ACTIONS: dict[str, Handler] = {action: handler for handler, actions in _BY_HANDLER
+                               for action in actions}
 VERSIONED_ACTIONS = {"resize.prep.end": "resize_prep.end",
                      "finish_resize.end": "resize_finish.end",
                      "resize.confirm.end": "resize_confirm.end",
