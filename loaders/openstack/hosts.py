@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from loaders.openstack import vifs
 from loaders.openstack.common import add, bad, region_scope
+from loaders.openstack.instance_document import instance_fields, server_state_fields
 from loaders.openstack.regions import Regions
 from loaders.openstack.snapshot import ApiSnapshot, ComputeSnapshot, Doc
 from loaders.report import LoadReport
@@ -170,16 +171,7 @@ def _instance_fields(server: Doc, host: str, sources: InstanceSources) -> Doc:
     else:
         ports = vifs.instance_ports(server, list(sources.ports_by_device.get(server_id, [])))
         info = vifs.network_info(ports, sources.networks, sources.subnets, sources.floating)
-    addresses = [ip.get("address") for vif in info
-                 for subnet in (vif.get("network") or {}).get("subnets") or []
-                 for ip in subnet.get("ips") or [] if ip.get("type", "fixed") == "fixed"]
-    networks = list(dict.fromkeys(str((vif.get("network") or {}).get("id"))
-                                  for vif in info if (vif.get("network") or {}).get("id")))
-    return encode_keys({
-        "uuid": server_id, "host": host,
-        "local_name": server.get("OS-EXT-SRV-ATTR:instance_name"),
-        "project": sources.projects.get(project_id, "Unknown"), "project_id": project_id,
-        "ip_addresses": addresses,
-        "mac_address": info[-1].get("address") if info else None,
-        "network": networks, "network_info": info,
-    })
+    fields = instance_fields(server_id, host, server.get("OS-EXT-SRV-ATTR:instance_name"),
+                             project_id, sources.projects.get(project_id, "Unknown"), info)
+    fields.update(server_state_fields(server))
+    return fields
