@@ -39,6 +39,9 @@ class ObjectType:
     description: str
     folder: bool = False
     linkable: bool = False  # may be an end of a link (Calipso's object_types_for_links)
+    on_paths: bool = True
+    """Its links are traffic paths: Calipso's implicit-link closure extends them (a server
+    group's membership links are not, so no implicit link starts or ends at one)."""
     # Derived once: the store asks for them for every row it writes.
     label: str = field(init=False, compare=False, repr=False)
     """The Neo4j label besides ``:Object`` (and ``:Folder`` for folders)."""
@@ -109,6 +112,9 @@ _OBJECT_TYPES: tuple[ObjectType, ...] = (
                linkable=True),
     ObjectType("switch_pnic", "A port of a physical switch (ACI).", linkable=True),
     ObjectType("switch", "A physical switch (ACI leaf or spine).", linkable=True),
+    # Beyond Calipso: linked to its member instances, off the traffic paths.
+    ObjectType("server_group", "A Nova server group (affinity policy of its members).",
+               linkable=True, on_paths=False),
     # Other inventory objects.
     ObjectType("region", "An OpenStack region."),
     ObjectType("availability_zone", "A Nova availability zone."),
@@ -136,6 +142,7 @@ _OBJECT_TYPES: tuple[ObjectType, ...] = (
     ObjectType("namespaces_folder", "Folder of Kubernetes namespaces.", folder=True),
     # Folders Calipso creates on the fly ("master parent" folders).
     ObjectType("networks_folder", "Folder of a project's networks.", folder=True),
+    ObjectType("server_groups_folder", "Folder of a project's server groups.", folder=True),
     ObjectType("availability_zones_folder", "Folder of a region's availability zones.",
                folder=True),
     *(
@@ -177,6 +184,10 @@ _LINK_TYPES: tuple[LinkType, ...] = (
     LinkType("switch_pnic-switch_pnic", "A leaf uplink port connects to a spine port."),
     LinkType("switch_pnic-switch", "Reverse spelling of switch-switch_pnic.", discovered=False),
     LinkType("switch-switch_pnic", "A switch owns a port."),
+    # Beyond Calipso.
+    LinkType("server_group-instance", "An instance is a member of a server group."),
+    LinkType("instance-server_group", "Reverse spelling of server_group-instance.",
+             discovered=False),
 )
 
 
@@ -188,8 +199,8 @@ def _object_types() -> dict[str, ObjectType]:
 @cache
 def _link_types() -> dict[str, LinkType]:
     named = {t.name: t for t in _LINK_TYPES}
-    # Implicit links (Calipso's transitive closure) join any two linkable types.
-    linkable = [t.name for t in _OBJECT_TYPES if t.linkable]
+    # Implicit links (Calipso's transitive closure) join any two linkable types on paths.
+    linkable = [t.name for t in _OBJECT_TYPES if t.linkable and t.on_paths]
     derived = {
         f"{a}-{b}": LinkType(f"{a}-{b}", f"Derived (implicit) link from {a} to {b}.",
                              discovered=False)
@@ -206,7 +217,8 @@ def object_types() -> tuple[ObjectType, ...]:
 
 
 def link_types(*, include_derived: bool = False) -> tuple[LinkType, ...]:
-    """The 27 named link types; with ``include_derived``, every implicit pair too."""
+    """The named link types (Calipso's 27 and ours); with ``include_derived``, every
+    implicit pair too."""
     if include_derived:
         return tuple(_link_types().values())
     return _LINK_TYPES

@@ -22,6 +22,7 @@ from loaders.links.bridge_finders import otep_links, vconnector_links, vedge_lin
 from loaders.links.context import REPORT_PART, LinkContext, first_driver
 from loaders.links.index import TreeIndex
 from loaders.links.pnic_finders import pnic_network_links
+from loaders.links.server_group_finders import server_group_links
 from loaders.links.vnic_finders import instance_vnic_links, vservice_vnic_links
 from loaders.report import LoadReport
 from loaders.scan.tree import Links, Tree
@@ -36,6 +37,7 @@ FINDERS: tuple[tuple[str, Finder], ...] = (
     ("FindLinksForVedges", vedge_links),
     ("FindLinksForVserviceVnics", vservice_vnic_links),
     ("FindLinksForPnics", pnic_network_links),
+    ("FindLinksForServerGroups", server_group_links),  # ours: Calipso had no server groups
 )
 
 

@@ -1,12 +1,13 @@
 """Implicit links: Calipso's transitive closure over an environment's links.
 
-Pass 0 is every discovered link. Pass n extends each link L created in pass n-1 by each
-discovered link M with ``L.target == M.source``, another link type, ``M.target != L.source``
-(no 2-cycles) and equal constraint attributes where both carry them; the new link joins
-``L.source -> M.target`` with type ``<L's source type>-<M's target type>``, ``implicit``
-true, an empty name, ``host``/``switch`` kept when common or one-sided, ``state`` down when
-either part is down, and the constraint attributes taken from L, else from M. It stops
-when a pass adds nothing.
+Pass 0 is every discovered link between objects on the traffic paths (a server group's
+membership links are left out: ``ObjectType.on_paths``). Pass n extends each link L
+created in pass n-1 by each discovered link M with ``L.target == M.source``, another link
+type, ``M.target != L.source`` (no 2-cycles) and equal constraint attributes where both
+carry them; the new link joins ``L.source -> M.target`` with type ``<L's source type>-<M's
+target type>``, ``implicit`` true, an empty name, ``host``/``switch`` kept when common or
+one-sided, ``state`` down when either part is down, and the constraint attributes taken
+from L, else from M. It stops when a pass adds nothing.
 
 Unlike Calipso, a derived link never replaces a discovered one between the same two
 objects (Calipso's upsert key let it), and the result depends only on the discovered
@@ -82,11 +83,18 @@ def _discovered(store: GraphStore, environment: str,
                 constraints: Sequence[str]) -> list[_Link]:
     rows = store.read(query("discovered_links"), environment=environment,
                       constraints=list(constraints))
+    rows = [row for row in rows
+            if _on_paths(row["source_type"]) and _on_paths(row["target_type"])]
     return [_Link(row["source_id"], row["source_type"], row["target_id"], row["target_type"],
                   row["link_type"], row["state"], row["host"], row["switch"],
                   {name: value for name, value in zip(constraints, row["values"], strict=True)
                    if value is not None})
             for row in rows]
+
+
+def _on_paths(type_name: Any) -> bool:
+    """Links of objects off the traffic paths (server groups) are not extended."""
+    return not catalogue.is_object_type(type_name) or catalogue.object_type(type_name).on_paths
 
 
 def closure(discovered: Sequence[_Link], constraints: Sequence[str],

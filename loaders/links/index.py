@@ -18,7 +18,7 @@ from loaders.scan.tree import Tree
 Doc = dict[str, Any]
 
 # The types whose documents the finders walk or look up by something other than their id.
-_INDEXED_TYPES = ("vnic", "otep", "vconnector", "vedge", "host_pnic", "port")
+_INDEXED_TYPES = ("vnic", "otep", "vconnector", "vedge", "host_pnic", "port", "server_group")
 
 
 def interface_names(vconnector: Mapping[str, Any]) -> list[str]:

@@ -41,6 +41,8 @@ PAGE = 1000
 """Items asked for per page (nova's default ``max_limit``)."""
 API_TIMEOUT = 60.0
 """Seconds one request may take."""
+SERVER_GROUPS_VERSION = "2.64"
+"""Server groups are read with ``policy`` and ``rules`` (the transform takes 2.1 too)."""
 _MAX_PAGES = 100_000  # a next link that never ends is a server's bug, not a loop of ours
 
 
@@ -181,18 +183,40 @@ def _compute(conn: Connection, region: str) -> Proxy:
 
 
 def read_compute(proxy: Proxy, region: str) -> ComputeSnapshot:
-    """One region's nova: zones, hypervisors, services and every project's servers.
+    """One region's nova: zones, hypervisors, services, every project's servers and
+    server groups.
 
     Hypervisors are read at microversion 2.53 (pages with uuid markers: before 2.33 nova
-    does not page them); the rest at 2.1, the shape the lab recorded.
+    does not page them), server groups at 2.64 (``policy`` and ``rules``); the rest at
+    2.1, the shape the lab recorded.
     """
     zones = _get_json(proxy, "/os-availability-zone/detail").get("availabilityZoneInfo")
     services = _get_json(proxy, "/os-services").get("services")
     hypervisors = list(pages(proxy, "/os-hypervisors/detail", "hypervisors",
                              microversion="2.53"))
     servers = list(pages(proxy, "/servers/detail", "servers", {"all_tenants": 1}))
+    groups = list(offset_pages(proxy, "/os-server-groups", "server_groups",
+                               {"all_projects": "True"}, microversion=SERVER_GROUPS_VERSION))
     return ComputeSnapshot(region, list(zones or []), hypervisors, list(services or []),
-                           servers)
+                           servers, groups)
+
+
+def offset_pages(proxy: Proxy, path: str, key: str, params: dict[str, Any] | None = None,
+                 *, limit: int | None = None, **kwargs: Any) -> Iterator[Doc]:
+    """Every item of a listing nova pages by ``limit`` and ``offset`` without next links
+    (``os-server-groups``): the next page starts after the items read, until one is
+    empty (nova cuts a page at its own ``max_limit``, whatever was asked)."""
+    query = dict(params or {})
+    query["limit"] = limit or PAGE
+    offset = 0
+    for _ in range(_MAX_PAGES):
+        query["offset"] = offset
+        items = _get_json(proxy, f"{path}?{urlencode(query)}", **kwargs).get(key) or []
+        if not items:
+            return
+        yield from items
+        offset += len(items)
+    raise ReadError(f"GET {path}: more than {_MAX_PAGES} pages")
 
 
 def read_neutron(proxy: Proxy) -> dict[str, list[Doc]]:

@@ -31,6 +31,8 @@ class ComputeSnapshot:
     services: list[Doc] = field(default_factory=list)
     servers: list[Doc] = field(default_factory=list)
     """``servers/detail?all_tenants=1``."""
+    server_groups: list[Doc] = field(default_factory=list)
+    """``os-server-groups?all_projects=True`` (microversion 2.64: ``policy``, ``rules``)."""
 
 
 @dataclass

@@ -3,7 +3,8 @@ stored it, and the facts the hosts' transform looks up (:class:`CloudFacts`).
 
 Pure: no I/O. Each object carries its scope: keystone's (``api:identity``: the regions and
 projects folders, the projects), a region's nova (``api:<region>``: the region, its
-folders, zones, hosts, their folders, instances, vNICs folders), neutron's
+folders, zones, hosts, their folders, instances, vNICs folders, server groups and their
+projects' folders), neutron's
 (``api:network``: networks folders, networks, their folders, ports), the databases'
 (``db:nova``: aggregates and host refs; ``db:neutron``: network agents, or ``api:network``
 when they came from the API). A scope that failed is named in ``report.scopes_failed``; so
@@ -19,6 +20,7 @@ from loaders.openstack.common import NETWORK_SCOPE, NEUTRON_DB_SCOPE
 from loaders.openstack.hosts import InstanceSources, write_hosts, write_instances
 from loaders.openstack.networks import write_networks, write_ports, write_projects
 from loaders.openstack.regions import write_regions
+from loaders.openstack.server_groups import write_server_groups
 from loaders.openstack.snapshot import IDENTITY, NETWORK, ApiSnapshot, Doc
 from loaders.report import LoadReport
 from loaders.scan.facts import CloudFacts, HostFacts
@@ -27,7 +29,7 @@ from topology.store import Provenance
 
 # The report's parts this transform counts, in the order to print them (LoadReport.format).
 PARTS: tuple[str, ...] = ("regions", "zones", "hosts", "instances", "projects", "networks",
-                          "ports", "aggregates", "network_agents")
+                          "ports", "aggregates", "network_agents", "server_groups")
 
 
 def build_inventory(tree: Tree, api: ApiSnapshot, db: DbSnapshot | None,
@@ -51,6 +53,7 @@ def build_inventory(tree: Tree, api: ApiSnapshot, db: DbSnapshot | None,
     instances = write_instances(tree, api, regions, host_types,
                                 _instance_sources(api, db if nova_rows else None, projects.names),
                                 report)
+    write_server_groups(tree, api, projects, report)
     if nova_rows and db is not None:
         agents_part.write_aggregates(tree, db.aggregates, regions, report)
     _write_agents(tree, api, db if neutron_rows else None, agents, report)

@@ -20,8 +20,12 @@ project projects_folder aggregate network_agents_folder host region host_ref
 network_services_folder switch_pnic switch namespace namespaces_folder""".split()
 
 
-def test_all_27_calipso_link_types_are_named():
-    assert sorted(t.name for t in catalogue.link_types()) == sorted(CALIPSO_LINK_TYPES)
+OUR_LINK_TYPES = ["server_group-instance", "instance-server_group"]  # Calipso had none
+
+
+def test_all_27_calipso_link_types_are_named_and_ours_beyond():
+    assert sorted(t.name for t in catalogue.link_types()) == sorted(
+        CALIPSO_LINK_TYPES + OUR_LINK_TYPES)
 
 
 def test_every_calipso_object_type_and_dynamic_folder_is_known():

@@ -602,6 +602,22 @@ class FloatingIp(_Revised):
         return self.fixed_port.ip if self.fixed_port is not None else None
 
 
+@dataclass(slots=True, eq=False, repr=False)
+class ServerGroup(_Short):
+    """A nova server group: a scheduling policy over its members (nova's
+    ``nova/objects/instance_group.py``: one policy, its rules, the member instances)."""
+
+    id: str
+    name: str
+    region: Region
+    project: Project
+    policy: str  # affinity, anti-affinity, soft-affinity, soft-anti-affinity
+    user_id: str
+    rules: dict[str, int] = field(default_factory=dict)  # max_server_per_host (anti-affinity)
+    members: list[Instance] = field(default_factory=list)
+    created_at: datetime = BUILT_AT
+
+
 # --------------------------------------------------------------------------------------------
 # Deterministic ids
 
@@ -755,6 +771,7 @@ class Cloud:
         self.ports: dict[str, Port] = {}
         self.routers: dict[str, Router] = {}
         self.floating_ips: dict[str, FloatingIp] = {}
+        self.server_groups: dict[str, ServerGroup] = {}
         self.subnets: dict[str, Subnet] = {}
         self.networks_by_id: dict[str, Network] = {}
         self.hosts_by_name: dict[str, Host] = {}
@@ -932,9 +949,27 @@ class Cloud:
         ports = list(instance.ports)
         instance.host.instances.remove(instance)
         del self.instances[instance.id]
+        for group in self.server_groups.values():  # nova drops a deleted member
+            if instance in group.members:
+                group.members.remove(instance)
         for port in ports:
             self.delete_port(port, at)
         return ports
+
+    def create_server_group(self, region: Region, project: Project, name: str, policy: str,
+                            at: datetime, rules: dict[str, int] | None = None) -> ServerGroup:
+        group = ServerGroup(self.ids.uuid(), name, region, project, policy,
+                            self.admin_user_id, dict(rules or {}), created_at=at)
+        self.server_groups[group.id] = group
+        return group
+
+    def delete_server_group(self, group: ServerGroup) -> None:
+        del self.server_groups[group.id]
+
+    def add_server_group_member(self, group: ServerGroup, instance: Instance) -> None:
+        """Nova adds a booting instance to the group its scheduler hint ``group`` names."""
+        if instance not in group.members:
+            group.members.append(instance)
 
     def set_power(self, instance: Instance, on: bool, at: datetime) -> None:
         instance.power_state = 1 if on else 4

@@ -71,6 +71,8 @@ class Nova:
             ("/flavors", lambda r, v, q: self._flavors(r, v, q, detail=False)),
             ("/flavors/detail", lambda r, v, q: self._flavors(r, v, q, detail=True)),
             ("/flavors/{flavor_id}", self._flavor),
+            ("/os-server-groups", self._server_groups),
+            ("/os-server-groups/{group_id}", self._server_group),
         ]
         return [
             Route(PREFIX, self.versions, methods=["GET"]),
@@ -280,6 +282,31 @@ class Nova:
         if found is None:
             raise ServiceError(404, f"Flavor {wanted} could not be found.")
         return {"flavor": nova_views.flavor(found, version, self._links(region), True)}
+
+
+    # -- server groups (nova/api/openstack/compute/server_groups.py) --------------------------
+
+    def _server_groups(self, region: Region, version: Version,
+                       request: Request) -> dict[str, object]:
+        """A token's project's groups; with ``all_projects``, every project's. Paged as nova
+        pages them: ``limit`` (at most its ``max_limit``) and ``offset``, no next links."""
+        params = request.query_params
+        project = None if flag(params, "all_projects") else token_of(request).project_id
+        groups = [g for g in self.context.cloud.server_groups.values()
+                  if g.region is region and project in (None, g.project.id)]
+        limit = min(parse_limit(params.get("limit")) or self.context.max_limit,
+                    self.context.max_limit)
+        offset = parse_limit(params.get("offset")) or 0
+        return {"server_groups": [nova_views.server_group(g, version)
+                                  for g in groups[offset:offset + limit]]}
+
+    def _server_group(self, region: Region, version: Version,
+                      request: Request) -> dict[str, object]:
+        wanted = request.path_params["group_id"]
+        found = self.context.cloud.server_groups.get(wanted)
+        if found is None or found.region is not region:
+            raise ServiceError(404, f"Instance group {wanted} could not be found.")
+        return {"server_group": nova_views.server_group(found, version)}
 
 
 def _matching(hosts: list[Host], pattern: str) -> list[Host]:

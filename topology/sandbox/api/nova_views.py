@@ -30,6 +30,7 @@ from topology.sandbox.model import (
     FloatingIp,
     Host,
     Instance,
+    ServerGroup,
     Service,
 )
 
@@ -272,4 +273,19 @@ def aggregate(item: Aggregate, version: Version, created: datetime) -> dict[str,
     }
     if version >= V(2, 41):
         body["uuid"] = item.uuid
+    return body
+
+
+def server_group(item: ServerGroup, version: Version) -> dict[str, object]:
+    """Nova's ``os-server-groups`` view (``nova/api/openstack/compute/server_groups.py``):
+    ``policies`` and ``metadata`` before 2.64, ``policy`` and ``rules`` from 2.64 on."""
+    body: dict[str, object] = {
+        "id": item.id, "name": item.name, "members": [m.id for m in item.members],
+    }
+    if version >= V(2, 64):
+        body.update({"policy": item.policy, "rules": dict(item.rules)})
+    else:
+        body.update({"policies": [item.policy], "metadata": {}})
+    if version >= V(2, 13):
+        body.update({"project_id": item.project.id, "user_id": item.user_id})
     return body
