@@ -277,3 +277,29 @@ def test_a_neo4j_outage_loses_nothing_and_the_figures_are_written(neo4j_target, 
     assert (f'topology_events_total{{environment="{environment}",event_type='
             f'"thing.create.end",outcome="applied"}} 20') in text
     assert f'topology_listener_up{{environment="{environment}"}} 0' in text
+
+
+def test_the_api_serves_every_listeners_figures(graph_store, environment):
+    from starlette.testclient import TestClient
+
+    from tests.support.prometheus import sample
+    from topology.api.app import create_app
+    from topology.api.auth import load_tokens
+    from topology.cliques.service import CliqueService
+    from topology.config import ApiConfig
+    from topology.events.processing import Verdict
+    from topology.events.status import ListenerStats
+
+    stats = ListenerStats(environment, queue="q", state="running")
+    applied = Verdict("applied", "port.create.end")
+    stats.record([applied, applied, Verdict("dead", "port.update.end", "malformed")],
+                 datetime.now(UTC))
+    stats.write(graph_store)
+    app = create_app(graph_store, ApiConfig(), load_tokens("admin-token", []),
+                     CliqueService(graph_store, ttl=0))
+    with TestClient(app) as client:
+        text = client.get("/metrics", headers={"Authorization": "Bearer admin-token"}).text
+    assert sample(text, "topology_events_total", environment=environment,
+                  event_type="port.create.end", outcome="applied") == 2
+    assert sample(text, "topology_events_dead_lettered_total", environment=environment) == 1
+    assert sample(text, "topology_listener_up", environment=environment) == 1

@@ -58,6 +58,7 @@ from topology.api.sensu import sensu_events_route
 from topology.api.status import Subscription
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
+from topology.events import status as listener_status
 from topology.store import GraphStore
 from topology.store.queries import query
 
@@ -195,6 +196,17 @@ class _Guard:
         await self.app(scope, receive, send)
 
 
+def _listener_metrics(store: GraphStore) -> bytes:
+    """The listeners' figures (written to the graph by each ``topology listen``, wherever
+    it runs); nothing when the graph cannot be read (the API's own metrics still come)."""
+    try:
+        statuses = listener_status.read_statuses(store)
+    except Exception as exc:  # an outage shows in /healthz; metrics still answer
+        log.debug("cannot read the listeners' figures: %s", exc)
+        return b""
+    return listener_status.metrics_text(statuses).encode() if statuses else b""
+
+
 def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
                cliques: CliqueService | None = None) -> ASGIApp:
     cliques = cliques or CliqueService(store)
@@ -212,7 +224,8 @@ def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
 
     async def prometheus(request: Request) -> Response:
         text, content_type = await run_in_threadpool(metrics.render)  # reads files
-        return Response(text, headers={"Content-Type": content_type})
+        listeners = await run_in_threadpool(_listener_metrics, store)
+        return Response(text + listeners, headers={"Content-Type": content_type})
 
     async def graphiql_file(request: Request) -> Response:
         file = ide.files.get(request.path_params["ref"])
