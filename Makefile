@@ -7,6 +7,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Changes per second the sandbox cloud makes in `make run` (its notifications keep the
+# graph live through the listener); 0 for a still cloud.
+CHURN ?= 0.2
 STAMP := $(VENV)/.installed-stamp
 GRAPHIQL := topology/api/graphiql_assets
 # npm ci writes this file last: it is there, and newer than the lock file, once installed.
@@ -54,17 +57,22 @@ setup: $(STAMP) $(GRAPHIQL_STAMP)
 
 run: setup
 	$(BIN)/topology neo4j start
-	$(BIN)/topology sandbox start --sensu
+	$(BIN)/topology sandbox start --sensu --churn $(CHURN)
 	$(BIN)/topology scan --env sandbox
+	$(BIN)/topology scan-manager --detach
+	$(BIN)/topology listen --env sandbox --detach
 	$(BIN)/topology demo --environment demo
 	$(BIN)/topology serve --generate-token
 
 stop: setup
+	-$(BIN)/topology listen --env sandbox --stop
+	-$(BIN)/topology scan-manager --stop
 	$(BIN)/topology sandbox stop
 	$(BIN)/topology neo4j stop
 
 status: setup
-	$(BIN)/topology neo4j status; $(BIN)/topology sandbox status
+	$(BIN)/topology neo4j status; $(BIN)/topology sandbox status; \
+		$(BIN)/topology listen --status
 
 lint: setup
 	$(BIN)/ruff check .

@@ -566,6 +566,12 @@ def cmd_scan_manager(config: Config, args: argparse.Namespace) -> int:
     from topology.environments import load_environment
     from topology.runtime import open_store
 
+    if args.detach or args.stop:
+        from topology import background
+
+        print(background.stop(config, "scan-manager") if args.stop
+              else background.detach(config, "scan-manager", args.argv))
+        return EXIT_OK
     with open_store(config) as store:
         manager = ScanManager(store, lambda name: load_environment(config, name),
                               interval=args.interval)
@@ -602,6 +608,15 @@ def cmd_listen(config: Config, args: argparse.Namespace) -> int:
         log.info("signal %d: stopping after the current batch", signum)
         stop.set()
 
+    if args.detach or args.stop:
+        from topology import background
+
+        name = f"listen-{args.environment}" if args.environment else "listen-all"
+        if not (args.environment or args.all):
+            raise ConfigError("--env NAME or --all is required")
+        print(background.stop(config, name) if args.stop
+              else background.detach(config, name, args.argv))
+        return EXIT_OK
     # The listener keeps a batch through an outage itself: the store need not retry long.
     with open_store(config, retry_policy=RetryPolicy(max_time=3.0)) as store:
         if args.status:
@@ -1031,6 +1046,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "child process restarted when it dies")
     listen.add_argument("--status", action="store_true",
                         help="print the listeners' figures (all, or --env's) and exit")
+    listen.add_argument("--detach", action="store_true",
+                        help="run in the background (pid and log under <state dir>/"
+                             "background/), e.g. for make run")
+    listen.add_argument("--stop", action="store_true",
+                        help="stop the one started with --detach")
 
     scan = _add_command(
         sub, "scan", cmd_scan, "scan an OpenStack environment into the graph",
@@ -1069,6 +1089,11 @@ def build_parser() -> argparse.ArgumentParser:
     manager.add_argument("--once", action="store_true",
                          help="run what is pending now, then exit (status 1 unless all "
                               "completed)")
+    manager.add_argument("--detach", action="store_true",
+                         help="run in the background (pid and log under <state dir>/"
+                              "background/)")
+    manager.add_argument("--stop", action="store_true",
+                         help="stop the one started with --detach")
 
     export = _add_command(sub, "export-schema", cmd_export_schema, "print the GraphQL SDL",
                           "Write the GraphQL schema (SDL) of the API; the copy in "
@@ -1094,7 +1119,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # what --detach runs again
     _setup_logging(args.log_level)
     try:
         return int(args.handler(load_config(args.config), args))
