@@ -125,6 +125,9 @@ class EventsConfig:
     """Tries before such a notification is dead-lettered."""
     status_interval: float = 2.0
     """Seconds between the listener's status writes (``listen --status``, ``/metrics``)."""
+    scan_settle: float = 5.0
+    """Seconds a targeted scan an event asks for waits before the scan manager takes it
+    (the agents acting on the change, e.g. an L3 agent plugging an interface, finish)."""
 
 
 @dataclass(frozen=True)

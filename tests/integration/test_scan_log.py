@@ -103,3 +103,18 @@ def test_bad_requests_are_refused(scans: ScanLog, environment: str) -> None:
         scans.create(environment, "everything")
     with pytest.raises(ValueError, match="unknown frequency"):
         scans.schedule(environment, "fortnightly")
+
+
+def test_events_queue_one_scan_per_object_and_it_waits_to_settle(scans: ScanLog,
+                                                                 graph_store: GraphStore,
+                                                                 environment: str) -> None:
+    queued = scans.request_objects(environment, ["node-1", "node-2", "node-1"],
+                                   requested_by="events", settle=30.0)
+    assert len(queued) == 2
+    assert scans.request_objects(environment, ["node-1"], settle=30.0) == []  # pending
+    assert scans.claim_next("runner") is None  # both wait for their agents to settle
+    graph_store.write("MATCH (s:Scan {environment: $e}) SET s.not_before = datetime() "
+                      "- duration({seconds: 1})", e=environment)
+    taken = {scans.claim_next("runner").object_id, scans.claim_next("runner").object_id}
+    assert taken == {"node-1", "node-2"}
+    assert len(scans.request_objects(environment, ["node-1"])) == 1  # none pending now

@@ -144,7 +144,13 @@ def test_the_graph_follows_the_cloud_through_its_notifications(listening: Listen
     made = listening.until(lambda: get(port.id), "the port appears")
     assert made["parent"] == f"{network.id}-ports" and made["name"] == port.mac_address
 
-    external = next(n for n in net.networks() if n.is_router_external)
+    external = net.create_network(name=f"{NAME}ext", is_router_external=True,
+                                  provider_network_type="flat",
+                                  provider_physical_network="external")
+    net.create_subnet(name=f"{NAME}ext-subnet", network_id=external.id, ip_version=4,
+                      cidr="203.0.113.0/24", is_dhcp_enabled=False,
+                      gateway_ip="203.0.113.1",
+                      allocation_pools=[{"start": "203.0.113.100", "end": "203.0.113.150"}])
     router = net.create_router(name=f"{NAME}router",
                                external_gateway_info={"network_id": external.id})
     vservice = f"{host}-qrouter-{router.id}"

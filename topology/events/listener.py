@@ -85,7 +85,8 @@ class Listener:
         self.processor = Processor(store, environment, GraphLookup(store, environment),
                                    HANDLERS if handlers is None else handlers,
                                    max_attempts=settings.max_attempts,
-                                   runner=self.stats.runner)
+                                   runner=self.stats.runner,
+                                   scan_settle=settings.scan_settle)
         self.incoming: list[kombu.Message] = []
         self._status_due = 0.0
         self._status_wanted = threading.Event()

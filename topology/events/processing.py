@@ -158,7 +158,7 @@ class Processor:
 
     def __init__(self, store: GraphStore, environment: str, lookup: Lookup,
                  handlers: Mapping[str, Handler], *, max_attempts: int = 10,
-                 runner: str = "") -> None:
+                 runner: str = "", scan_settle: float = 0.0) -> None:
         self.store = store
         self.environment = environment
         self.lookup = BatchLookup(lookup)
@@ -166,6 +166,7 @@ class Processor:
         self.max_attempts = max_attempts
         self.scans = ScanLog(store)
         self.runner = runner
+        self.scan_settle = scan_settle
         self.commits = 0
         self.flushes = 0
         """Early commits forced by a read of pending changes."""
@@ -274,7 +275,8 @@ class Processor:
                  for object_id in item.outcome.scans]
         if scans:
             queued = self.scans.request_objects(self.environment, scans,
-                                                requested_by=f"events {self.runner}".strip())
+                                                requested_by=f"events {self.runner}".strip(),
+                                                settle=self.scan_settle)
             if queued:
                 log.info("queued %d targeted scan(s) of %s: %s", len(queued),
                          self.environment, ", ".join(sorted(set(scans))))

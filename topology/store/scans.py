@@ -77,14 +77,15 @@ class ScanLog:
         return ScanRecord(rows[0]["scan"])
 
     def request_objects(self, environment: str, object_ids: list[str], *,
-                        requested_by: str = "") -> list[str]:
+                        requested_by: str = "", settle: float = 0.0) -> list[str]:
         """Queue a pending scan of each object that has none pending yet (what events ask
-        for: many notifications about one object make one scan); the ids queued now."""
+        for: many notifications about one object make one scan), each taken no sooner
+        than ``settle`` seconds from now; the ids queued now."""
         if not object_ids:
             return []
         rows = self.store.write(query("scan_request_objects"), environment=environment,
                                 object_ids=sorted(set(object_ids)),
-                                requested_by=requested_by)
+                                requested_by=requested_by, settle_ms=int(settle * 1000))
         return list(rows[0]["queued"]) if rows else []
 
     def claim_next(self, runner: str) -> ScanRecord | None:
