@@ -442,7 +442,8 @@ def strategies(batch_size: int) -> dict[str, EventsConfig]:
 
 
 def run(notifications: int, rate: float, seconds: float, scale: int, warm_up: int,
-        batch_size: int = 0, seed: int = 18) -> dict[str, Any]:
+        batch_size: int = 0, seed: int = 18, amqp_url: str | None = None) -> dict[str, Any]:
+    """The whole benchmark; on ``amqp_url``'s RabbitMQ when given, else a private one."""
     config = load_config()
     cloud = build(cloud_shape(scale))
     start_docs = generate_cloud(cloud)
@@ -475,10 +476,9 @@ def run(notifications: int, rate: float, seconds: float, scale: int, warm_up: in
         "runs": {}}
     with tempfile.TemporaryDirectory(prefix="bench-events-") as folder_name:
         folder = Path(folder_name)
-        rabbit = RabbitMQ(folder / "rabbitmq")
-        rabbit.start()
+        rabbit = None if amqp_url else RabbitMQ(folder / "rabbitmq")
         try:
-            url = rabbit.amqp_url
+            url = amqp_url or rabbit.start().amqp_url
             started = time.perf_counter()
             captured = capture(url, stream.notes, stream.times)
             captured_renames = capture(url, renames, rename_times)
@@ -508,7 +508,8 @@ def run(notifications: int, rate: float, seconds: float, scale: int, warm_up: in
                 finally:
                     store.drop_environment(ENVIRONMENT)
         finally:
-            rabbit.clean()
+            if rabbit is not None:
+                rabbit.clean()
     batched, base = result["runs"]["batched"], result["runs"]["one_per_transaction"]
     result["speedup_batched_vs_one_per_transaction"] = round(
         batched["throughput"]["per_second"] / base["throughput"]["per_second"], 1)
@@ -560,10 +561,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="notifications of the stream applied once before the runs")
     parser.add_argument("--batch-size", type=int, default=0,
                         help="the batched listener's batch size (default: EventsConfig's)")
+    parser.add_argument("--amqp-url", help="this RabbitMQ instead of a private one")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     result = run(args.notifications, args.rate, args.seconds, args.scale, args.warm_up,
-                 args.batch_size)
+                 args.batch_size, amqp_url=args.amqp_url)
     write_result("events", result, args.output)
     return 0
 
