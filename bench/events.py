@@ -546,21 +546,21 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+OPTIONS = (
+    ("--notifications", int, 20_000, "notifications in the stream (at least; whole changes)"),
+    ("--rate", float, 200.0, "renames per second in the latency phase"),
+    ("--seconds", float, 10.0, "length of the latency phase"),
+    ("--scale", int, 5, "cloud size: 4x compute hosts, 4x projects (3 networks each)"),
+    ("--warm-up", int, 2000, "notifications of the stream applied once before the runs"),
+    ("--batch-size", int, 0, "the batched listener's batch size (default: EventsConfig's)"),
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.events", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--notifications", type=int, default=20_000,
-                        help="notifications in the stream (at least; whole changes)")
-    parser.add_argument("--rate", type=float, default=200.0,
-                        help="renames per second in the latency phase")
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="length of the latency phase")
-    parser.add_argument("--scale", type=int, default=5,
-                        help="cloud size: 4x compute hosts, 4x projects (3 networks each)")
-    parser.add_argument("--warm-up", type=int, default=2000,
-                        help="notifications of the stream applied once before the runs")
-    parser.add_argument("--batch-size", type=int, default=0,
-                        help="the batched listener's batch size (default: EventsConfig's)")
+    for option, kind, default, text in OPTIONS:
+        parser.add_argument(option, type=kind, default=default, help=text)
     parser.add_argument("--amqp-url", help="this RabbitMQ instead of a private one")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
