@@ -16,7 +16,7 @@ GRAPHIQL := topology/api/graphiql_assets
 GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.package-lock.json
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons bench-sandbox bench-scan clean help
+.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons bench-sandbox bench-scan bench-events clean help
 
 help:
 	@echo "make run          start the local Neo4j and the sandbox cloud, scan it, import the demo, serve the API"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench-daemons private MariaDB/RabbitMQ start and stop; 100,000 rows into the sandbox schema"
 	@echo "make bench-sandbox a 1,000-host, 20,000-instance sandbox: start time, memory, answers checked"
 	@echo "make bench-scan   a full scan of a 200-host, 4,000-instance sandbox, time per phase"
+	@echo "make bench-events notifications/s and publish-to-visible p95 through the listener, batched vs one per transaction"
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh \
 		scripts/ensure-wrk.sh scripts/install-sandbox-deps.sh
@@ -117,6 +118,11 @@ bench-sandbox: setup
 
 bench-scan: setup
 	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.scan $(BENCH_ARGS); \
+	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
+	exit $$status
+
+bench-events: setup
+	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.events $(BENCH_ARGS); \
 	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
 	exit $$status
 
