@@ -7,14 +7,15 @@ dead-letters each message by its verdict, only after :meth:`Processor.process` r
 so a crash before that loses nothing (the broker redelivers), and redelivered messages
 apply the same values again (handlers are idempotent; the store drops older writes).
 
-A handler reads the graph while earlier notifications of its batch are not committed yet.
-:class:`BatchLookup` notices when a read touches what the batch is about to change (a
-subnet's network that the batch just created, a port whose network the batch deletes):
-the batch so far is committed first and the handler runs again on the committed graph.
+A handler reads the graph while earlier notifications of its batch are not committed yet:
+:class:`BatchLookup` answers as the graph will be once they are (a subnet's network that
+the batch just created is there). A handler that still finds something missing runs again
+after the batch so far is committed, before its notification is retried later.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,27 +73,31 @@ class Verdict:
     scans: list[str] = field(default_factory=list)
 
 
-class StaleRead(Exception):
-    """A handler read something its batch has not committed yet."""
-
-
 class BatchLookup:
-    """A :class:`Lookup` that raises :class:`StaleRead` when an answer may be changed by
-    the batch's pending (uncommitted) change sets."""
+    """A :class:`Lookup` that answers as the graph will be once the batch's pending
+    (uncommitted) change sets commit: the graph's answer (read once per batch, then kept),
+    with the pending upserts and subtree deletes replayed over it in their order, as the
+    store applies them (an upsert older than what the object holds, or than a pending
+    delete of it, changes nothing). So a batch holding a network's create and then its
+    update, or a port and then its network's delete, needs no early commit."""
 
     def __init__(self, inner: Lookup) -> None:
         self.inner = inner
         self.reset()
 
     def reset(self) -> None:
-        self.ids: set[str] = set()
-        self.types: set[str] = set()
-        self.parents: set[str] = set()
-        self.deleted: set[str] = set()
+        """Forget the pending changes and what was read (after a commit)."""
+        self.log: list[tuple[ObjectRecord | str, dt.datetime | None]] = []
+        """Pending upserts (records) and subtree deletes (ids), with their times."""
+        self.upserted: dict[str, set[str]] = {}
+        """Pending upserted ids by type."""
+        self.base: dict[str, Props | None] = {}
+        """The graph's committed answers read in this batch, by id (None: absent)."""
+        self.graph_finds: dict[str, list[str]] = {}
 
     @property
     def pending(self) -> bool:
-        return bool(self.ids)
+        return bool(self.log)
 
     def note(self, outcome: Outcome) -> None:
         """What ``outcome`` will change once committed."""
@@ -100,46 +105,83 @@ class BatchLookup:
             for step in change.steps:
                 for item in step.items:
                     if isinstance(item, ObjectRecord):
-                        self.ids.add(item.id)
-                        self.types.add(item.type)
-                        if item.parent_id:
-                            self.parents.add(item.parent_id)
+                        self.log.append((item, item.source_time or change.source_time))
+                        self.upserted.setdefault(item.type, set()).add(item.id)
                     elif isinstance(item, SubtreeDelete):
-                        self.ids.add(item.object_id)
-                        self.deleted.add(item.object_id)
+                        self.log.append((item.object_id, change.source_time))
 
-    def _checked(self, found: Iterable[Props]) -> None:
+    def _read(self, object_ids: Iterable[str]) -> None:
+        missing = sorted({i for i in object_ids if i not in self.base})
+        if missing:
+            found = self.inner.get_many(missing)
+            for object_id in missing:
+                self.base[object_id] = found.get(object_id)
+
+    def _remember(self, found: Iterable[Props]) -> list[str]:
+        ids = []
         for props in found:
-            if props.get("id") in self.ids:
-                raise StaleRead(str(props.get("id")))
-            if self.deleted and not self.deleted.isdisjoint(
-                    str(props.get("id_path") or "").split("/")):
-                raise StaleRead(str(props.get("id")))
+            object_id = str(props.get("id"))
+            self.base.setdefault(object_id, props)
+            ids.append(object_id)
+        return ids
+
+    def _view(self, object_id: str) -> Props | None:
+        view = dict(base) if (base := self.base.get(object_id)) is not None else None
+        buried: dt.datetime | None = None
+        for item, time in self.log:
+            if isinstance(item, str):  # a subtree delete
+                segments = str(view.get("id_path") or "").split("/") if view else ()
+                if item == object_id or item in segments:
+                    view, buried = None, time
+                continue
+            if item.id != object_id:
+                continue
+            if time is not None and buried is not None and time <= buried:
+                continue  # the delete's tombstone turns it away
+            held = _native(view.get("source_time")) if view else None
+            if time is not None and held is not None and time < held:
+                continue  # older than what the object holds: outdated
+            view = {**(view or {}), **item.props}
+            view = {key: value for key, value in view.items() if value is not None}
+            if time is not None:
+                view["source_time"] = time
+        return view
 
     def get(self, object_id: str) -> Props | None:
         return self.get_many([object_id]).get(object_id)
 
     def get_many(self, object_ids: Iterable[str]) -> dict[str, Props]:
-        wanted = set(object_ids)
-        if not wanted.isdisjoint(self.ids):
-            raise StaleRead(", ".join(sorted(wanted & self.ids)))
-        found = self.inner.get_many(wanted)
-        self._checked(found.values())
-        return found
+        wanted = list(dict.fromkeys(str(i) for i in object_ids if i))
+        self._read(wanted)
+        return {i: view for i in wanted if (view := self._view(i)) is not None}
+
+    def _answer(self, candidates: list[str], keep: Any) -> list[Props]:
+        self._read(candidates)
+        views = (self._view(i) for i in dict.fromkeys(candidates))
+        return [view for view in views if view is not None and keep(view)]
 
     def find(self, type_name: str, **equals: Any) -> list[Props]:
-        if type_name in self.types:
-            raise StaleRead(type_name)
-        found = self.inner.find(type_name, **equals)
-        self._checked(found)
-        return found
+        key = repr(("find", type_name, sorted(equals.items())))
+        if key not in self.graph_finds:
+            self.graph_finds[key] = self._remember(self.inner.find(type_name, **equals))
+        candidates = self.graph_finds[key] + sorted(self.upserted.get(type_name, ()))
+        return self._answer(candidates, lambda view: view.get("type") == type_name and all(
+            view.get(name) == value for name, value in equals.items()))
 
     def children(self, parent_id: str) -> list[Props]:
-        if parent_id in self.ids or parent_id in self.parents:
-            raise StaleRead(parent_id)
-        found = self.inner.children(parent_id)
-        self._checked(found)
-        return found
+        key = repr(("children", parent_id))
+        if key not in self.graph_finds:
+            self.graph_finds[key] = self._remember(self.inner.children(parent_id))
+        pending = sorted({item.id for item, _ in self.log if isinstance(item, ObjectRecord)})
+        return self._answer(self.graph_finds[key] + pending,
+                            lambda view: view.get("parent_id") == parent_id)
+
+
+def _native(value: Any) -> dt.datetime | None:
+    """A stored time (the driver's DateTime) as a datetime."""
+    if value is None:
+        return None
+    return value.to_native() if hasattr(value, "to_native") else value
 
 
 def unavailable(exc: BaseException) -> bool:
@@ -218,9 +260,6 @@ class Processor:
         for _ in range(2):
             try:
                 outcome = handler(note, context)
-            except StaleRead:
-                self._flush(pending, verdicts)
-                continue
             except NotReady as exc:
                 if pending:  # it may be in what this batch has not committed yet
                     self._flush(pending, verdicts)
@@ -238,7 +277,7 @@ class Processor:
                 return Verdict(IGNORED, note.event_type, outcome.note, note), None
             return Verdict(APPLIED, note.event_type, outcome.note, note,
                            list(outcome.scans)), outcome
-        raise AssertionError("a handler read pending changes after a commit")
+        raise AssertionError("unreachable: the second try has nothing pending")
 
     def _not_ready(self, note: Notification, delivery: Delivery, why: str) -> Verdict:
         attempts = delivery.attempts + 1
@@ -248,7 +287,8 @@ class Processor:
         return Verdict(RETRY, note.event_type, f"not ready: {why}", note)
 
     def _flush(self, pending: list[_Pending], verdicts: list[Verdict | None]) -> None:
-        """Commit what the batch holds so far (a handler needs to read it)."""
+        """Commit what the batch holds so far (a handler found something missing: try it
+        again on the committed graph)."""
         if pending:
             self.flushes += 1
             self._commit(pending, verdicts)

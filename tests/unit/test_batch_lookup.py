@@ -1,0 +1,98 @@
+"""The listener's batch lookup answers as the graph will be once the batch commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from topology.events.contract import Outcome
+from topology.events.processing import BatchLookup
+from topology.store import ChangeSet, Provenance, object_record
+
+ENV = "e"
+T0 = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+
+class Graph:
+    """The committed graph: objects by id (a read-only lookup over a dict)."""
+
+    def __init__(self, objects: list[dict[str, Any]]) -> None:
+        self.objects = {o["id"]: o for o in objects}
+        self.reads = 0
+
+    def get(self, object_id: str) -> dict[str, Any] | None:
+        return self.get_many([object_id]).get(object_id)
+
+    def get_many(self, object_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        self.reads += 1
+        return {i: dict(self.objects[i]) for i in object_ids if i in self.objects}
+
+    def find(self, type_name: str, **equals: Any) -> list[dict[str, Any]]:
+        self.reads += 1
+        return [dict(o) for o in self.objects.values() if o["type"] == type_name
+                and all(o.get(k) == v for k, v in equals.items())]
+
+    def children(self, parent_id: str) -> list[dict[str, Any]]:
+        self.reads += 1
+        return [dict(o) for o in self.objects.values() if o.get("parent_id") == parent_id]
+
+
+def doc(object_id: str, type_: str, parent: str, name: str = "", **fields: Any) -> dict:
+    path = {"folder": f"/{ENV}/folder", "net": f"/{ENV}/folder/net"}.get(parent, f"/{ENV}")
+    return {"id": object_id, "type": type_, "name": name or object_id, "parent_id": parent,
+            "parent_type": "x", "id_path": f"{path}/{object_id}", **fields}
+
+
+def upserts(*docs: dict, at: dt.datetime = T0) -> Outcome:
+    change = ChangeSet(ENV, Provenance("event", "t"), at)
+    for one in docs:
+        change.upsert_object(object_record(ENV, one))
+    return Outcome([change])
+
+
+def delete(object_id: str, at: dt.datetime = T0) -> Outcome:
+    change = ChangeSet(ENV, Provenance("event", "t"), at)
+    change.delete_subtree(object_id)
+    return Outcome([change])
+
+
+def graph() -> Graph:
+    return Graph([doc("folder", "networks_folder", ENV),
+                  doc("net", "network", "folder", "old", source_time=T0),
+                  doc("p1", "port", "net", mac_address="m1")])
+
+
+def test_pending_upserts_are_seen_newest_first_and_older_ones_are_not() -> None:
+    lookup = BatchLookup(graph())
+    lookup.note(upserts(doc("net", "network", "folder", "new"), at=T0 + dt.timedelta(1)))
+    lookup.note(upserts(doc("net", "network", "folder", "stale"), at=T0))
+    lookup.note(upserts(doc("net2", "network", "folder", "made")))
+    assert lookup.get("net")["name"] == "new"
+    assert lookup.get("net2")["name"] == "made"
+    assert sorted(n["name"] for n in lookup.find("network")) == ["made", "new"]
+    assert [c["id"] for c in lookup.children("folder")] == ["net", "net2"]
+
+
+def test_a_pending_delete_takes_the_subtree_and_turns_away_older_writes() -> None:
+    lookup = BatchLookup(graph())
+    lookup.note(delete("net", at=T0 + dt.timedelta(1)))
+    lookup.note(upserts(doc("net", "network", "folder", "late"), at=T0))  # a late create
+    assert lookup.get("net") is None
+    assert lookup.get("p1") is None  # under the deleted network
+    assert lookup.find("port", mac_address="m1") == []
+    assert lookup.children("net") == []
+    lookup.note(upserts(doc("net", "network", "folder", "again"), at=T0 + dt.timedelta(2)))
+    assert lookup.get("net")["name"] == "again"
+
+
+def test_the_graph_is_read_once_per_batch_and_again_after_a_commit() -> None:
+    committed = graph()
+    lookup = BatchLookup(committed)
+    lookup.get("net")
+    lookup.get("net")
+    lookup.get_many(["net", "p1"])
+    assert committed.reads == 2
+    lookup.reset()
+    lookup.get("net")
+    assert committed.reads == 3
