@@ -96,3 +96,25 @@ def test_the_graph_is_read_once_per_batch_and_again_after_a_commit() -> None:
     lookup.reset()
     lookup.get("net")
     assert committed.reads == 3
+
+
+def test_merged_change_sets_keep_each_write_its_time_and_order() -> None:
+    from topology.store.changes import merged
+
+    first = upserts(doc("net", "network", "folder", "a"), at=T0)
+    second = upserts(doc("net", "network", "folder", "b"), doc("n2", "network", "folder"),
+                     at=T0 + dt.timedelta(1))
+    gone = delete("n2", at=T0 + dt.timedelta(2))
+    other = ChangeSet(ENV, Provenance("api", "network"), T0)
+    other.upsert_object(object_record(ENV, doc("n3", "network", "folder")))
+    sets = merged([*first.changes, *second.changes, *gone.changes, other])
+    assert [s.provenance for s in sets] == [Provenance("event", "t"), Provenance("api",
+                                                                                 "network")]
+    steps = sets[0].steps
+    # "net" twice: two steps, so that the second write sees the first
+    assert [(s.kind, [getattr(i, "id", getattr(i, "object_id", None)) for i in s.items])
+            for s in steps] == [("objects", ["net"]), ("objects", ["net", "n2"]),
+                                ("delete_subtrees", ["n2"])]
+    assert [i.source_time for s in steps for i in s.items] == [
+        T0, T0 + dt.timedelta(1), T0 + dt.timedelta(1), T0 + dt.timedelta(2)]
+    assert sets[0].source_time is None and len(sets[1]) == 1

@@ -34,7 +34,7 @@ from topology.events.contract import (
 )
 from topology.events.notification import MalformedNotification, Notification, parse
 from topology.store import UNAVAILABLE_ERRORS, ChangeReport, GraphStore, ObjectRecord
-from topology.store.changes import SubtreeDelete
+from topology.store.changes import SubtreeDelete, merged
 from topology.store.scans import ScanLog
 from topology.store.transactions import is_transient
 
@@ -91,6 +91,12 @@ class BatchLookup:
         """Pending upserts (records) and subtree deletes (ids), with their times."""
         self.upserted: dict[str, set[str]] = {}
         """Pending upserted ids by type."""
+        self.touching: dict[str, list[int]] = {}
+        """Positions in :attr:`log` of each id's upserts."""
+        self.deletes: list[int] = []
+        """Positions in :attr:`log` of the subtree deletes."""
+        self.placed: dict[str, set[str]] = {}
+        """Pending upserted ids by the parent id their records give."""
         self.base: dict[str, Props | None] = {}
         """The graph's committed answers read in this batch, by id (None: absent)."""
         self.graph_finds: dict[str, list[str]] = {}
@@ -105,9 +111,13 @@ class BatchLookup:
             for step in change.steps:
                 for item in step.items:
                     if isinstance(item, ObjectRecord):
+                        self.touching.setdefault(item.id, []).append(len(self.log))
                         self.log.append((item, item.source_time or change.source_time))
                         self.upserted.setdefault(item.type, set()).add(item.id)
+                        parent = str(item.props.get("parent_id") or item.parent_id or "")
+                        self.placed.setdefault(parent, set()).add(item.id)
                     elif isinstance(item, SubtreeDelete):
+                        self.deletes.append(len(self.log))
                         self.log.append((item.object_id, change.source_time))
 
     def _read(self, object_ids: Iterable[str]) -> None:
@@ -128,7 +138,8 @@ class BatchLookup:
     def _view(self, object_id: str) -> Props | None:
         view = dict(base) if (base := self.base.get(object_id)) is not None else None
         buried: dt.datetime | None = None
-        for item, time in self.log:
+        for position in sorted([*self.touching.get(object_id, ()), *self.deletes]):
+            item, time = self.log[position]
             if isinstance(item, str):  # a subtree delete
                 segments = str(view.get("id_path") or "").split("/") if view else ()
                 if item == object_id or item in segments:
@@ -172,9 +183,24 @@ class BatchLookup:
         key = repr(("children", parent_id))
         if key not in self.graph_finds:
             self.graph_finds[key] = self._remember(self.inner.children(parent_id))
-        pending = sorted({item.id for item, _ in self.log if isinstance(item, ObjectRecord)})
+        pending = sorted(self.placed.get(parent_id, ()))
         return self._answer(self.graph_finds[key] + pending,
                             lambda view: view.get("parent_id") == parent_id)
+
+
+def written_by(outcome: Outcome) -> set[object]:
+    """The objects (ids) and links (pairs) an outcome writes or deletes."""
+    found: set[object] = set()
+    for change in outcome.changes:
+        for step in change.steps:
+            for item in step.items:
+                if isinstance(item, ObjectRecord):
+                    found.add(item.id)
+                elif isinstance(item, SubtreeDelete):
+                    found.add(item.object_id)
+                elif hasattr(item, "source_id") and hasattr(item, "target_id"):
+                    found.add((item.source_id, item.target_id))
+    return found
 
 
 def _native(value: Any) -> dt.datetime | None:
@@ -299,7 +325,7 @@ class Processor:
             return
         try:
             reports = self.store.apply_all(
-                [change for item in pending for change in item.outcome.changes])
+                merged([change for item in pending for change in item.outcome.changes]))
         except Exception as exc:
             if unavailable(exc):
                 raise GraphUnavailable(f"{type(exc).__name__}: {exc}") from exc
@@ -324,14 +350,19 @@ class Processor:
 
     def _settle(self, pending: list[_Pending], reports: list[ChangeReport],
                 verdicts: list[Verdict | None]) -> None:
-        at = 0
+        """Applied or unchanged, per notification: did what it wrote change? (Written
+        together, two notifications writing one object both count the change.)"""
+        changed: set[object] = set()
+        for report in reports:
+            changed.update(report.objects_created, report.objects_updated,
+                           report.objects_deleted, report.links_created,
+                           report.links_updated, report.links_deleted,
+                           report.statuses_changed)
         for item in pending:
-            count = len(item.outcome.changes)
-            changed = any(report.changed for report in reports[at:at + count])
-            at += count
             verdict = verdicts[item.index]
             assert verdict is not None
-            verdict.outcome = APPLIED if changed else UNCHANGED
+            touched = written_by(item.outcome)
+            verdict.outcome = APPLIED if touched & changed else UNCHANGED
 
     def _commit_one_by_one(self, pending: list[_Pending],
                            verdicts: list[Verdict | None]) -> None:

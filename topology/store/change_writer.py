@@ -142,7 +142,8 @@ class ChangeWriter:
 
     def _delete_links(self, tx: neo4j.Transaction, step: Step,
                       report: ChangeReport) -> None:
-        rows = [{"source_id": item.source_id, "target_id": item.target_id}
+        rows = [{"source_id": item.source_id, "target_id": item.target_id,
+                 "source_time": item.source_time}
                 for item in step.items if isinstance(item, LinkDelete)]
         answer = _run(tx, query("delete_links"), environment=self.environment, rows=rows,
                       source_time=self._time(), ttl=self.ttl)
@@ -154,7 +155,8 @@ class ChangeWriter:
         for item in step.items:
             assert isinstance(item, SubtreeDelete)
             answer = _run(tx, query("delete_subtree"), environment=self.environment,
-                          id=item.object_id, source_time=self._time(), ttl=self.ttl)
+                          id=item.object_id, source_time=self._time(item.source_time),
+                          ttl=self.ttl)
             deleted = answer.get("deleted", [])
             report.objects_deleted += deleted
             if not deleted and self._exists(tx, item.object_id):

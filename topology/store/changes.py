@@ -17,7 +17,7 @@ database.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from topology import catalogue
@@ -52,11 +52,15 @@ class StatusResult:
 class LinkDelete:
     source_id: str
     target_id: str
+    source_time: dt.datetime | None = None
+    """The delete's own time (None: the change set's)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SubtreeDelete:
     object_id: str
+    source_time: dt.datetime | None = None
+    """The delete's own time (None: the change set's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +172,46 @@ class ChangeSet:
         ends (both OK: OK, else Warning); put it after the ends' own results."""
         catalogue.link_type(link_type)
         return self._add("link_rollups", LinkRollUp(object_id, link_type))
+
+
+def merged(change_sets: list[ChangeSet]) -> list[ChangeSet]:
+    """Consecutive change sets of one environment and provenance as one, each item keeping
+    its change set's time as its own: the same writes in the same order, in far fewer
+    queries (a listener's batch of notifications). An object or link written twice goes
+    in two steps, so that the second write still sees the first."""
+    out: list[ChangeSet] = []
+    written: set[object] = set()
+    for change in change_sets:
+        last = out[-1] if out else None
+        if last is None or (last.environment, last.provenance) != (change.environment,
+                                                                 change.provenance):
+            last = ChangeSet(change.environment, change.provenance)
+            out.append(last)
+            written = set()
+        for step in change.steps:
+            for item in step.items:
+                timed = _with_time(item, change.source_time)
+                key = (step.kind, _identity(timed))
+                if not last.steps or last.steps[-1].kind != step.kind or key in written:
+                    last.steps.append(Step(step.kind))
+                    written = set()
+                last.steps[-1].items.append(timed)
+                written.add(key)
+    return out
+
+
+def _identity(item: Item) -> object:
+    if isinstance(item, ObjectRecord):
+        return item.id
+    if isinstance(item, LinkRecord | LinkDelete | LinkStatus):
+        return (item.source_id, item.target_id)
+    if isinstance(item, SubtreeDelete | ObjectStatus | PortStatus | LinkRollUp):
+        return item.object_id
+    return id(item)
+
+
+def _with_time(item: Item, time: dt.datetime | None) -> Item:
+    if time is None or not isinstance(item, ObjectRecord | LinkRecord | LinkDelete
+                                      | SubtreeDelete):
+        return item
+    return item if item.source_time is not None else replace(item, source_time=time)
