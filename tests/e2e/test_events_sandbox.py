@@ -58,7 +58,7 @@ class Events:
 
     def listen(self) -> None:
         with self.log.open("ab") as out:
-            self.listener = subprocess.Popen(  # noqa: S603
+            self.listener = subprocess.Popen(
                 [sys.executable, "-m", "topology.cli", "listen", "--env", ENVIRONMENT],
                 env=self.cli.env, stdout=out, stderr=subprocess.STDOUT)
         self.until(lambda: self.status().get("up"), "the listener to run")
@@ -212,7 +212,7 @@ def test_a_scan_during_the_churn_deletes_nothing_events_created(
         created: dict[str, str] = {}
         with (Path(events.cli.env["TOPOLOGY_STATE_DIR"]) / "scan-during-churn.log").open(
                 "w") as out:
-            scan = subprocess.Popen(  # noqa: S603
+            scan = subprocess.Popen(
                 [sys.executable, "-m", "topology.cli", "scan", "--env", ENVIRONMENT,
                  "--quiet"], env=events.cli.env, stdout=out, stderr=subprocess.STDOUT)
             while scan.poll() is None:  # what events create while the scan runs
