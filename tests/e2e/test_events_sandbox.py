@@ -200,8 +200,11 @@ def _failures(store: GraphStore, scan_ids: list[str]) -> list[tuple[Any, ...]]:
 
 
 def _event_objects(store: GraphStore, since: dt.datetime) -> dict[str, str]:
+    """Objects created since ``since``: by events (which write an object under the scope
+    a scan gives it, so that provenance does not tell them apart), or by the scan itself
+    (nor should it delete those)."""
     rows = store.read("MATCH (n:Object) WHERE n.environment = $e AND n.id IS NOT NULL "
-                      "AND n.provenance STARTS WITH 'event' AND n.first_seen >= $since "
+                      "AND n.first_seen >= $since "
                       "RETURN n.id AS id, n.id_path AS id_path", e=ENVIRONMENT, since=since)
     return {row["id"]: row["id_path"] for row in rows}
 
