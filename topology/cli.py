@@ -390,6 +390,18 @@ def cmd_sandbox(config: Config, args: argparse.Namespace) -> int:
     if args.action == "stop":
         print("sandbox stopped." if sandbox.stop() else "the sandbox was not running.")
         return EXIT_OK
+    if args.action == "churn":
+        if args.pause and args.resume:
+            raise UserError("--pause or --resume, not both")
+        if args.pause or args.resume:
+            figures = sandbox.control("POST", "/churn", {"paused": bool(args.pause)})
+        else:
+            figures = sandbox.control("GET", "/churn")
+        print(json.dumps(figures, indent=2, sort_keys=True))
+        return EXIT_OK
+    if args.action == "export":
+        print(json.dumps(sandbox.control("POST", "/export"), indent=2, sort_keys=True))
+        return EXIT_OK
     if args.action == "fault":
         change = _fault_change(args)
         if change:
@@ -917,9 +929,13 @@ def build_parser() -> argparse.ArgumentParser:
         "changing and publishes OpenStack's notifications to a private RabbitMQ through "
         "oslo.messaging. start runs it in the background (state, keys, logs and daemons' "
         "data in <state dir>/sandbox); run runs it in the foreground; fault switches faults "
-        "on and off in the running sandbox. status exits 0 when it runs and answers, 1 "
-        "when it runs with a problem, 2 when it is stopped.")
-    sandbox.add_argument("action", choices=("start", "stop", "status", "run", "fault"))
+        "on and off in the running sandbox; churn pauses (--pause) or resumes (--resume) its "
+        "churn, the cloud going on serving as it is, and prints the churn's figures; export "
+        "writes the cloud's Calipso view as it is now (what Calipso's scan of it would have "
+        "stored) to calipso-export/ in the sandbox's folder and prints where. status exits 0 "
+        "when it runs and answers, 1 when it runs with a problem, 2 when it is stopped.")
+    sandbox.add_argument("action", choices=("start", "stop", "status", "run", "fault", "churn",
+                                            "export"))
     _add_environment(sandbox, default="sandbox", help_text="the cloud's environment name")
     sandbox.add_argument("--hosts", type=int, default=4,
                          help="hosts in all: 1 network host per 50 (at most 8), the rest "
@@ -963,6 +979,11 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--sensu-interval", type=float, default=10.0, metavar="SECONDS",
                          help="seconds between two rounds of Sensu results (default: 10)")
     sandbox.add_argument("--folder", help=argparse.SUPPRESS)  # run: the sandbox's folder
+    churn = sandbox.add_argument_group("churn (in a running sandbox)")
+    churn.add_argument("--pause", action="store_true",
+                       help="make no more changes (returns once the change in progress is "
+                            "made and published)")
+    churn.add_argument("--resume", action="store_true", help="make changes again")
     fault = sandbox.add_argument_group("fault (in a running sandbox)")
     fault.add_argument("--api-delay", type=float, metavar="SECONDS",
                        help="answer every API request this much later (0: normal)")

@@ -206,3 +206,37 @@ def test_bad_settings_are_refused() -> None:
         Churn(cloud, rate=0)
     with pytest.raises(ValueError, match="unknown operations: teleport"):
         Churn(cloud, weights={"teleport": 1})
+
+
+def test_a_paused_churn_makes_no_change_until_resumed() -> None:
+    churn = Churn(build(CloudShape(seed=8)), rate=500)
+    in_step = threading.Event()
+    release = threading.Event()
+
+    def slow(change: Change) -> None:  # the first change waits, under the lock
+        if change.seq == 1:
+            in_step.set()
+            release.wait(30)
+
+    churn.on_change.append(slow)
+    churn.start()
+    try:
+        assert in_step.wait(30)
+        pausing = threading.Thread(target=churn.pause)
+        pausing.start()
+        pausing.join(0.2)
+        assert pausing.is_alive()  # pause waits for the change in progress
+        release.set()
+        pausing.join(30)
+        assert churn.paused and churn.seq == 1
+        time.sleep(0.3)  # many changes' time at 500/s
+        assert churn.seq == 1
+        churn.resume()
+        deadline = time.monotonic() + 30
+        while churn.seq < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not churn.paused and churn.seq >= 5
+    finally:
+        release.set()
+        churn.stop()
+    assert churn.error is None

@@ -20,6 +20,8 @@ router ports go with their owner); only running instances are resized.
 
 Pacing: ``rate`` changes per second on a monotonic clock; a churn that falls behind by
 more than a second (a slow publisher) starts its schedule again rather than bursting.
+:meth:`Churn.pause` returns once the change in progress is made and published, and no
+other is made until :meth:`Churn.resume` (the views go on serving the cloud as it is).
 With a seeded cloud the same changes, ids and payloads come out on every run (times and
 oslo's message ids aside).
 
@@ -74,6 +76,7 @@ WEIGHTS: dict[str, float] = {
     "associate_floating_ip": 4, "disassociate_floating_ip": 4,
 }
 MAX_LAG = 1.0  # seconds behind schedule before the schedule starts again
+PAUSE_POLL = 0.2  # seconds between two looks at a paused churn's stop
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,9 @@ class Churn:
         self._log: IO[str] | None = (log_path.open("a", encoding="utf-8")
                                      if log_path is not None else None)
         self._stop = threading.Event()
+        self._resumed = threading.Event()
+        self._resumed.set()
+        self._stepping = threading.Lock()  # held while run() makes and publishes a change
         self._thread: threading.Thread | None = None
         self._ops: dict[str, Callable[[datetime], _Applied]] = {
             op: getattr(self, f"_{op}") for op in WEIGHTS}
@@ -188,6 +194,11 @@ class Churn:
         begun = time.monotonic()
         planned = 0
         while not self._stop.is_set() and (changes is None or made < changes):
+            if not self._resumed.is_set():
+                while not self._resumed.wait(PAUSE_POLL) and not self._stop.is_set():
+                    pass
+                begun, planned = time.monotonic(), 0
+                continue
             due = begun + planned * period
             wait = due - time.monotonic()
             if wait > 0 and self._stop.wait(wait):
@@ -195,11 +206,29 @@ class Churn:
             if -wait > MAX_LAG:
                 begun, planned = time.monotonic(), 0
             planned += 1
-            if self.step() is not None:
+            with self._stepping:
+                if not self._resumed.is_set():
+                    continue  # paused while waiting for this change's turn
+                change = self.step()
+            if change is not None:
                 made += 1
             elif changes is not None:
                 break  # nothing can change any more
         return made
+
+    @property
+    def paused(self) -> bool:
+        return not self._resumed.is_set()
+
+    def pause(self) -> None:
+        """Make no more changes; returns once the change in progress (if any) is made
+        and its notifications are handed to the publisher."""
+        self._resumed.clear()
+        with self._stepping:
+            pass
+
+    def resume(self) -> None:
+        self._resumed.set()
 
     def start(self) -> None:
         if self._thread is not None:

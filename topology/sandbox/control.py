@@ -1,4 +1,5 @@
-"""The sandbox's control endpoint: its status, and faults switched on and off at run time.
+"""The sandbox's control endpoint: its status, faults switched on and off at run time, the
+churn paused and resumed, and the cloud's Calipso view written out as it is now.
 
 Mounted at ``/control`` on the sandbox's HTTP server, behind a bearer token kept in the
 sandbox's secrets file (``topology sandbox status`` and ``fault`` read it there).
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -19,6 +21,9 @@ from starlette.routing import Route
 from topology.sandbox.faults import CHECK_STATUSES, SSH_FAULTS, Faults
 
 StatusSource = Callable[[], dict[str, Any]]
+# (True: pause, False: resume, None: leave) -> the churn's figures; ValueError: no churn
+ChurnSwitch = Callable[[bool | None], dict[str, Any]]
+Exporter = Callable[[], dict[str, Any]]  # writes the Calipso view, says where
 
 
 def _authorised(request: Request, token: str) -> bool:
@@ -66,9 +71,13 @@ def apply_faults(faults: Faults, change: dict[str, Any]) -> None:
 
 
 def create_control_app(faults: Faults, status: StatusSource, token: str,
-                       on_faults: Callable[[], None] | None = None) -> Starlette:
+                       on_faults: Callable[[], None] | None = None, *,
+                       churn: ChurnSwitch | None = None,
+                       export: Exporter | None = None) -> Starlette:
     """``GET /status`` and ``GET|POST /faults``; ``on_faults`` runs after each change (the
-    database follows ``database_down`` there) and refuses one with ValueError."""
+    database follows ``database_down`` there) and refuses one with ValueError.
+    ``GET|POST /churn`` (``{"paused": true|false}``) pauses or resumes the churn;
+    ``POST /export`` writes the cloud's Calipso view as it is now."""
 
     async def get_status(request: Request) -> JSONResponse:
         if not _authorised(request, token):
@@ -90,5 +99,34 @@ def create_control_app(faults: Faults, status: StatusSource, token: str,
                 return JSONResponse({"error": str(exc)}, 400)
         return JSONResponse(faults.as_dict())
 
+    async def churn_endpoint(request: Request) -> JSONResponse:
+        if not _authorised(request, token):
+            return JSONResponse({"error": "a valid control token is required"}, 401)
+        paused = None
+        if request.method == "POST":
+            try:
+                change = json.loads(await request.body())
+            except ValueError:
+                change = None
+            if not isinstance(change, dict) or set(change) != {"paused"} \
+                    or not isinstance(change["paused"], bool):
+                return JSONResponse({"error": 'the body must be {"paused": true|false}'}, 400)
+            paused = change["paused"]
+        try:
+            if churn is None:
+                raise ValueError("this sandbox runs without churn")
+            return JSONResponse(await run_in_threadpool(churn, paused))
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 409)
+
+    async def export_endpoint(request: Request) -> JSONResponse:
+        if not _authorised(request, token):
+            return JSONResponse({"error": "a valid control token is required"}, 401)
+        if export is None:
+            return JSONResponse({"error": "this sandbox cannot export its cloud"}, 409)
+        return JSONResponse(await run_in_threadpool(export))
+
     return Starlette(routes=[Route("/status", get_status),
-                             Route("/faults", faults_endpoint, methods=["GET", "POST"])])
+                             Route("/faults", faults_endpoint, methods=["GET", "POST"]),
+                             Route("/churn", churn_endpoint, methods=["GET", "POST"]),
+                             Route("/export", export_endpoint, methods=["POST"])])

@@ -193,7 +193,8 @@ class SandboxRun:
         port = self.settings.api_port or free_port()
         url = f"http://{LOOPBACK}:{port}"
         control = create_control_app(self.faults, self._live_status,
-                                     self.secrets.control_token, self._on_faults)
+                                     self.secrets.control_token, self._on_faults,
+                                     churn=self._switch_churn, export=self._export)
         openstack = create_app(cloud, self.faults, password=self.secrets.admin_password,
                                public_url=url)
         app = Starlette(routes=[Mount("/control", control), Mount("/", openstack)])
@@ -300,6 +301,36 @@ class SandboxRun:
                         self.layout.clouds_yaml)
             return str(self.layout.clouds_yaml)
         return str(settings.user_clouds_yaml)
+
+    def _switch_churn(self, paused: bool | None) -> dict[str, Any]:
+        """Pause (True) or resume (False) the churn, or leave it; its figures after."""
+        churn = self.churn
+        if churn is None:
+            raise ValueError("this sandbox runs without churn")  # the endpoint says 409
+        if paused is True:
+            churn.pause()
+        elif paused is False:
+            churn.resume()
+        figures: dict[str, Any] = {"paused": churn.paused, "changes": churn.seq}
+        if churn.publisher is not None:
+            figures["notifications"] = churn.publisher.stats()
+        return figures
+
+    def _export(self) -> dict[str, Any]:
+        """Write the cloud's Calipso view as it is now (what Calipso's scan of it would
+        have stored) to ``calipso-export/`` in the sandbox's folder."""
+        from topology.demo import write_export
+        from topology.demo.generator import generate_cloud
+
+        cloud = self.cloud
+        assert cloud is not None
+        folder = self.layout.root / "calipso-export"
+        with cloud.lock:  # the change count and the view, of the same moment
+            changes = self.churn.seq if self.churn is not None else 0
+            collections = generate_cloud(cloud)
+        paths = write_export(folder, collections)
+        return {"folder": str(folder), "changes": changes,
+                "files": {name: str(path) for name, path in paths.items()}}
 
     def _on_faults(self) -> None:
         """Faults the views do not read per request: the database going away or back."""
