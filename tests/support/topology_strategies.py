@@ -348,6 +348,7 @@ _NAMED_FROM: dict[str, list[str]] = {
     for name in LINKABLE_TYPES
 }
 _ALL_LINK_TYPES: list[str] = [t.name for t in catalogue.link_types(include_derived=True)]
+_ALL_LINK_TYPE_NAMES = frozenset(_ALL_LINK_TYPES)
 
 
 @st.composite
@@ -363,8 +364,12 @@ def random_clique_types(draw: Draw) -> CliqueType:
         for _ in range(count):
             start = draw(st.sampled_from(reached[::-1]))
             named = _NAMED_FROM.get(start, [])
-            derived = [f"{start}-{other}" for other in LINKABLE_TYPES]
-            options = named if named and not chance(draw, 2) else derived
+            # derived types exist only between types on paths (not server groups)
+            derived = [name for other in LINKABLE_TYPES
+                       if (name := f"{start}-{other}") in _ALL_LINK_TYPE_NAMES]
+            options = named if named and (not derived or not chance(draw, 2)) else derived
+            if not options:
+                break
             chosen = draw(st.sampled_from(options))
             link_types.append(chosen)
             reached.append(catalogue.link_type(chosen).target_type)
