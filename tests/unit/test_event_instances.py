@@ -149,7 +149,7 @@ def test_delete_removes_the_subtree(legacy):
 
 
 @pytest.mark.parametrize("prefix", ["compute.instance.", "instance."])
-def test_power_off_and_on_change_the_state_and_keep_the_rest(prefix):
+def test_power_off_and_on_change_the_state_keep_the_rest_and_rescan_the_host(prefix):
     cloud, instance, before = _existing()
     lookup = DictLookup(ENV, before.values())
     cloud.set_power(instance, False, AT)
@@ -162,7 +162,8 @@ def test_power_off_and_on_change_the_state_and_keep_the_rest(prefix):
     cloud.set_power(instance, True, AT)
     on = parsed(nova_flows.instance_started(instance, requester(cloud), AT), AT)
     outcome = _run(_last(on, f"{prefix}power_on.end"), lookup)
-    assert _upserts(outcome)[instance.id]["vm_state"] == "active" and outcome.scans == []
+    assert _upserts(outcome)[instance.id]["vm_state"] == "active"
+    assert outcome.scans == [instance.host.name]  # its tap devices are back: rescanned
 
 
 @pytest.mark.parametrize("prefix,finish", [("compute.instance.", "finish_resize.end"),

@@ -101,7 +101,8 @@ def _write_instance(w: Writer, view: CloudView, instance: Instance, folder: Doc)
                          for port in instance.ports],
     })
     vnics_folder = w.folder(doc, "vnics", "vnics_folder", "vNICs")
-    for port in instance.ports:
+    # Calipso reads vNICs from `virsh list` (running domains): a stopped instance has none
+    for port in vnic_ports(instance):
         vnic_id = f"{host}-tap{port.short}"
         w.obj("vnic", vnic_id, vnic_id, vnics_folder, {
             "@type": "bridge", "mac": {"@address": port.mac},
@@ -111,6 +112,12 @@ def _write_instance(w: Writer, view: CloudView, instance: Instance, folder: Doc)
             "mac_address": port.mac, "source_bridge": f"qbr{port.short}",
             "network": port.network.id,
         })
+
+
+def vnic_ports(instance: Instance) -> list[Port]:
+    """The ports whose vNICs a scan finds: a running instance's (virsh lists running
+    domains only)."""
+    return list(instance.ports) if instance.running else []
 
 
 def _network_info(port: Port, floating_ips: list[str]) -> Doc:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from topology.demo.documents import Writer
-from topology.demo.hosts import mesh_id, mesh_name, qbr_id, vedge_ports, vservice_ifname
+from topology.demo.hosts import (
+    mesh_id,
+    mesh_name,
+    qbr_id,
+    vedge_ports,
+    vnic_ports,
+    vservice_ifname,
+)
 from topology.demo.openstack import segmentation_id
 from topology.sandbox.model import DHCP_OWNER, Cloud, Host, vservice_ports
 
@@ -19,7 +26,7 @@ def write_links(w: Writer, plan: Cloud) -> None:
 
 def _instance_vnic_links(w: Writer, host: Host) -> None:
     for instance in host.instances:
-        for port in instance.ports:
+        for port in vnic_ports(instance):
             w.link("instance-vnic", instance.id, f"{host.name}-tap{port.short}",
                    port.network.name, host.name, attributes={"network": port.network.id})
 
@@ -38,7 +45,7 @@ def _vconnector_links(w: Writer, host: Host) -> None:
     w.link("vconnector-host_pnic", mesh_id(host), host.pnics[1].id, host.pnics[1].name,
            host.name)
     for instance in host.instances:
-        for port in instance.ports:
+        for port in vnic_ports(instance):
             w.link("vnic-vconnector", f"{host.name}-tap{port.short}", qbr_id(host, port),
                    port.mac, host.name, attributes={"network": port.network.id})
 

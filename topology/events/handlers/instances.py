@@ -198,6 +198,13 @@ def instance_state(notification: Notification, context: EventContext) -> Outcome
     return _place(notification, context, scan=False)
 
 
+def instance_powered(notification: Notification, context: EventContext) -> Outcome:
+    """Power off/on, shutdown, suspend/resume ``.end``: the state, and a scan of the host:
+    a stopped domain's tap devices are gone (``virsh list`` shows running domains only, so
+    its vNICs go), a started one's are back."""
+    return _place(notification, context, scan=True)
+
+
 def instance_resized(notification: Notification, context: EventContext) -> Outcome:
     """finish_resize ``.end``: the new flavor, maybe on a new host: its vNICs rescanned."""
     return _place(notification, context, scan=True)
@@ -224,8 +231,9 @@ _BY_HANDLER: tuple[tuple[Handler, tuple[str, ...]], ...] = (
     (instance_updated, ("update",)),
     (instance_deleted, ("delete.end",)),
     (instance_resized, ("finish_resize.end", "resize.revert.end")),
-    (instance_state, ("power_off.end", "power_on.end", "shutdown.start", "shutdown.end",
-                      "suspend.end", "resume.end", "resize.prep.end", "resize.end",
+    (instance_powered, ("power_off.end", "power_on.end", "shutdown.end", "suspend.end",
+                        "resume.end")),
+    (instance_state, ("shutdown.start", "resize.prep.end", "resize.end",
                       "resize.confirm.end")),
 )
 ACTIONS: dict[str, Handler] = {action: handler for handler, actions in _BY_HANDLER

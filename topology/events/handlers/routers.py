@@ -12,9 +12,9 @@ looked for ``qrouter-<uuid>`` and missed every scanned one). Its fields are the 
   vServices are (their vNICs), and the gateway network's ports folder (neutron makes the
   gateway port without a notification).
 - delete: every vService with its vNICs and links, and the router's ports with their vNICs.
-- interface create: the vServices' ``network`` gains the network (while the router has no
-  vService yet but a network host could run it, the notification waits for the scan its
-  create queued: not ready); the interface's port
+- interface create: the vServices' ``network`` gains the network (a router with no vService
+  yet gets it from the scan its create queued, which reads the namespace's interfaces once
+  the L3 agent has plugged them: targeted scans settle first); the interface's port
   (only its id is in the payload) comes from a scan of ``<net>-ports``, its namespace vNIC
   from a scan of the vServices (or the network hosts).
 - interface delete: the port and its vNICs go; the vServices lose the network unless
@@ -32,7 +32,6 @@ from topology.events.building import document, seeded_tree, tree_changes
 from topology.events.contract import (
     EventContext,
     Handler,
-    NotReady,
     Outcome,
     Props,
     Unprocessable,
@@ -148,10 +147,6 @@ def _with_network(context: EventContext, services: list[Props], network_id: str,
 def add_interface(notification: Notification, context: EventContext) -> Outcome:
     router_id, port_id, network_id = _interface(notification, context)
     services = vservices(context, f"qrouter-{router_id}")
-    if not services and network_hosts(context):
-        # the router's namespace comes from the scan its create queued: wait for it, so
-        # that the router reaches the network in the graph too
-        raise NotReady(f"router {router_id} has no namespace in the graph yet")
     changes = _with_network(context, services, network_id, True, notification.timestamp)
     scans = [f"{network_id}-ports", *namespace_scans(context, services)]
     return Outcome(changes, scans, note=f"router {router_id} interface {port_id} on "
