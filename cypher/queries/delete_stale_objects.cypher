@@ -17,6 +17,8 @@ CALL (stale) {
 }
 UNWIND stale + descendants AS doomed
 WITH DISTINCT stale, doomed
+// a node another writer (an event) deleted meanwhile reads as without properties: gone
+WHERE doomed.id IS NOT NULL
 MERGE (b:Tombstone {environment: $environment, id: doomed.id})
 SET b.deleted_at = CASE WHEN b.deleted_at > $since THEN b.deleted_at ELSE $since END,
     b.expires_at = datetime.transaction() + duration({seconds: $ttl})

@@ -155,8 +155,9 @@ class _Reader:
                 self.out.problems.append((command, str(error)))
             return None
 
-    def parsed(self, command: str) -> Any:
-        text = self.text(command)
+    def parsed(self, command: str, *,
+               quiet: Callable[[CommandError], bool] | None = None) -> Any:
+        text = self.text(command, quiet=quiet)
         if text is None:
             return None
         try:
@@ -286,14 +287,27 @@ def _bond(read: _Reader, bond: str) -> None:
         read.out.bonds[bond] = text
 
 
+def _namespace_gone(error: CommandError) -> bool:
+    """The namespace went away between ``ip netns list`` and reading it (a router or a
+    DHCP service deleted meanwhile): not a problem."""
+    return "Cannot open network namespace" in str(error)
+
+
 def _namespace(read: _Reader, namespace: str) -> None:
-    links = read.parsed(f"ip netns exec {namespace} ip address show")
+    links = read.parsed(f"ip netns exec {namespace} ip address show", quiet=_namespace_gone)
     if links is not None:
         read.out.namespace_addresses[namespace] = links
 
 
+def _domain_gone(error: CommandError) -> bool:
+    """The domain stopped or went away between ``virsh list`` and its ``dumpxml`` (a cloud
+    that changes while it is read): not a problem, it is simply not there any more."""
+    text = str(error)
+    return "failed to get domain" in text or "Domain not found" in text
+
+
 def _domain(read: _Reader, number: int) -> None:
-    xml = read.parsed(f"virsh dumpxml {number}")
+    xml = read.parsed(f"virsh dumpxml {number}", quiet=_domain_gone)
     if xml is not None:
         read.out.domain_xml[number] = xml
 

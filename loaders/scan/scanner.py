@@ -184,11 +184,19 @@ class Scanner:
                 under = read.subtree_path
                 report.cleanup = self.store.remove_stale(self.env.name, started, complete,
                                                          under=under)
-        implicit = self._derive_implicit_links() if kind != "inventory" else None
+        implicit, implicit_error = None, None
+        if kind != "inventory":
+            try:
+                implicit = self._derive_implicit_links()
+            except RuntimeError as exc:  # a batch the graph refused: said, not a crash
+                implicit_error = f"implicit links: {exc}"
+                log.error("%s: %s", self.env.name, implicit_error)
         if kind != "links" and kind != "object":
             self._mark_environment(read)
         errors = [f"{scope}: {reason}" for scope, reason in sorted(report.scopes_failed.items())]
         errors += report.failures
+        if implicit_error:
+            errors.append(implicit_error)
         status = "completed_with_errors" if errors or report.bad_count else "completed"
         outcome = ScanOutcome(status, report, self.timings, dict(counts), errors,
                               objects_written, links_written)

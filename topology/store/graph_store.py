@@ -61,6 +61,10 @@ def _failure_reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+ENTITY_NOT_FOUND = "Neo.ClientError.Statement.EntityNotFound"
+ENTITY_RACE_TRIES = 3
+
+
 class GraphStore:
     """Writes and reads the topology graph. One per process; thread-safe."""
 
@@ -169,8 +173,20 @@ class GraphStore:
         def execute(batch: Batch) -> dict[str, Any] | Exception:
             rows = Rows(batch.rows)
             try:
-                answer = self.transactions.write_query(
-                    batch.text, {"rows": rows, **batch.params}, on_retry=on_retry)
+                for attempt in range(ENTITY_RACE_TRIES):
+                    try:
+                        answer = self.transactions.write_query(
+                            batch.text, {"rows": rows, **batch.params}, on_retry=on_retry)
+                        break
+                    except Neo4jError as exc:
+                        # A node the batch found by its element id was being deleted by
+                        # another writer (an event) meanwhile: once that commits, the row
+                        # simply finds no end (and is retried with its ends looked up
+                        # afresh, or reported).
+                        if exc.code != ENTITY_NOT_FOUND or attempt == ENTITY_RACE_TRIES - 1:
+                            raise
+                        on_retry("deleted meanwhile")
+                        time.sleep(0.05 * (attempt + 1))
             except (Neo4jError, DriverError) as exc:
                 return exc
             finally:
