@@ -58,9 +58,17 @@ class Listening:
         return {**rows[0]["props"], "parent": rows[0]["parent"]} if rows else None
 
     def scans(self) -> None:
-        """Run the targeted scans the events queued."""
-        for outcome in self.manager.tick():
-            assert outcome.status == "completed", outcome.errors
+        """Run the targeted scans the events queued (each waits to settle first)."""
+        deadline = time.monotonic() + SECONDS
+        while time.monotonic() < deadline:
+            for outcome in self.manager.tick():
+                assert outcome.status == "completed", outcome.errors
+            pending = self.store.read("MATCH (s:Scan {environment: $e, status: 'pending'}) "
+                                      "RETURN count(s) AS n", e=ENVIRONMENT)[0]["n"]
+            if not pending:
+                return
+            time.sleep(1.0)
+        raise AssertionError("targeted scans still pending")
 
 
 def _objects(store: GraphStore) -> dict[str, tuple[Any, ...]]:
@@ -156,10 +164,10 @@ def test_the_graph_follows_the_cloud_through_its_notifications(listening: Listen
     vservice = f"{host}-qrouter-{router.id}"
     net.add_interface_to_router(router, subnet=subnet.id)
     listening.until(lambda: (listening.scans(), get(vservice))[1],
-                    "the router's namespace, from a targeted scan", timeout=120)
+                    "the router's namespace, from a targeted scan", timeout=180)
     listening.until(lambda: (listening.scans(),
                              network.id in (get(vservice) or {}).get("network", []))[1],
-                    "the router reaches the new network", timeout=120)
+                    "the router reaches the new network", timeout=180)
 
     server = boot(cloud, f"{NAME}vm", {"uuid": network.id})
     plug_vif(cloud, server)

@@ -68,10 +68,15 @@ def delete_network(notification: Notification, context: EventContext) -> Outcome
         mac = port.get("mac_address")
         for vnic in context.lookup.find("vnic", mac_address=mac) if mac else ():
             change.delete_subtree(str(vnic["id"]))
+    hosts = []
     for service in vservices(context, f"qdhcp-{network_id}"):
         change.delete_subtree(str(service["id"]))
+        if service.get("host"):
+            hosts.append(str(service["host"]))
     change.delete_subtree(network_id)
-    return Outcome([change], note=f"network {network_id} deleted")
+    # the DHCP agent removes the namespace by itself: its hosts are read again once it
+    # has (what the namespace leaves, e.g. an empty DHCP services folder, goes)
+    return Outcome([change], sorted(set(hosts)), note=f"network {network_id} deleted")
 
 
 EVENTS: dict[str, Handler] = crud_events("network", upsert_network, delete_network)
