@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.support.event_lookup import DictGraph
 from topology.demo.generator import generate_cloud
 from topology.events.contract import Props
 from topology.events.notification import Notification, parse
@@ -65,21 +66,9 @@ def stored_props(environment: str, doc: dict[str, Any], provenance: str = "impor
     return props
 
 
-class DictLookup:
+class DictLookup(DictGraph):
     """:class:`topology.events.contract.Lookup` over stored properties kept in a dict."""
 
     def __init__(self, environment: str, docs: Iterable[dict[str, Any]]) -> None:
         self.objects = {str(d["id"]): stored_props(environment, d) for d in docs}
 
-    def get(self, object_id: str) -> Props | None:
-        return self.objects.get(object_id)
-
-    def get_many(self, object_ids: Iterable[str]) -> dict[str, Props]:
-        return {i: self.objects[i] for i in object_ids if i in self.objects}
-
-    def find(self, type_name: str, **equals: Any) -> list[Props]:
-        return [p for p in self.objects.values() if p.get("type") == type_name
-                and all(p.get(k) == v for k, v in equals.items())]
-
-    def children(self, parent_id: str) -> list[Props]:
-        return [p for p in self.objects.values() if p.get("parent_id") == parent_id]

@@ -13,7 +13,28 @@ from topology.store import ObjectRecord, Provenance, object_record
 from topology.store.changes import SubtreeDelete
 
 
-class DictLookup:
+class DictGraph:
+    """:class:`topology.events.contract.Lookup` over stored properties kept in a dict
+    (``objects``: id -> props), for handler tests without a database."""
+
+    objects: dict[str, Props]
+
+    def get(self, object_id: str) -> Props | None:
+        return self.objects.get(object_id)
+
+    def get_many(self, object_ids: Iterable[str]) -> dict[str, Props]:
+        return {i: self.objects[i] for i in object_ids if i in self.objects}
+
+    def find(self, type_name: str, **equals: Any) -> list[Props]:
+        return [o for o in self.objects.values() if o.get("type") == type_name
+                and all(o.get(k) == v for k, v in equals.items())]
+
+    def children(self, parent_id: str) -> list[Props]:
+        return [o for o in self.objects.values() if o.get("parent_id") == parent_id]
+
+
+
+class DictLookup(DictGraph):
     def __init__(self, environment: str) -> None:
         self.environment = environment
         self.objects: dict[str, Props] = {}
@@ -43,17 +64,4 @@ class DictLookup:
             self._delete(child)
         self.objects.pop(object_id, None)
 
-    # -- Lookup ------------------------------------------------------------------------------
 
-    def get(self, object_id: str) -> Props | None:
-        return self.objects.get(object_id)
-
-    def get_many(self, object_ids: Iterable[str]) -> dict[str, Props]:
-        return {i: self.objects[i] for i in object_ids if i in self.objects}
-
-    def find(self, type_name: str, **equals: Any) -> list[Props]:
-        return [o for o in self.objects.values() if o.get("type") == type_name
-                and all(o.get(k) == v for k, v in equals.items())]
-
-    def children(self, parent_id: str) -> list[Props]:
-        return [o for o in self.objects.values() if o.get("parent_id") == parent_id]

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from tests.support.event_lookup import DictGraph
 from topology.events.contract import EventContext, Outcome, Props
 from topology.events.handlers import handler_for
 from topology.events.notification import Notification, parse
@@ -24,7 +25,7 @@ NETWORK_FIELDS = ("cidrs", "subnet_ids", "network", "project")
 PORT_FIELDS = ("mac_address", "network_id", "device_owner", "device_id")
 
 
-class DictLookup:
+class DictLookup(DictGraph):
     """:class:`topology.events.contract.Lookup` over stored properties in a dict, with the
     outcome applied as the store would (upserts merge, deletes take the subtree)."""
 
@@ -36,18 +37,6 @@ class DictLookup:
         for doc in docs:
             self.objects[str(doc["id"])] = props_of(environment, doc)
 
-    def get(self, object_id: str) -> Props | None:
-        return self.objects.get(object_id)
-
-    def get_many(self, object_ids: Iterable[str]) -> dict[str, Props]:
-        return {i: self.objects[i] for i in object_ids if i in self.objects}
-
-    def find(self, type_name: str, **equals: Any) -> list[Props]:
-        return [p for p in self.objects.values() if p.get("type") == type_name
-                and all(p.get(k) == v for k, v in equals.items())]
-
-    def children(self, parent_id: str) -> list[Props]:
-        return [p for p in self.objects.values() if p.get("parent_id") == parent_id]
 
     def apply(self, outcome: Outcome) -> None:
         for change in outcome.changes:
