@@ -122,9 +122,10 @@ class Events:
         raise AssertionError("the scan manager keeps finding scans to run")
 
 
-@pytest.fixture(scope="module")
-def events(graph_store: GraphStore, neo4j_target: Any,
+@pytest.fixture(scope="module", params=["messagingv2", "messaging"])
+def events(request: pytest.FixtureRequest, graph_store: GraphStore, neo4j_target: Any,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Events]:
+    """The sandbox publishing in one of oslo.messaging's two wire shapes (the driver)."""
     daemons.require_installed(MariaDB)
     daemons.require_installed(RabbitMQ)
     drop_environment(graph_store, ENVIRONMENT)
@@ -132,7 +133,7 @@ def events(graph_store: GraphStore, neo4j_target: Any,
     cli = TopologyCli(neo4j_target.config, state)
     started = cli("sandbox", "start", "--environment", ENVIRONMENT, "--hosts", "4",
                   "--instances", "8", "--churn", RATE, "--amqp", "auto",
-                  "--driver", "messagingv2", "--clouds-yaml", "none")
+                  "--driver", request.param, "--clouds-yaml", "none")
     assert started.returncode == 0, started.stdout + started.stderr
     run = Events(cli, graph_store, state / "listener.log")
     try:
