@@ -225,6 +225,11 @@ def instance_deleted(notification: Notification, context: EventContext) -> Outco
     return _delete(news, context, notification.event_type)
 
 
+def instance_starting(notification: Notification, context: EventContext) -> Outcome:
+    """A ``.start``: what it starts is told by its ``.end`` (known, nothing to do)."""
+    return ignore(f"{notification.event_type}: its .end tells the outcome")
+
+
 # legacy action (after "compute.instance.") -> handler; versioned names where they differ
 _BY_HANDLER: tuple[tuple[Handler, tuple[str, ...]], ...] = (
     (instance_added, ("create.end", "rebuild.end")),
@@ -235,13 +240,21 @@ _BY_HANDLER: tuple[tuple[Handler, tuple[str, ...]], ...] = (
                         "resume.end")),
     (instance_state, ("shutdown.start", "resize.prep.end", "resize.end",
                       "resize.confirm.end")),
+    (instance_starting, ("create.start", "rebuild.start", "delete.start", "power_off.start",
+                         "power_on.start", "suspend.start", "resume.start", "resize.start",
+                         "resize.prep.start", "finish_resize.start", "resize.confirm.start",
+                         "resize.revert.start")),
 )
 ACTIONS: dict[str, Handler] = {action: handler for handler, actions in _BY_HANDLER
                                for action in actions}
 VERSIONED_ACTIONS = {"resize.prep.end": "resize_prep.end",
                      "finish_resize.end": "resize_finish.end",
                      "resize.confirm.end": "resize_confirm.end",
-                     "resize.revert.end": "resize_revert.end"}
+                     "resize.revert.end": "resize_revert.end",
+                     "resize.prep.start": "resize_prep.start",
+                     "finish_resize.start": "resize_finish.start",
+                     "resize.confirm.start": "resize_confirm.start",
+                     "resize.revert.start": "resize_revert.start"}
 
 EVENTS: dict[str, Handler] = {
     **{f"compute.instance.{action}": handler for action, handler in ACTIONS.items()},
