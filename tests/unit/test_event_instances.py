@@ -254,3 +254,16 @@ def test_a_start_is_known_and_changes_nothing(event_type):
     assert handler is not None
     note = Notification(event_type, {}, "compute.node-1", AT)
     assert handler(note, None).ignored  # type: ignore[arg-type]
+
+
+def test_a_new_instance_joins_the_server_groups_that_listed_it(created):
+    _, instance, before, _, notes = created
+    lookup = DictLookup(ENV, before.values())
+    lookup.objects["sg-1"] = {"id": "sg-1", "type": "server_group", "name": "g",
+                              "project_id": instance.project.id, "members": [instance.id],
+                              "parent_id": f"{instance.project.id}-server_groups"}
+    outcome = _run(_last(notes, "instance.create.end"), lookup)
+    links = [(record.link_type, record.source_id, record.target_id)
+             for change in outcome.changes for step in change.steps if step.kind == "links"
+             for record in step.items]
+    assert links == [("server_group-instance", "sg-1", instance.id)]

@@ -32,6 +32,7 @@ from topology.events.contract import (
     Unprocessable,
     ignore,
 )
+from topology.events.handlers.server_groups import member_links_of_instance
 from topology.events.instance_news import InstanceNews, read_news
 from topology.events.notification import Notification
 from topology.store import ChangeSet, Provenance
@@ -184,6 +185,8 @@ def _place(notification: Notification, context: EventContext, *, scan: bool) -> 
     if moved and stored is not None and stored.get("host"):
         scans.append(str(stored["host"]))
     changes = ([pre] if pre else []) + tree_changes(tree, news.time)
+    if stored is None:  # a new member of server groups that listed it before it existed
+        changes += member_links_of_instance(context, placed, news.time)
     what = "made" if stored is None else ("moved" if moved else "updated")
     return Outcome(changes, scans, f"instance {news.uuid} {what} ({news.vm_state})")
 
