@@ -84,6 +84,8 @@ def served(cloud: Cloud, faults: Faults | None = None,
 
 def connect(url: str, region: str = "RegionOne", password: str = PASSWORD,
             **options: Any) -> openstack.connection.Connection:
+    # explicit credentials only: the user's clouds.yaml (a sandbox's entry) must not win
     return openstack.connect(auth_url=f"{url}/v3", username="admin", password=password,
                              project_name="admin", user_domain_name="Default",
-                             project_domain_name="Default", region_name=region, **options)
+                             project_domain_name="Default", region_name=region,
+                             load_yaml_config=False, load_envvars=False, **options)

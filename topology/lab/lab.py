@@ -242,10 +242,13 @@ class Lab:
         """An openstacksdk connection as the lab's admin."""
         import openstack
 
+        # explicit credentials only: a clouds.yaml holding one cloud (the sandbox's entry
+        # in the user's file) would otherwise be taken as the default and win
         return openstack.connect(
             auth_url=URLS["identity"], username="admin", password=self.secrets.admin,
             project_name="admin", user_domain_name="Default",
-            project_domain_name="Default", region_name=REGION, identity_interface="public")
+            project_domain_name="Default", region_name=REGION, identity_interface="public",
+            load_yaml_config=False, load_envvars=False)
 
     def _catalogue(self) -> None:
         cloud = self.connection()
