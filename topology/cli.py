@@ -557,7 +557,7 @@ def cmd_scan(config: Config, args: argparse.Namespace) -> int:
                   "runs it)")
             return EXIT_OK
         environment = _environment_config(config, args.environment)
-        from loaders.scan.manager import runner_name
+        from topology.processes import runner_name
 
         record = scans.create(args.environment, kind, object_id=args.object,
                               status="running", requested_by="cli", runner=runner_name())

@@ -4,6 +4,7 @@ descendants and memory (read from /proc; nothing here signals or reaps)."""
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -83,3 +84,9 @@ def rss_mib(pids: Sequence[int]) -> float:
         except (OSError, ValueError, IndexError):
             continue
     return total / 1024
+
+
+def runner_name() -> str:
+    """Who runs something (a scan, a listener): host and process, for the graph's nodes
+    and for people."""
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -9,13 +9,12 @@ one scan, and a scan whose heartbeat stopped is failed by whichever manager look
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable
 
 from loaders.scan.scanner import Progress, Scanner, ScanOutcome
 from topology.environments import EnvironmentConfig
+from topology.processes import runner_name
 from topology.store import GraphStore
 from topology.store.scans import STALE_AFTER_SECONDS, ScanLog, ScanRecord
 
@@ -23,11 +22,6 @@ log = logging.getLogger(__name__)
 
 Lookup = Callable[[str], EnvironmentConfig]
 """An environment's configuration by name; raises (a ConfigError) when it has none."""
-
-
-def runner_name() -> str:
-    """Who runs a scan: host and process, for the :Scan node and for people."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class ScanManager:

@@ -23,7 +23,7 @@ import pytest
 from loaders.calipso.importer import CalipsoImporter
 from tests.conftest import drop_environment
 from tests.e2e.test_scan_sandbox import _links, _objects
-from tests.support import daemons
+from tests.support import daemons, waiting
 from tests.support.topology_cli import TopologyCli
 from topology.daemons.mariadb import MariaDB
 from topology.daemons.rabbitmq import RabbitMQ
@@ -77,15 +77,13 @@ class Events:
         return statuses[0] if statuses else {}
 
     def until(self, condition: Any, what: str) -> Any:
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
+        def check() -> Any:
             assert self.listener is None or self.listener.poll() is None, (
                 "the listener exited: " + self.log.read_text("utf-8")[-3000:])
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.5)
-        raise AssertionError(f"gave up waiting for {what}; listener: {self.status()}")
+            return condition()
+
+        return waiting.until(check, what, WAIT, interval=0.5,
+                             detail=lambda: f"listener: {self.status()}")
 
     def changes(self, count: int) -> dict[str, Any]:
         """Resume the churn for ``count`` changes (at least), then pause it."""

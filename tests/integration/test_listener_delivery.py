@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 import kombu
 import pytest
 
+from tests.support import waiting
 from tests.support.tcp_proxy import TcpProxy
 from topology.config import EventsConfig
 from topology.events.contract import EventContext, NotReady, Outcome, Unprocessable
@@ -94,13 +94,8 @@ def listening(store: GraphStore, environment: str, amqp_url: str,
         assert not thread.is_alive()
 
 
-def until(check: Callable[[], object], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting until {what}")
+def until(check: Callable[[], object], what: str) -> None:
+    waiting.until(check, what, WAIT, interval=0.05)
 
 
 def note(event_type: str, payload: dict) -> Published:

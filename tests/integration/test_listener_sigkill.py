@@ -28,6 +28,7 @@ import kombu
 import pytest
 
 from loaders.calipso.importer import CalipsoImporter
+from tests.support import waiting
 from topology.demo import write_export
 from topology.demo.generator import generate_cloud
 from topology.events.queues import QueueNames
@@ -116,12 +117,7 @@ def listener(environment: str, amqp_url: str, neo4j_uri: str, folder: Path,
 
 
 def until(check, what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting until {what}")
+    waiting.until(check, what, timeout, interval=0.2)
 
 
 def test_a_listener_killed_mid_stream_loses_nothing_and_applies_nothing_twice(

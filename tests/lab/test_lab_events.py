@@ -20,6 +20,7 @@ import pytest
 from loaders.scan.manager import ScanManager
 from loaders.scan.scanner import Scanner
 from tests.conftest import drop_environment
+from tests.support import waiting
 from topology.config import EventsConfig, load_config
 from topology.environments import load_environment
 from topology.events.listener import Listener
@@ -41,14 +42,8 @@ class Listening:
 
     def until(self, check: Callable[[], object], what: str,
               timeout: float = SECONDS) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = check()
-            if found:
-                return found
-            time.sleep(0.2)
-        raise AssertionError(f"timed out waiting until {what}; listener: "
-                             f"{dict(self.listener.stats.counts)}")
+        return waiting.until(check, what, timeout, interval=0.2,
+                             detail=lambda: f"listener: {dict(self.listener.stats.counts)}")
 
     def get(self, object_id: str) -> dict[str, Any] | None:
         rows = self.store.read("MATCH (n:Object {environment: $e, id: $id}) "

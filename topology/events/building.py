@@ -38,9 +38,9 @@ def seed(tree: Tree, objects: Iterable[Props]) -> None:
         tree.seed(document_of(props))
 
 
-def document(props: Props) -> dict:
-    """A graph object's properties as the inventory document a transform reads."""
-    return document_of(props)
+document = document_of
+"""A graph object's properties as the inventory document a transform reads (the handlers'
+name for it)."""
 
 
 def tree_changes(tree: Tree, time: dt.datetime) -> list[ChangeSet]:

@@ -22,11 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ENVELOPE_VERSION_KEY = "oslo.version"
 ENVELOPE_MESSAGE_KEY = "oslo.message"
 CONTEXT_PREFIX = "_context_"
 NOVA_OBJECT_DATA = "nova_object.data"
-NOVA_OBJECT_NAME = "nova_object.name"
 
 MESSAGING_V2 = "messagingv2"
 MESSAGING = "messaging"
@@ -56,11 +54,6 @@ class Notification:
     def versioned(self) -> bool:
         """A nova versioned notification (its payload is a ``nova_object``)."""
         return NOVA_OBJECT_DATA in self.payload
-
-    @property
-    def payload_name(self) -> str:
-        """A versioned payload's class (``InstanceActionPayload``...); '' for legacy ones."""
-        return str(self.payload.get(NOVA_OBJECT_NAME) or "")
 
     @property
     def data(self) -> dict[str, Any]:

@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from topology.events.processing import OUTCOMES, Verdict
+from topology.processes import runner_name
 from topology.store import GraphStore
 from topology.store.queries import query
 
 HEARTBEAT_STALE = 30.0  # seconds without a status write before a listener counts as down
-
-
-def runner_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
