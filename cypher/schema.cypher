@@ -51,6 +51,23 @@ DROP INDEX object_status IF EXISTS;
 DROP INDEX object_name IF EXISTS;
 DROP INDEX object_id IF EXISTS;
 
+// The event lookup indexes: the listener's handlers find objects by something other than
+// their id (topology/events/lookup.py, FIND_KEYS: a vNIC by MAC, a router's ports by
+// device id, a network's hosts...), one batch after another, in databases that hold other
+// environments too. Each index covers one label only, so it costs one insert per object
+// of that label written, and none for the rest.
+CREATE INDEX event_vnic_mac IF NOT EXISTS FOR (n:Vnic) ON (n.environment, n.mac_address);
+CREATE INDEX event_port_device IF NOT EXISTS FOR (n:Port) ON (n.environment, n.device_id);
+CREATE INDEX event_vservice_service IF NOT EXISTS
+FOR (n:Vservice) ON (n.environment, n.local_service_id);
+CREATE INDEX event_instance_project IF NOT EXISTS
+FOR (n:Instance) ON (n.environment, n.project_id);
+CREATE INDEX event_server_group_project IF NOT EXISTS
+FOR (n:ServerGroup) ON (n.environment, n.project_id);
+CREATE INDEX event_network_environment IF NOT EXISTS FOR (n:Network) ON (n.environment);
+CREATE INDEX event_host_environment IF NOT EXISTS FOR (n:Host) ON (n.environment);
+CREATE INDEX event_region_environment IF NOT EXISTS FOR (n:Region) ON (n.environment);
+
 CREATE INDEX clique_type_focal_point IF NOT EXISTS FOR (c:CliqueType) ON (c.focal_point_type);
 
 // Scans: one :Scan node per scan (requested, scheduled or run by hand), found by id, by

@@ -1,8 +1,8 @@
-// Objects of one catalogue label whose properties equal $equals (an event handler's
-// lookup: a vNIC by MAC, the vServices of a router...). The label comes from the
-// catalogue; property names and values are parameters.
-MATCH (n:__LABEL__)
-WHERE n.environment = $environment AND n.id IS NOT NULL
-  AND all(key IN keys($equals) WHERE n[key] = $equals[key])
+// Objects of one catalogue label in one environment whose properties equal $equals (an
+// event handler's lookup: the vServices of a router, the hosts...). The label comes from
+// the catalogue, property names and values are parameters; the label's index on
+// (environment) serves it (schema.cypher: the event lookup indexes).
+MATCH (n:__LABEL__ {environment: $environment})
+WHERE n.id IS NOT NULL AND all(key IN keys($equals) WHERE n[key] = $equals[key])
 RETURN properties(n) AS props
 LIMIT $limit

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from topology import catalogue
+from topology.events.lookup import FIND_KEYS, UnindexedFind, find_key
 from topology.store import GraphStore
 from topology.store.queries import query
 
@@ -149,3 +151,29 @@ def test_link_upsert_never_scans_relationships(graph_store):
                         "props": {}}]}
     names = [op.split(" ")[0] for op in _operators(graph_store, text, params)]
     assert not [n for n in names if "Relationship" in n and "Scan" in n], names
+
+
+# An event handler's finds (topology/events/lookup.py) seek their label's event index:
+# a find that scanned the label would read it in every environment of the database.
+@pytest.mark.parametrize("type_name", sorted(FIND_KEYS))
+def test_event_finds_seek_their_label_index(graph_store, type_name):
+    label = catalogue.object_type(type_name).label
+    key = FIND_KEYS[type_name]
+    if key is None:
+        text, params = query("event_find", LABEL=label), {"equals": {"name": "x"}}
+        index = f"{label}(environment)"
+    else:
+        text = query("event_find_by", LABEL=label, PROPERTY=key)
+        params = {"value": "x", "equals": {"name": "x"}}
+        index = f"{label}(environment, {key})"
+    leaves = _plan_leaves(graph_store, text, {"environment": "plan-check", "limit": 10,
+                                              **params})
+    assert leaves and all(index in leaf and "Seek" in leaf for leaf in leaves), leaves
+
+
+def test_a_find_no_index_serves_is_refused():
+    with pytest.raises(UnindexedFind, match="no index serves a find of 'vedge'"):
+        find_key("vedge", {"host": "h"})
+    with pytest.raises(UnindexedFind, match="must name 'mac_address'"):
+        find_key("vnic", {"host": "h"})
+    assert find_key("port", {"device_id": "r", "network_id": "n"}) == "device_id"

@@ -60,7 +60,7 @@ def delete(object_id: str, at: dt.datetime = T0) -> Outcome:
 def graph() -> Graph:
     return Graph([doc("folder", "networks_folder", ENV),
                   doc("net", "network", "folder", "old", source_time=T0),
-                  doc("p1", "port", "net", mac_address="m1")])
+                  doc("p1", "port", "net", device_id="d1")])
 
 
 def test_pending_upserts_are_seen_newest_first_and_older_ones_are_not() -> None:
@@ -80,7 +80,7 @@ def test_a_pending_delete_takes_the_subtree_and_turns_away_older_writes() -> Non
     lookup.note(upserts(doc("net", "network", "folder", "late"), at=T0))  # a late create
     assert lookup.get("net") is None
     assert lookup.get("p1") is None  # under the deleted network
-    assert lookup.find("port", mac_address="m1") == []
+    assert lookup.find("port", device_id="d1") == []
     assert lookup.children("net") == []
     lookup.note(upserts(doc("net", "network", "folder", "again"), at=T0 + dt.timedelta(2)))
     assert lookup.get("net")["name"] == "again"

@@ -82,7 +82,7 @@ def test_a_deleted_port_takes_its_vnics_along():
     cloud = build(CloudShape(seed=7))
     lookup = _lookup(cloud)
     context = EventContext(cloud.shape.environment, lookup)
-    instance_port = next(p for p in lookup.find("port") if
+    instance_port = next(p for p in lookup.select("port") if
                          str(p.get("device_owner", "")).startswith("compute"))
     vnics = lookup.find("vnic", mac_address=instance_port["mac_address"])
     assert vnics
@@ -101,7 +101,7 @@ def test_router_events_reach_the_scanned_vservices_on_every_host():
     cloud = build(CloudShape(seed=7))
     lookup = _lookup(cloud)
     context = EventContext(cloud.shape.environment, lookup)
-    service = lookup.find("vservice", service_type="router")[0]
+    service = lookup.select("vservice", service_type="router")[0]
     router = cloud.routers[service["local_service_id"].removeprefix("qrouter-")]
     body = {"event_type": "router.update.end", "publisher_id": "network.controller",
             "timestamp": "2030-01-01 00:00:00.000001",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from topology import catalogue
@@ -11,6 +11,32 @@ from topology.store import GraphStore
 from topology.store.queries import query
 
 FIND_LIMIT = 1000
+FIND_KEYS: dict[str, str | None] = {
+    "vnic": "mac_address", "port": "device_id", "vservice": "local_service_id",
+    "instance": "project_id", "server_group": "project_id",
+    "network": None, "host": None, "region": None,
+}
+"""The finds an index serves (``cypher/schema.cypher``, the event lookup indexes): by
+type, the property a find must name (None: the type's objects in the environment). A
+find the table does not hold is refused: unindexed, it would scan that label in every
+environment of the database, once per notification."""
+
+
+class UnindexedFind(ValueError):
+    """A handler asked for a find no index serves (a programming error)."""
+
+
+def find_key(type_name: str, equals: Mapping[str, Any]) -> str | None:
+    """The indexed property a find of ``type_name`` by ``equals`` seeks (None: the
+    type's environment index); raises :class:`UnindexedFind` for a find no index serves."""
+    if type_name not in FIND_KEYS:
+        raise UnindexedFind(f"no index serves a find of {type_name!r} objects: add one to "
+                            "cypher/schema.cypher and to FIND_KEYS")
+    key = FIND_KEYS[type_name]
+    if key is not None and key not in equals:
+        raise UnindexedFind(f"a find of {type_name!r} objects must name {key!r}, the "
+                            f"property its index holds (given: {sorted(equals)})")
+    return key
 
 
 class GraphLookup:
@@ -38,8 +64,13 @@ class GraphLookup:
 
     def find(self, type_name: str, **equals: Any) -> list[Props]:
         label = catalogue.object_type(type_name).label
-        return self._props(query("event_find", LABEL=label), equals=equals,
-                           limit=FIND_LIMIT)
+        key = find_key(type_name, equals)
+        if key is None:
+            return self._props(query("event_find", LABEL=label), equals=equals,
+                               limit=FIND_LIMIT)
+        rest = {name: value for name, value in equals.items() if name != key}
+        return self._props(query("event_find_by", LABEL=label, PROPERTY=key),
+                           value=equals[key], equals=rest, limit=FIND_LIMIT)
 
     def children(self, parent_id: str) -> list[Props]:
         return self._props(query("event_children"), id=parent_id)

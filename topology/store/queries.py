@@ -16,6 +16,8 @@ from typing import LiteralString, cast
 from topology import catalogue
 
 _PLACEHOLDER = re.compile(r"__[A-Z_]+__")
+_PROPERTY_NAME = re.compile(r"[a-z][a-z0-9_]*")
+"""A property a query names in its text (a lookup's indexed key): a plain lower-case name."""
 
 
 class QueryNotFoundError(LookupError):
@@ -46,6 +48,9 @@ def _check_token_value(placeholder: str, value: str) -> None:
     elif placeholder == "__REL_TYPE__":
         if value not in catalogue.relationship_types():
             raise ValueError(f"{value!r} is not a catalogue relationship type")
+    elif placeholder == "__PROPERTY__":
+        if not _PROPERTY_NAME.fullmatch(value):
+            raise ValueError(f"{value!r} is not a plain property name")
     else:
         raise ValueError(f"unknown query placeholder {placeholder}")
 
