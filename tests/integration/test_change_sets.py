@@ -18,6 +18,7 @@ from topology.store import (
     link_record,
     object_record,
 )
+from topology.store.changes import merged
 
 T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 EVENT = Provenance("event", "nova")
@@ -139,6 +140,36 @@ def test_an_older_write_after_a_newer_one_changes_nothing(graph_store, environme
         environment, {"id": "vm-1", "type": "instance", "parent_id": "host-1",
                       "name": "own-time"}, source_time=at(1)))
     assert graph_store.apply(own).objects_outdated == ["vm-1"]
+
+
+def test_a_merged_batch_writes_one_object_in_order_with_each_writer(graph_store,
+                                                                   environment):
+    """A listener's batch (``merged``): one object written several times in one step, by
+    two writers, out of time order; each write is judged against the one before it."""
+    graph_store.apply(_host_tree(environment))
+    api = Provenance("api", "RegionOne")
+
+    def write(name: str, minutes: int, writer: Provenance, **fields) -> ChangeSet:
+        return ChangeSet(environment, writer, at(minutes)).upsert_object(
+            _obj(environment, "vm-1", "instance", parent_id="host-1", name=name, **fields))
+
+    batch = merged([write("ten", 10, EVENT, vm_state="stopped"),
+                    write("five", 5, api, vm_state="active"),  # older than "ten": no-op
+                    write("twelve", 12, api),
+                    ChangeSet(environment, EVENT, at(12)).upsert_object(
+                        _obj(environment, "tap-2", "vnic", parent_id="vm-1"))])
+    assert len(batch) == 1 and [step.kind for step in batch[0].steps] == ["objects"]
+    [report] = graph_store.apply_all(batch)
+    assert report.objects_updated == ["vm-1"] and report.objects_created == ["tap-2"]
+    assert not report.objects_outdated
+    assert _prop(graph_store, environment, "vm-1", "name") == "twelve"
+    assert _prop(graph_store, environment, "vm-1", "vm_state") == "stopped"
+    assert _prop(graph_store, environment, "vm-1", "provenance") == "api:RegionOne"
+    assert _prop(graph_store, environment, "tap-2", "provenance") == "event:nova"
+    # a batch whose every write of an object is older than the graph's: outdated, once
+    [late] = graph_store.apply_all(merged([write("a", 1, EVENT), write("b", 2, api)]))
+    assert late.objects_outdated == ["vm-1"] and not late.changed
+    assert _prop(graph_store, environment, "vm-1", "name") == "twelve"
 
 
 def test_writes_without_a_source_time_apply_as_they_come(graph_store, environment):

@@ -12,6 +12,8 @@ from topology.demo.generator import generate_cloud
 from topology.events.contract import EventContext
 from topology.events.handlers import handler_for
 from topology.events.lookup import GraphLookup
+from topology.sandbox.notifications import neutron
+from topology.sandbox.notifications.message import Notification as Sent
 
 PLACE = ("id", "type", "parent_id", "id_path", "name_path", "uuid", "host", "project_id")
 
@@ -93,3 +95,25 @@ def nova_flows():
     from topology.sandbox.notifications import nova_flows as flows
 
     return flows
+
+
+def test_a_network_rename_rewrites_the_name_paths_below_it(graph_store, environment,
+                                                           tmp_path):
+    """The rename reads the network's subtree in one query (``Lookup.descendants``) and
+    rewrites every ``name_path`` under it as a scan of the renamed network would."""
+    cloud = small_cloud(environment)
+    CalipsoImporter(graph_store, environment).run(
+        write_export(tmp_path, generate_cloud(cloud)).values())
+    network = next(n for n in cloud.networks if n.ports)
+    network.name = "renamed-net"
+    network.changed(1, AT + timedelta(minutes=1))
+    sent = Sent("neutron", "network.host", "network.update.end",
+                neutron.network_update_end(network), {})
+    _apply(graph_store, environment, parsed([sent], AT + timedelta(minutes=1),
+                                            nova_only=False))
+    expected = {i: d["name_path"] for i, d in view(cloud).items()
+                if f"/{network.id}/" in d["id_path"] or i == network.id}
+    rows = graph_store.read("MATCH (n:Object {environment: $e}) WHERE n.id IN $ids "
+                            "RETURN n.id AS id, n.name_path AS p", e=environment,
+                            ids=list(expected))
+    assert len(expected) > 3 and {r["id"]: r["p"] for r in rows} == expected

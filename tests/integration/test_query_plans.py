@@ -57,7 +57,12 @@ ENVIRONMENT_QUERIES: dict[str, dict[str, Any]] = {
 ID_LOOKUPS: dict[str, dict[str, Any]] = {
     "upsert_objects": {"rows": [{"id": "a", "labels": ["Vnic"], "props": {},
                                  "parent_id": "b"}]},
+    "upsert_objects_in_order": {"rows": [{"i": 0, "id": "a", "labels": ["Vnic"],
+                                          "props": {}, "parent_id": "b"}]},
     "element_ids": {"ids": ["a"]},
+    "event_objects": {"ids": ["a"]},
+    "event_children": {"id": "a"},
+    "event_descendants": {"id": "a"},
     "attach_to_parents": {"rows": [{"id": "a", "parent_id": "b"}]},
     "attach_to_environment": {"rows": [{"id": "a"}]},
     "api_parents": {"ids": ["a"]},

@@ -9,7 +9,7 @@ from typing import Any
 
 from loaders.scan.tree import Tree
 from topology.events.contract import Outcome, Props
-from topology.events.lookup import find_key
+from topology.events.lookup import find_key, walk_down
 from topology.store import ObjectRecord, Provenance, object_record
 from topology.store.changes import SubtreeDelete
 
@@ -37,6 +37,9 @@ class DictGraph:
 
     def children(self, parent_id: str) -> list[Props]:
         return [o for o in self.objects.values() if o.get("parent_id") == parent_id]
+
+    def descendants(self, object_id: str) -> list[Props]:
+        return walk_down(self, object_id)
 
 
 

@@ -37,6 +37,16 @@ class Graph:
         self.reads += 1
         return [dict(o) for o in self.objects.values() if o.get("parent_id") == parent_id]
 
+    def descendants(self, object_id: str) -> list[dict[str, Any]]:
+        self.reads += 1
+        found, pending = [], [object_id]
+        while pending:
+            parent = pending.pop(0)
+            below = [dict(o) for o in self.objects.values() if o.get("parent_id") == parent]
+            found += below
+            pending += [o["id"] for o in below]
+        return found
+
 
 def doc(object_id: str, type_: str, parent: str, name: str = "", **fields: Any) -> dict:
     path = {"folder": f"/{ENV}/folder", "net": f"/{ENV}/folder/net"}.get(parent, f"/{ENV}")
@@ -98,7 +108,7 @@ def test_the_graph_is_read_once_per_batch_and_again_after_a_commit() -> None:
     assert committed.reads == 3
 
 
-def test_merged_change_sets_keep_each_write_its_time_and_order() -> None:
+def test_merged_change_sets_keep_each_write_its_time_writer_and_order() -> None:
     from topology.store.changes import merged
 
     first = upserts(doc("net", "network", "folder", "a"), at=T0)
@@ -108,13 +118,27 @@ def test_merged_change_sets_keep_each_write_its_time_and_order() -> None:
     other = ChangeSet(ENV, Provenance("api", "network"), T0)
     other.upsert_object(object_record(ENV, doc("n3", "network", "folder")))
     sets = merged([*first.changes, *second.changes, *gone.changes, other])
-    assert [s.provenance for s in sets] == [Provenance("event", "t"), Provenance("api",
-                                                                                 "network")]
+    assert len(sets) == 1 and sets[0].provenance is None and sets[0].source_time is None
     steps = sets[0].steps
-    # "net" twice: two steps, so that the second write sees the first
+    # "net" twice in one step: the store writes a step's objects one after the other
     assert [(s.kind, [getattr(i, "id", getattr(i, "object_id", None)) for i in s.items])
-            for s in steps] == [("objects", ["net"]), ("objects", ["net", "n2"]),
-                                ("delete_subtrees", ["n2"])]
-    assert [i.source_time for s in steps for i in s.items] == [
-        T0, T0 + dt.timedelta(1), T0 + dt.timedelta(1), T0 + dt.timedelta(2)]
-    assert sets[0].source_time is None and len(sets[1]) == 1
+            for s in steps] == [("objects", ["net", "net", "n2"]),
+                                ("delete_subtrees", ["n2"]), ("objects", ["n3"])]
+    items = [i for s in steps for i in s.items]
+    assert [i.source_time for i in items] == [
+        T0, T0 + dt.timedelta(1), T0 + dt.timedelta(1), T0 + dt.timedelta(2), T0]
+    assert [getattr(i, "provenance", None) for i in items] == [
+        *[Provenance("event", "t")] * 3, None, Provenance("api", "network")]
+
+
+def test_descendants_are_read_once_and_answer_children_with_the_pending_changes() -> None:
+    committed = graph()
+    committed.objects["v1"] = doc("v1", "vnic", "p1")
+    lookup = BatchLookup(committed)
+    lookup.note(delete("v1"))
+    assert [d["id"] for d in lookup.descendants("folder")] == ["net", "p1"]
+    assert committed.reads == 1
+    assert lookup.children("p1") == [] and lookup.children("net")[0]["id"] == "p1"
+    assert committed.reads == 1  # the subtree's children came with it
+    lookup.note(upserts(doc("p2", "port", "net", device_id="d2")))
+    assert [c["id"] for c in lookup.children("net")] == ["p1", "p2"]

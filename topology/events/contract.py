@@ -59,6 +59,10 @@ class Lookup(Protocol):
         """The objects directly under ``parent_id``."""
         ...
 
+    def descendants(self, object_id: str) -> list[Props]:
+        """Every object below ``object_id``, parents before their children."""
+        ...
+
 
 @dataclass(frozen=True)
 class EventContext:

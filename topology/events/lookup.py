@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from topology import catalogue
-from topology.events.contract import Props
+from topology.events.contract import Lookup, Props
 from topology.store import GraphStore
 from topology.store.queries import query
 
@@ -74,3 +74,21 @@ class GraphLookup:
 
     def children(self, parent_id: str) -> list[Props]:
         return self._props(query("event_children"), id=parent_id)
+
+    def descendants(self, object_id: str) -> list[Props]:
+        return self._props(query("event_descendants"), id=object_id)
+
+
+def walk_down(lookup: Lookup, object_id: str) -> list[Props]:
+    """The objects below ``object_id`` by :meth:`Lookup.children`, parents first."""
+    found: list[Props] = []
+    seen = {object_id}
+    pending = [object_id]
+    while pending:
+        for child in lookup.children(pending.pop(0)):
+            child_id = str(child["id"])
+            if child_id not in seen:
+                seen.add(child_id)
+                found.append(child)
+                pending.append(child_id)
+    return found

@@ -32,6 +32,7 @@ from topology.events.contract import (
     Props,
     Unprocessable,
 )
+from topology.events.lookup import walk_down
 from topology.events.notification import MalformedNotification, Notification, parse
 from topology.store import UNAVAILABLE_ERRORS, ChangeReport, GraphStore, ObjectRecord
 from topology.store.changes import SubtreeDelete, merged
@@ -186,6 +187,22 @@ class BatchLookup:
         pending = sorted(self.placed.get(parent_id, ()))
         return self._answer(self.graph_finds[key] + pending,
                             lambda view: view.get("parent_id") == parent_id)
+
+    def descendants(self, object_id: str) -> list[Props]:
+        """Read from the graph in one query, which also answers :meth:`children` for
+        every object of the subtree from then on in the batch."""
+        key = repr(("descendants", object_id))
+        if key not in self.graph_finds:
+            found = self.inner.descendants(object_id)
+            ids = self._remember(found)
+            self.graph_finds[key] = ids
+            below: dict[str, list[str]] = {}
+            for props in found:
+                below.setdefault(str(props.get("parent_id")), []).append(str(props["id"]))
+            for parent in (object_id, *ids):
+                self.graph_finds.setdefault(repr(("children", parent)),
+                                            below.get(parent, []))
+        return walk_down(self, object_id)
 
 
 def written_by(outcome: Outcome) -> set[object]:

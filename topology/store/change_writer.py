@@ -40,22 +40,27 @@ def _run(tx: neo4j.Transaction, text: LiteralString, **params: Any) -> dict[str,
 
 
 def _parents_first(records: Sequence[ObjectRecord]) -> list[ObjectRecord]:
-    """``records`` ordered so that a parent in the same step comes before its children."""
-    by_id = {record.id: record for record in records}
-    placed: set[str] = set()
+    """``records`` in their order, except that a record whose parent's first record comes
+    later is preceded by it (and so on up). Writes of one object keep their order (only a
+    first write is ever moved forward), and writes of different objects do not depend on
+    each other's order, except a child on its parent being there."""
+    first: dict[str, int] = {}
+    for index, record in enumerate(records):
+        first.setdefault(record.id, index)
+    placed: set[int] = set()
     order: list[ObjectRecord] = []
 
-    def place(record: ObjectRecord, path: set[str]) -> None:
-        if record.id in placed or record.id in path:
+    def place(index: int, path: frozenset[int]) -> None:
+        if index in placed or index in path:
             return
-        parent = by_id.get(record.parent_id or "")
+        parent = first.get(records[index].parent_id or "")
         if parent is not None:
-            place(parent, path | {record.id})
-        placed.add(record.id)
-        order.append(record)
+            place(parent, path | {index})
+        placed.add(index)
+        order.append(records[index])
 
-    for record in records:
-        place(record, set())
+    for index in range(len(records)):
+        place(index, frozenset())
     return order
 
 
@@ -85,20 +90,24 @@ class ChangeWriter:
     def _objects(self, tx: neo4j.Transaction, step: Step, report: ChangeReport) -> None:
         records = _parents_first([item for item in step.items
                                   if isinstance(item, ObjectRecord)])
-        answer = _run(tx, query("upsert_objects"), environment=self.environment,
+        answer = _run(tx, query("upsert_objects_in_order"), environment=self.environment,
                       provenance=self.provenance, source_time=self.change_set.source_time,
-                      report_created=True, rows=[object_row(r) for r in records])
-        pairs = dict(answer.get("element_ids", []))
-        self.element_ids.update(pairs)
-        created = set(answer.get("created", []))
-        outdated = set(answer.get("outdated", []))
-        applied = [r for r in records if r.id in pairs and r.id not in outdated]
-        report.objects_created += [r.id for r in applied if r.id in created]
-        report.objects_updated += [r.id for r in applied if r.id not in created]
-        report.objects_outdated += [r.id for r in records
-                                    if r.id not in pairs or r.id in outdated]
-        report.orphans += answer.get("orphans", [])
-        top_level = [{"id": r.id} for r in applied if r.under_environment]
+                      report_created=True,
+                      rows=[{**object_row(r), "i": i,
+                             "provenance": provenance_key(r.provenance)}
+                            for i, r in enumerate(records)])
+        self.element_ids.update(dict(answer.get("element_ids", [])))
+        written = set(answer.get("written", []))
+        stale = set(answer.get("outdated", []))
+        applied = {r.id for i, r in enumerate(records) if i in written and i not in stale}
+        created = {records[i].id for i in answer.get("created", [])}
+        ids = list(dict.fromkeys(r.id for r in records))
+        report.objects_created += [i for i in ids if i in applied and i in created]
+        report.objects_updated += [i for i in ids if i in applied and i not in created]
+        report.objects_outdated += [i for i in ids if i not in applied]
+        report.orphans += list(dict.fromkeys(answer.get("orphans", [])))
+        top_level = [{"id": object_id} for object_id in dict.fromkeys(
+            r.id for r in records if r.id in applied and r.under_environment)]
         if top_level:
             _run(tx, query("attach_to_environment"), environment=self.environment,
                  rows=top_level)
@@ -110,14 +119,15 @@ class ChangeWriter:
         if missing:
             found = tx.run(query("element_ids"), environment=self.environment, ids=missing)
             self.element_ids.update((row["id"], row["element_id"]) for row in found)
-        by_type: dict[str, list[int]] = defaultdict(list)
+        groups: dict[tuple[str, str | None], list[int]] = defaultdict(list)
         for index, record in enumerate(records):
-            by_type[record.link_type].append(index)
-        for indices in by_type.values():
+            writer = provenance_key(record.provenance) or self.provenance
+            groups[(record.link_type, writer)].append(index)
+        for (_, writer), indices in groups.items():
             link = records[indices[0]].type
             rows = [link_row(self.element_ids, i, records[i]) for i in indices]
             answer = _run(tx, link_query(link), environment=self.environment,
-                          link_type=link.name, provenance=self.provenance,
+                          link_type=link.name, provenance=writer,
                           source_time=self.change_set.source_time, report_created=True,
                           rows=rows)
             written = set(answer.get("written", []))

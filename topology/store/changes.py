@@ -175,27 +175,29 @@ class ChangeSet:
 
 
 def merged(change_sets: list[ChangeSet]) -> list[ChangeSet]:
-    """Consecutive change sets of one environment and provenance as one, each item keeping
-    its change set's time as its own: the same writes in the same order, in far fewer
-    queries (a listener's batch of notifications). An object or link written twice goes
-    in two steps, so that the second write still sees the first."""
+    """Consecutive change sets of one environment as one, each item keeping its change
+    set's time and writer (provenance) as its own: the same writes in the same order, in
+    far fewer queries (a listener's batch of notifications). Objects written several times
+    stay in one step (the store writes a step's objects one after the other:
+    ``upsert_objects_in_order``); any other item written twice goes in a second step, so
+    that the second write still sees the first."""
     out: list[ChangeSet] = []
     written: set[object] = set()
     for change in change_sets:
         last = out[-1] if out else None
-        if last is None or (last.environment, last.provenance) != (change.environment,
-                                                                 change.provenance):
-            last = ChangeSet(change.environment, change.provenance)
+        if last is None or last.environment != change.environment:
+            last = ChangeSet(change.environment)
             out.append(last)
             written = set()
         for step in change.steps:
             for item in step.items:
-                timed = _with_time(item, change.source_time)
-                key = (step.kind, _identity(timed))
-                if not last.steps or last.steps[-1].kind != step.kind or key in written:
+                stamped = _stamped(item, change.source_time, change.provenance)
+                key = (step.kind, _identity(stamped))
+                if not last.steps or last.steps[-1].kind != step.kind or (
+                        step.kind != "objects" and key in written):
                     last.steps.append(Step(step.kind))
                     written = set()
-                last.steps[-1].items.append(timed)
+                last.steps[-1].items.append(stamped)
                 written.add(key)
     return out
 
@@ -210,8 +212,13 @@ def _identity(item: Item) -> object:
     return id(item)
 
 
-def _with_time(item: Item, time: dt.datetime | None) -> Item:
-    if time is None or not isinstance(item, ObjectRecord | LinkRecord | LinkDelete
-                                      | SubtreeDelete):
-        return item
-    return item if item.source_time is not None else replace(item, source_time=time)
+def _stamped(item: Item, time: dt.datetime | None,
+             provenance: Provenance | None) -> Item:
+    """``item`` carrying its change set's time and writer, unless it has its own."""
+    if isinstance(item, ObjectRecord | LinkRecord):
+        return replace(item, source_time=item.source_time or time,
+                       provenance=item.provenance or provenance)
+    if time is not None and isinstance(item, LinkDelete | SubtreeDelete) \
+            and item.source_time is None:
+        return replace(item, source_time=time)
+    return item

@@ -14,6 +14,7 @@ from typing import Any
 
 from topology import catalogue
 from topology.store.encode import JSON_PROPERTY, partition, split_properties, to_json
+from topology.store.provenance import Provenance
 
 ENVIRONMENT_PARENT_TYPE = "environment"
 
@@ -56,6 +57,9 @@ class ObjectRecord:
     props: dict[str, Any] = field(repr=False)
     source_time: dt.datetime | None = None
     """When the source says this was true (an API ``updated_at``...); None: the write's."""
+    provenance: Provenance | None = None
+    """Who writes it, when not its change set's writer (a listener's batch merges the
+    change sets of several writers: :func:`topology.store.changes.merged`)."""
 
     @property
     def object_type(self) -> catalogue.ObjectType:
@@ -104,6 +108,8 @@ class LinkRecord:
     props: dict[str, Any] = field(repr=False)
     source_time: dt.datetime | None = None
     """When the source says this was true; None: the write's."""
+    provenance: Provenance | None = None
+    """Who writes it, when not its change set's writer (as :class:`ObjectRecord`'s)."""
 
     @property
     def type(self) -> catalogue.LinkType:

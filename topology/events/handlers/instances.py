@@ -17,8 +17,6 @@ scalar properties that change: the rest, what only the scan knows included, is k
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from loaders.openstack.common import RESERVED, region_scope
 from loaders.openstack.instance_document import instance_fields
 from loaders.openstack.vifs import network_info
@@ -118,21 +116,13 @@ def _new_fields(news: InstanceNews, notification: Notification,
 # -- the subtree below a moved or renamed instance ---------------------------------------
 
 
-def _descendants(context: EventContext, object_id: str) -> Iterable[Props]:
-    pending = [object_id]
-    while pending:
-        for child in context.lookup.children(pending.pop()):
-            yield child
-            pending.append(str(child["id"]))
-
-
 def _re_path(tree: Tree, changes: ChangeSet, context: EventContext, stored: Props,
              placed: Doc, scope: Provenance) -> None:
     """Rewrite the paths below an instance that moved (new host) or was renamed; a move
     drops the old host's vNICs (the new host's come with the targeted scan)."""
     old_ids, old_names = str(stored["id_path"]), str(stored["name_path"])
     moved = str(stored.get("host") or "") != str(placed.get("host") or "")
-    for child in _descendants(context, str(stored["id"])):
+    for child in context.lookup.descendants(str(stored["id"])):
         if moved and child.get("type") == "vnic":
             changes.delete_subtree(str(child["id"]))
             continue

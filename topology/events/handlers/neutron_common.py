@@ -110,16 +110,16 @@ def readd_descendants(context: EventContext, tree: Tree, parent_id: str) -> None
     """Add the graph's descendants of ``parent_id`` to ``tree`` again under their (re-made)
     parent, so that a rename reaches every ``name_path`` below it. Each keeps its fields
     and its part of the name path; the scope that wrote it is kept too."""
-    for props in context.lookup.children(parent_id):
+    for props in context.lookup.descendants(parent_id):
         doc = document(props)
         fields = {k: v for k, v in doc.items() if k not in _TREE_KEYS and k not in _GRAPH_KEYS}
         try:
             tree.add(scope_of(props, Provenance("event", "neutron")), str(doc["type"]),
-                     str(doc["id"]), str(doc.get("name") or doc["id"]), parent_id, fields,
+                     str(doc["id"]), str(doc.get("name") or doc["id"]),
+                     str(props.get("parent_id")), fields,
                      segment=str(doc.get("object_name") or doc.get("name") or doc["id"]))
         except TreeError as exc:
             raise Unprocessable(str(exc)) from None
-        readd_descendants(context, tree, str(doc["id"]))
 
 
 def vservices(context: EventContext, namespace: str) -> list[Props]:
