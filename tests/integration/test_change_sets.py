@@ -172,6 +172,32 @@ def test_a_merged_batch_writes_one_object_in_order_with_each_writer(graph_store,
     assert _prop(graph_store, environment, "vm-1", "name") == "twelve"
 
 
+def test_a_merged_batch_deletes_and_makes_again_in_order(graph_store, environment):
+    """Upserts and subtree deletes of one batch go in one query, row by row: a delete
+    takes what the rows before it wrote, a later write makes the object again, an older
+    one does not."""
+    graph_store.apply(_host_tree(environment))
+
+    def vm(name: str, minutes: int) -> ChangeSet:
+        return ChangeSet(environment, EVENT, at(minutes)).upsert_object(
+            _obj(environment, "vm-1", "instance", parent_id="host-1", name=name))
+
+    def gone(object_id: str, minutes: int) -> ChangeSet:
+        return ChangeSet(environment, EVENT, at(minutes)).delete_subtree(object_id)
+
+    tap = ChangeSet(environment, EVENT, at(3)).upsert_object(
+        _obj(environment, "tap-2", "vnic", parent_id="vm-1"))
+    [report] = graph_store.apply_all(merged([vm("one", 1), tap, gone("vm-1", 4),
+                                             vm("stale", 2), vm("back", 6)]))
+    assert sorted(report.objects_deleted) == ["tap-1", "tap-2", "vm-1"]
+    assert report.objects_created == ["vm-1", "tap-2"] and report.objects_updated == []
+    assert _ids(graph_store, environment) == {"host-1", "vm-1"}
+    assert _prop(graph_store, environment, "vm-1", "name") == "back"
+    [late] = graph_store.apply_all(merged([gone("vm-1", 7), vm("late", 5)]))
+    assert late.objects_deleted == ["vm-1"] and late.objects_outdated == ["vm-1"]
+    assert _ids(graph_store, environment) == {"host-1"}
+
+
 def test_writes_without_a_source_time_apply_as_they_come(graph_store, environment):
     graph_store.apply(_host_tree(environment))  # held at T0
     untimed = ChangeSet(environment, EVENT).upsert_object(

@@ -49,7 +49,7 @@ ENVIRONMENT_QUERIES: dict[str, dict[str, Any]] = {
     "scan_inventory": {},
     "implicit_links_basis": {},
     "discovered_links": {"constraints": ["network"]},
-    "delete_subtree": {"id": "x"},
+    "write_objects_in_order": {"rows": [{"id": "x", "delete": True}]},
     "sensu_config_objects": {"types": ["otep", "vedge"]},
     "sensu_config_links": {"link_types": ["vnic-vconnector"]},
 }
@@ -57,8 +57,8 @@ ENVIRONMENT_QUERIES: dict[str, dict[str, Any]] = {
 ID_LOOKUPS: dict[str, dict[str, Any]] = {
     "upsert_objects": {"rows": [{"id": "a", "labels": ["Vnic"], "props": {},
                                  "parent_id": "b"}]},
-    "upsert_objects_in_order": {"rows": [{"i": 0, "id": "a", "labels": ["Vnic"],
-                                          "props": {}, "parent_id": "b"}]},
+    "write_objects_in_order": {"rows": [{"id": "a", "labels": ["Vnic"], "props": {},
+                                         "parent_id": "b"}]},
     "element_ids": {"ids": ["a"]},
     "event_objects": {"ids": ["a"]},
     "event_children": {"id": "a"},

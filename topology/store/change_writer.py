@@ -16,6 +16,7 @@ import neo4j
 
 from topology import catalogue
 from topology.store.changes import (
+    IN_ORDER,
     STATUS_BY_VALUE,
     ChangeSet,
     LinkDelete,
@@ -82,35 +83,65 @@ class ChangeWriter:
     def apply(self, tx: neo4j.Transaction) -> ChangeReport:
         report = ChangeReport()
         self.element_ids = {}
+        run: list[Step] = []  # consecutive object and subtree-delete steps: one query
         for step in self.change_set.steps:
+            if step.kind in IN_ORDER:
+                run.append(step)
+                continue
+            if run:
+                self._objects_in_order(tx, run, report)
+                run = []
             handler = getattr(self, f"_{step.kind}")
             handler(tx, step, report)
+        if run:
+            self._objects_in_order(tx, run, report)
         return report
 
-    def _objects(self, tx: neo4j.Transaction, step: Step, report: ChangeReport) -> None:
-        records = _parents_first([item for item in step.items
-                                  if isinstance(item, ObjectRecord)])
-        answer = _run(tx, query("upsert_objects_in_order"), environment=self.environment,
+    def _objects_in_order(self, tx: neo4j.Transaction, steps: list[Step],
+                          report: ChangeReport) -> None:
+        """Object upserts and subtree deletes, in their order, in one query."""
+        items: list[ObjectRecord | SubtreeDelete] = []
+        for step in steps:
+            if step.kind == "objects":
+                items += _parents_first([i for i in step.items if isinstance(i, ObjectRecord)])
+            else:
+                items += [i for i in step.items if isinstance(i, SubtreeDelete)]
+        rows = [{**object_row(item), "provenance": provenance_key(item.provenance)}
+                if isinstance(item, ObjectRecord)
+                else {"id": item.object_id, "delete": True, "source_time": item.source_time}
+                for item in items]
+        answer = _run(tx, query("write_objects_in_order"), environment=self.environment,
                       provenance=self.provenance, source_time=self.change_set.source_time,
-                      report_created=True,
-                      rows=[{**object_row(r), "i": i,
-                             "provenance": provenance_key(r.provenance)}
-                            for i, r in enumerate(records)])
-        self.element_ids.update(dict(answer.get("element_ids", [])))
-        written = set(answer.get("written", []))
-        stale = set(answer.get("outdated", []))
-        applied = {r.id for i, r in enumerate(records) if i in written and i not in stale}
-        created = {records[i].id for i in answer.get("created", [])}
-        ids = list(dict.fromkeys(r.id for r in records))
-        report.objects_created += [i for i in ids if i in applied and i in created]
-        report.objects_updated += [i for i in ids if i in applied and i not in created]
-        report.objects_outdated += [i for i in ids if i not in applied]
-        report.orphans += list(dict.fromkeys(answer.get("orphans", [])))
-        top_level = [{"id": object_id} for object_id in dict.fromkeys(
-            r.id for r in records if r.id in applied and r.under_environment)]
+                      report_created=True, ttl=self.ttl, rows=rows)
+        written: dict[str, bool] = {}  # object id -> any write of it applied
+        created: set[str] = set()
+        top_level: list[str] = []
+        for item, row in zip(items, answer.get("rows", []), strict=True):
+            if isinstance(item, SubtreeDelete):
+                for removed in row["removed"]:
+                    report.objects_deleted += removed["deleted"]
+                    for object_id in removed["deleted"]:
+                        self.element_ids.pop(object_id, None)
+                    if removed["outdated"]:
+                        report.objects_outdated.append(item.object_id)
+                continue
+            written.setdefault(item.id, False)
+            for upserted in row["upserted"]:  # none: a tombstone turned it away
+                self.element_ids[item.id] = upserted["element_id"]
+                if upserted["orphan"]:
+                    report.orphans.append(item.id)
+                if upserted["fresh"]:
+                    written[item.id] = True
+                    if item.under_environment:
+                        top_level.append(item.id)
+                if upserted["created"]:
+                    created.add(item.id)
+        report.objects_created += [i for i, ok in written.items() if ok and i in created]
+        report.objects_updated += [i for i, ok in written.items() if ok and i not in created]
+        report.objects_outdated += [i for i, ok in written.items() if not ok]
         if top_level:
             _run(tx, query("attach_to_environment"), environment=self.environment,
-                 rows=top_level)
+                 rows=[{"id": object_id} for object_id in dict.fromkeys(top_level)])
 
     def _links(self, tx: neo4j.Transaction, step: Step, report: ChangeReport) -> None:
         records = [item for item in step.items if isinstance(item, LinkRecord)]
@@ -159,24 +190,6 @@ class ChangeWriter:
                       source_time=self._time(), ttl=self.ttl)
         report.links_deleted += [(s, t) for s, t in answer.get("deleted", [])]
         report.links_outdated += [(s, t) for s, t in answer.get("outdated", [])]
-
-    def _delete_subtrees(self, tx: neo4j.Transaction, step: Step,
-                         report: ChangeReport) -> None:
-        for item in step.items:
-            assert isinstance(item, SubtreeDelete)
-            answer = _run(tx, query("delete_subtree"), environment=self.environment,
-                          id=item.object_id, source_time=self._time(item.source_time),
-                          ttl=self.ttl)
-            deleted = answer.get("deleted", [])
-            report.objects_deleted += deleted
-            if not deleted and self._exists(tx, item.object_id):
-                report.objects_outdated.append(item.object_id)
-            for object_id in deleted:
-                self.element_ids.pop(object_id, None)
-
-    def _exists(self, tx: neo4j.Transaction, object_id: str) -> bool:
-        return bool(_run(tx, query("element_ids"), environment=self.environment,
-                         ids=[object_id]))
 
     def _object_status(self, tx: neo4j.Transaction, step: Step,
                        report: ChangeReport) -> None:

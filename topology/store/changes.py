@@ -30,6 +30,11 @@ Kind = Literal["objects", "links", "delete_links", "delete_subtrees", "object_st
                "link_status", "port_status", "link_rollups"]
 
 
+IN_ORDER: tuple[Kind, ...] = ("objects", "delete_subtrees")
+"""Step kinds the store writes together, row by row in their order: consecutive steps of
+these kinds are one query (``write_objects_in_order``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class StatusResult:
     """One check result: its status value (0 OK, 1 Warning, 2 Error), text and time."""
@@ -177,27 +182,26 @@ class ChangeSet:
 def merged(change_sets: list[ChangeSet]) -> list[ChangeSet]:
     """Consecutive change sets of one environment as one, each item keeping its change
     set's time and writer (provenance) as its own: the same writes in the same order, in
-    far fewer queries (a listener's batch of notifications). Objects written several times
-    stay in one step (the store writes a step's objects one after the other:
-    ``upsert_objects_in_order``); any other item written twice goes in a second step, so
-    that the second write still sees the first."""
+    far fewer queries (a listener's batch of notifications). Object upserts and subtree
+    deletes go in steps the store writes together, row by row in their order
+    (``write_objects_in_order``), whatever they repeat; any other item written twice goes
+    in a second step, so that the second write still sees the first."""
     out: list[ChangeSet] = []
     written: set[object] = set()
     for change in change_sets:
-        last = out[-1] if out else None
-        if last is None or last.environment != change.environment:
-            last = ChangeSet(change.environment)
-            out.append(last)
+        if not out or out[-1].environment != change.environment:
+            out.append(ChangeSet(change.environment))
             written = set()
+        steps = out[-1].steps
         for step in change.steps:
             for item in step.items:
                 stamped = _stamped(item, change.source_time, change.provenance)
                 key = (step.kind, _identity(stamped))
-                if not last.steps or last.steps[-1].kind != step.kind or (
-                        step.kind != "objects" and key in written):
-                    last.steps.append(Step(step.kind))
+                if not steps or steps[-1].kind != step.kind or (
+                        step.kind not in IN_ORDER and key in written):
+                    steps.append(Step(step.kind))
                     written = set()
-                last.steps[-1].items.append(stamped)
+                steps[-1].items.append(stamped)
                 written.add(key)
     return out
 
