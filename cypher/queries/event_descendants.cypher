@@ -3,5 +3,7 @@
 MATCH (p:Object {environment: $environment, id: $id})
   USING INDEX p:Object(environment, id)
 MATCH path = (p)-[:CONTAINS*1..]->(n:Object)
-RETURN properties(n) AS props
+// first_seen and last_seen come back null: handlers do not use them, and the driver reads
+// a datetime slowly (topology/events/lookup.py).
+RETURN n {.*, first_seen: null, last_seen: null} AS props
 ORDER BY length(path)

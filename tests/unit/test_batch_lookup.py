@@ -143,3 +143,21 @@ def test_descendants_are_read_once_and_answer_children_with_the_pending_changes(
     assert committed.reads == 1  # the subtree's children came with it
     lookup.note(upserts(doc("p2", "port", "net", device_id="d2")))
     assert [c["id"] for c in lookup.children("net")] == ["p1", "p2"]
+
+
+def test_a_batch_reads_the_ids_its_payloads_name_in_one_query() -> None:
+    from topology.events.notification import parse
+    from topology.events.processing import ids_named
+
+    network, project = "0b7a6f1e-8a52-4a6e-9a8c-1f2e3d4c5b6a", "4d1c" * 8
+    note = parse({"event_type": "network.update.end", "publisher_id": "network.x",
+                  "timestamp": "2026-12-05 01:46:48.905859", "payload": {"network": {
+                      "id": network, "name": "n", "tenant_id": project,
+                      "subnets": ["not-an-id", network]}}})
+    assert ids_named(note) == [network, project]
+    committed = graph()
+    lookup = BatchLookup(committed)
+    lookup.prefetch([ids_named(note), ["net", "p1"]])
+    assert committed.reads == 1
+    assert lookup.get("net")["name"] == "old" and lookup.get(network) is None
+    assert committed.reads == 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,6 +122,12 @@ class BatchLookup:
                         self.deletes.append(len(self.log))
                         self.log.append((item.object_id, change.source_time))
 
+    def prefetch(self, id_sets: Iterable[Iterable[str]]) -> None:
+        """Read these ids' objects now, in one query (those absent are remembered as
+        absent): the ids a batch's payloads name, which its handlers will mostly ask for
+        one by one."""
+        self._read(object_id for ids in id_sets for object_id in ids)
+
     def _read(self, object_ids: Iterable[str]) -> None:
         missing = sorted({i for i in object_ids if i not in self.base})
         if missing:
@@ -205,6 +212,33 @@ class BatchLookup:
         return walk_down(self, object_id)
 
 
+_ID_LIKE = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
+                      r"[0-9a-fA-F]{12}")
+"""An OpenStack id: a UUID (instances, networks, ports...) or 32 hex digits (projects)."""
+
+
+def ids_named(note: Notification, limit: int = 16, depth: int = 2) -> list[str]:
+    """The OpenStack ids a notification's payload holds (at most ``limit``, the first
+    found, breadth first, ``depth`` levels down): the objects its handler is likely to
+    look up."""
+    found: dict[str, None] = {}
+    level: list[Any] = [note.data]
+    for _ in range(depth + 1):
+        if not level or len(found) >= limit:
+            break
+        below: list[Any] = []
+        for value in level:
+            if isinstance(value, str):
+                if _ID_LIKE.fullmatch(value):
+                    found[value] = None
+            elif isinstance(value, Mapping):
+                below.extend(value.values())
+            elif isinstance(value, list):
+                below.extend(value)
+        level = below
+    return list(found)[:limit]
+
+
 def written_by(outcome: Outcome) -> set[object]:
     """The objects (ids) and links (pairs) an outcome writes or deletes."""
     found: set[object] = set()
@@ -274,6 +308,7 @@ class Processor:
         verdicts: list[Verdict | None] = [None] * len(deliveries)
         pending: list[_Pending] = []
         self.lookup.reset()
+        notes: list[tuple[int, Notification, Handler]] = []
         for index, delivery in enumerate(deliveries):
             try:
                 note = parse(delivery.body)
@@ -284,6 +319,10 @@ class Processor:
             if handler is None:
                 verdicts[index] = Verdict(UNKNOWN, note.event_type, notification=note)
                 continue
+            notes.append((index, note, handler))
+        self.lookup.prefetch(ids_named(note) for _, note, _ in notes)
+        for index, note, handler in notes:
+            delivery = deliveries[index]
             verdict, outcome = self._handle(handler, note, delivery, pending, verdicts)
             if outcome is None:
                 verdicts[index] = verdict

@@ -55,8 +55,7 @@ def upsert_network(notification: Notification, context: EventContext) -> Outcome
                 project_name(context, owner))
     renamed = stored is not None and stored.get("name") != tree.docs[network_id]["name"]
     if renamed:
-        for folder in ("ports", "network_services"):
-            readd_descendants(context, tree, f"{network_id}-{folder}")
+        readd_descendants(context, tree, network_id)
     return Outcome(tree_changes(tree, notification.fact_time(network)),
                    note=f"network {network_id}" + (" renamed" if renamed else ""))
 

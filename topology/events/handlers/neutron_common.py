@@ -107,10 +107,13 @@ def rewrite(environment: str, props: Props, changes: Mapping[str, Any],
 
 
 def readd_descendants(context: EventContext, tree: Tree, parent_id: str) -> None:
-    """Add the graph's descendants of ``parent_id`` to ``tree`` again under their (re-made)
-    parent, so that a rename reaches every ``name_path`` below it. Each keeps its fields
-    and its part of the name path; the scope that wrote it is kept too."""
+    """Add the graph's descendants of ``parent_id`` that ``tree`` does not hold (re-made)
+    again under their parent, so that a rename reaches every ``name_path`` below it. Each
+    keeps its fields and its part of the name path; the scope that wrote it is kept
+    too."""
     for props in context.lookup.descendants(parent_id):
+        if str(props["id"]) in tree.docs:
+            continue
         doc = document(props)
         fields = {k: v for k, v in doc.items() if k not in _TREE_KEYS and k not in _GRAPH_KEYS}
         try:
