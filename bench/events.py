@@ -88,6 +88,10 @@ MIX: dict[str, float] = {  # the churn's operations (weights), plus renames
 }
 RENAME_WEIGHT = 6.0  # network renames per MIX weight unit
 LATENCY_NETWORKS = 50
+POLL_SECONDS = 0.01
+"""The latency poller's pause between reads: the delays it measures are this much late at
+most; reading more often would load the machine the listener shares with it (two CPUs
+here: every read is Neo4j work too)."""
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
 """The stream's simulated clock starts here: its changes come before the notifications'
 own timestamps (oslo's clock at publishing, which is what orders a delete's ``.end``)."""
@@ -386,7 +390,7 @@ def latency(store: GraphStore, url: str, settings: EventsConfig, messages: list[
                         seen_at[index] = now
             if all(s is not None for s in seen_at):
                 break
-            time.sleep(0.002)
+            time.sleep(POLL_SECONDS)
         poll_count.append(polls)
 
     poll_count: list[int] = []
@@ -548,7 +552,7 @@ def table(result: dict[str, Any]) -> str:
 
 OPTIONS = (
     ("--notifications", int, 20_000, "notifications in the stream (at least; whole changes)"),
-    ("--rate", float, 200.0, "renames per second in the latency phase"),
+    ("--rate", float, 100.0, "renames per second in the latency phase"),
     ("--seconds", float, 10.0, "length of the latency phase"),
     ("--scale", int, 5, "cloud size: 4x compute hosts, 4x projects (3 networks each)"),
     ("--warm-up", int, 2000, "notifications of the stream applied once before the runs"),

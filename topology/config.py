@@ -116,8 +116,10 @@ class EventsConfig:
     ``.retry``, ``.dead``)."""
     batch_size: int = 200
     """Notifications applied per transaction at most (and the AMQP prefetch)."""
-    batch_wait: float = 0.02
-    """Seconds to wait for more notifications before applying a partial batch."""
+    batch_wait: float = 0.01
+    """Seconds to wait for more notifications before applying a partial batch (a busy
+    listener fills its batches from what already waits; an idle one adds at most this to
+    a notification's delay)."""
     retry_delay: float = 2.0
     """Seconds before a notification whose objects are not in the graph yet is tried
     again."""

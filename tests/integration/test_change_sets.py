@@ -18,6 +18,7 @@ from topology.store import (
     link_record,
     object_record,
 )
+from topology.events.lookup import GraphLookup
 from topology.store.changes import merged
 
 T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
@@ -356,3 +357,12 @@ def test_concurrent_change_sets_on_shared_nodes_all_commit(graph_store, environm
     assert set(retries) <= {"deadlock"}
     assert graph_store.count_relationships(environment)["VNIC_VCONNECTOR"] == 40
     assert graph_store.count_labels(environment)["Vnic"] == 40
+
+
+def test_warming_up_the_live_queries_writes_nothing(graph_store, environment):
+    lookup = GraphLookup(graph_store, environment)
+    lookup.warm_up()
+    graph_store.warm_up_changes(environment)
+    assert lookup.reads == 0
+    assert graph_store.read("MATCH (n) WHERE n.environment = $e OR n.name = $e "
+                            "RETURN count(n) AS c", e=environment) == [{"c": 0}]

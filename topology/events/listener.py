@@ -100,6 +100,7 @@ class Listener:
         writer = threading.Thread(target=self._status_writer, name="listener-status",
                                   daemon=True)
         writer.start()
+        self.processor.warm_up()
         wait = pauses()
         while not self.stop.is_set():
             connection = kombu.Connection(self.amqp_url, heartbeat=0, connect_timeout=10,

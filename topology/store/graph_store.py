@@ -33,6 +33,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from topology.gc_pause import paused_gc
 from topology.store import cleanup
 from topology.store.change_writer import ChangeWriter
+from topology.store.change_writer import warm_up as change_writer_warm_up
 from topology.store.changes import ChangeSet
 from topology.store.element_ids import ElementIdMemory
 from topology.store.link_writer import LinkWriter
@@ -133,6 +134,11 @@ class GraphStore:
         self.element_ids.forget(change_set.environment, report.objects_deleted)
         log.debug("change set of %s applied: %s", change_set.environment, report.summary())
         return report
+
+    def warm_up_changes(self, environment: str) -> None:
+        """Plan the change sets' queries now (see :func:`change_writer.warm_up`)."""
+        self.transactions.write(lambda tx: change_writer_warm_up(tx, environment),
+                                what="warm-up")
 
     def apply_all(self, change_sets: Sequence[ChangeSet]) -> list[ChangeReport]:
         """Apply several change sets in one transaction, one after the other: all of them
