@@ -9,6 +9,7 @@ import threading
 import pytest
 from neo4j.exceptions import Neo4jError
 
+from topology.events.lookup import GraphLookup
 from topology.store import (
     ChangeSet,
     GraphStore,
@@ -18,7 +19,6 @@ from topology.store import (
     link_record,
     object_record,
 )
-from topology.events.lookup import GraphLookup
 from topology.store.changes import merged
 
 T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
