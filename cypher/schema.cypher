@@ -33,10 +33,11 @@ FOR (c:CliqueType) REQUIRE c.id IS UNIQUE;
 CREATE CONSTRAINT clique_constraint_id IF NOT EXISTS
 FOR (c:CliqueConstraint) REQUIRE c.id IS UNIQUE;
 
-// Objects have no index besides the identity constraint's, on (environment, id). Queries
-// over a whole environment seek it with `n.environment = $e AND n.id IS NOT NULL` (every
-// object has an id), so they need no index of their own; stale cleanup, subtree deletes by
-// id_path and the API's optional filters test those properties on that range. Why:
+// Objects have one index besides the identity constraint's (environment, id) and the
+// per-label event lookup indexes: object_subtree_path, below. Queries over a whole
+// environment seek the identity index with `n.environment = $e AND n.id IS NOT NULL`
+// (every object has an id), so they need no index of their own; stale cleanup and the
+// API's optional filters test their properties on that range. Why:
 // - every index is one more insert per object written (and last_seen's a delete and an
 //   insert per object rescanned);
 // - an index on environment alone lets the planner, on an empty database (a first import,
@@ -50,6 +51,13 @@ DROP INDEX object_type IF EXISTS;
 DROP INDEX object_status IF EXISTS;
 DROP INDEX object_name IF EXISTS;
 DROP INDEX object_id IF EXISTS;
+
+// Subtrees by path: a subtree delete also takes the objects whose id_path lies under the
+// deleted one's (orphans, not hung under their parent by CONTAINS). Without an index that
+// reads every object of the environment, per delete: 0.2 s at 100,000 objects. id_path is
+// set when an object is made and rarely changes, so the index costs one insert per object
+// made. Only prefix searches (STARTS WITH) use it.
+CREATE INDEX object_subtree_path IF NOT EXISTS FOR (n:Object) ON (n.id_path);
 
 // The event lookup indexes: the listener's handlers find objects by something other than
 // their id (topology/events/lookup.py, FIND_KEYS: a vNIC by MAC, a router's ports by

@@ -15,7 +15,7 @@
 // under its parent unless it already is.
 //
 // A delete row (row.delete true) deletes the object with every descendant (by CONTAINS
-// and by id_path prefix) and all their links. With a time, it applies only if it is at
+// and by id_path prefix, the object_subtree_path index) and all their links. With a time, it applies only if it is at
 // least as new as the object's last write (else "outdated"), and every deleted object,
 // and the named one even when it is not in the graph (its delete may arrive before its
 // create), leaves a tombstone that turns away older writes until it expires ($ttl
@@ -86,9 +86,9 @@ CALL (row) {
     }
     CALL (root, applies) {
       OPTIONAL MATCH (d:Object)
-        USING INDEX d:Object(environment, id)
-      WHERE applies AND d.environment = $environment AND d.id IS NOT NULL
-        AND root.id_path IS NOT NULL AND d.id_path STARTS WITH root.id_path + '/'
+        USING INDEX d:Object(id_path)
+      WHERE applies AND root.id_path IS NOT NULL
+        AND d.id_path STARTS WITH root.id_path + '/' AND d.environment = $environment
       RETURN collect(DISTINCT d) AS by_path
     }
     CALL (row, time, applies) {

@@ -94,17 +94,22 @@ def _plan_leaves(store: GraphStore, text: str, params: dict[str, Any]) -> list[s
             if any(word in op.split(" ", 1)[0] for word in ("Seek", "Scan"))]
 
 
+SUBTREE_PATH = "Object(id_path) WHERE id_path STARTS WITH"
+"""The one seek besides the identity index's: a subtree delete's orphans by id_path."""
+
+
 def _object_finders(leaves: list[str]) -> list[str]:
-    return [leaf for leaf in leaves if ":Object" in leaf or "AllNodesScan" in leaf]
+    return [leaf for leaf in leaves if (":Object" in leaf or "AllNodesScan" in leaf)
+            and SUBTREE_PATH not in leaf]
 
 
-def test_apply_schema_drops_an_earlier_index_leaving_only_the_identity_one(graph_store,
-                                                                          own_neo4j):
+def test_apply_schema_drops_an_earlier_index_leaving_identity_and_subtree_path(graph_store,
+                                                                               own_neo4j):
     graph_store.write(COMPETING_INDEX)
     graph_store.apply_schema()  # an index of an earlier version is dropped
     indexes = graph_store.read("SHOW INDEXES YIELD name, labelsOrTypes "
-                               "WHERE 'Object' IN labelsOrTypes RETURN name")
-    assert [row["name"] for row in indexes] == ["object_identity"]
+                               "WHERE 'Object' IN labelsOrTypes RETURN name ORDER BY name")
+    assert [row["name"] for row in indexes] == ["object_identity", "object_subtree_path"]
 
 
 @pytest.mark.parametrize("name", sorted(ENVIRONMENT_QUERIES))
@@ -182,3 +187,15 @@ def test_a_find_no_index_serves_is_refused():
     with pytest.raises(UnindexedFind, match="must name 'mac_address'"):
         find_key("vnic", {"host": "h"})
     assert find_key("port", {"device_id": "r", "network_id": "n"}) == "device_id"
+
+
+def test_only_the_subtree_delete_seeks_the_subtree_path_index(graph_store):
+    """A subtree delete finds orphans below the deleted object by id_path prefix; no
+    other query may drift to that index (the identity one serves them)."""
+    seeking = set()
+    for name, params in {**ENVIRONMENT_QUERIES, **ID_LOOKUPS}.items():
+        leaves = _plan_leaves(graph_store, query(name), {"environment": "plan-check",
+                                                         **params})
+        if any(SUBTREE_PATH in leaf and "Seek" in leaf for leaf in leaves):
+            seeking.add(name)
+    assert seeking == {"write_objects_in_order"}
