@@ -419,7 +419,9 @@ class Processor:
     def _settle(self, pending: list[_Pending], reports: list[ChangeReport],
                 verdicts: list[Verdict | None]) -> None:
         """Applied or unchanged, per notification: did what it wrote change? (Written
-        together, two notifications writing one object both count the change.)"""
+        together, two notifications writing one object both count the change.) One that
+        only asks for targeted scans (a router before its namespace is known) is
+        applied: the scans are what it does."""
         changed: set[object] = set()
         for report in reports:
             changed.update(report.objects_created, report.objects_updated,
@@ -430,7 +432,8 @@ class Processor:
             verdict = verdicts[item.index]
             assert verdict is not None
             touched = written_by(item.outcome)
-            verdict.outcome = APPLIED if touched & changed else UNCHANGED
+            asked = bool(item.outcome.scans) and not touched  # what it does is a scan
+            verdict.outcome = APPLIED if touched & changed or asked else UNCHANGED
 
     def _commit_one_by_one(self, pending: list[_Pending],
                            verdicts: list[Verdict | None]) -> None:
