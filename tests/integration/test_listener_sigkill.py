@@ -150,8 +150,10 @@ def test_a_listener_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
     second = listener(environment, amqp_url, neo4j_target.config.bolt_uri, tmp_path,
                       "second.log")
     try:
-        until(lambda: queue_left(amqp_url, queue) == 0 and _settled(graph_store, environment),
-              "the restarted listener drains the queue")
+        waiting.until(lambda: queue_left(amqp_url, queue) == 0
+                      and _settled(graph_store, environment),
+                      "the restarted listener drains the queue", WAIT, interval=0.2,
+                      detail=lambda: _unsettled(graph_store, environment, amqp_url, queue))
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(60) == 0
@@ -186,3 +188,16 @@ def _settled(store: GraphStore, environment: str) -> bool:
     found = networks(store, environment)
     return (len(found) == NETWORKS // 2
             and all(name.endswith(f"-v{RENAMES + 1}") for name, _ in found.values()))
+
+
+def _unsettled(store: GraphStore, environment: str, amqp_url: str, queue: str) -> str:
+    """What keeps the stream from being settled (for a timeout's message)."""
+    found = networks(store, environment)
+    stale = sorted(f"{key}={name}" for key, (name, _) in found.items()
+                   if not name.endswith(f"-v{RENAMES + 1}"))
+    listeners = store.read("MATCH (l:Listener {environment: $e}) RETURN properties(l) AS l",
+                           e=environment)
+    retry = queue.removesuffix(".notifications") + ".retry"
+    return (f"{queue_left(amqp_url, queue)} left in the queue, {queue_left(amqp_url, retry)} "
+            f"in the retry queue, {len(found)} networks, not at their last name: "
+            f"{stale[:10]} ({len(stale)}); listeners: {listeners}")
