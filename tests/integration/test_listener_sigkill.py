@@ -82,7 +82,10 @@ def stream(project: str) -> list[tuple[str, bytes]]:
 
 
 def publish(amqp_url: str, notes: list[tuple[str, bytes]]) -> None:
-    with kombu.Connection(amqp_url) as connection:
+    """Publish with broker confirms: each message is routed before the next goes. Without
+    them, closing the connection while the broker was still behind lost the stream's tail
+    now and then (the test then waited for notifications that never reached the queue)."""
+    with kombu.Connection(amqp_url, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer()
         exchange = kombu.Exchange("neutron", "topic", durable=False)
         for _, body in notes:
