@@ -76,13 +76,13 @@ def _note(service: str, message: dict[str, Any], versioned: bool,
                         context, versioned, message.get("priority", "INFO"))
 
 
-def _renamed(note: Notification, key: str, action: str) -> list[Notification]:
+def _renamed(note: Notification, key: str) -> list[Notification]:
     """``<key>.update.start``/``.end`` made from a ``<key>.create.end``."""
     item = copy.deepcopy(note.payload[key])
     item["name"] = f"{item.get('name') or key}-renamed"
-    start = Notification(note.service, note.publisher_id, f"{key}.{action}.start",
+    start = Notification(note.service, note.publisher_id, f"{key}.update.start",
                          {key: {"name": item["name"]}, "id": item["id"]}, note.context)
-    end = Notification(note.service, note.publisher_id, f"{key}.{action}.end", {key: item},
+    end = Notification(note.service, note.publisher_id, f"{key}.update.end", {key: item},
                        note.context)
     return [start, end]
 
@@ -132,7 +132,7 @@ def stream() -> list[Notification]:
                                 {"subnet_id": subnet_id}) for part in ("start", "end")]
         notes.append(note)
         if event in ("network.create.end", "router.create.end", "subnet.create.end"):
-            notes += _renamed(note, event.split(".")[0], "update")
+            notes += _renamed(note, event.split(".")[0])
         if event == "subnet.create.end":
             subnet = message["payload"]["subnet"]
             networks_subnets.setdefault(str(subnet["network_id"]), []).append(subnet["id"])

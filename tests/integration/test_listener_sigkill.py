@@ -119,8 +119,8 @@ def listener(environment: str, amqp_url: str, neo4j_uri: str, folder: Path,
                             stderr=subprocess.STDOUT)
 
 
-def until(check, what: str, timeout: float = WAIT) -> None:
-    waiting.until(check, what, timeout, interval=0.2)
+def until(check, what: str, timeout: float = WAIT, detail=None) -> None:
+    waiting.until(check, what, timeout, interval=0.2, detail=detail)
 
 
 def test_a_listener_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
@@ -153,10 +153,9 @@ def test_a_listener_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
     second = listener(environment, amqp_url, neo4j_target.config.bolt_uri, tmp_path,
                       "second.log")
     try:
-        waiting.until(lambda: queue_left(amqp_url, queue) == 0
-                      and _settled(graph_store, environment),
-                      "the restarted listener drains the queue", WAIT, interval=0.2,
-                      detail=lambda: _unsettled(graph_store, environment, amqp_url, queue))
+        until(lambda: queue_left(amqp_url, queue) == 0 and _settled(graph_store, environment),
+              "the restarted listener drains the queue",
+              detail=lambda: _unsettled(graph_store, environment, amqp_url, queue))
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(60) == 0

@@ -120,7 +120,6 @@ def test_merged_change_sets_keep_each_write_its_time_writer_and_order() -> None:
     sets = merged([*first.changes, *second.changes, *gone.changes, other])
     assert len(sets) == 1 and sets[0].provenance is None and sets[0].source_time is None
     steps = sets[0].steps
-    # "net" twice in one step: the store writes a step's objects one after the other
     # "net" twice in one step: the store writes these steps row by row, in order
     assert [(s.kind, [getattr(i, "id", getattr(i, "object_id", None)) for i in s.items])
             for s in steps] == [("objects", ["net", "net", "n2"]),
