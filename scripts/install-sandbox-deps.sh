@@ -4,7 +4,9 @@
 # started), and the host tools scripts/capture-host-outputs.py runs and the sandbox's host
 # outputs are checked against: iproute2 (ip, bridge), bridge-utils (brctl), ethtool, Open
 # vSwitch (run in userspace mode by the script itself), libvirt's clients (virsh with the
-# built-in test driver of libvirt0) and procps (sysctl).
+# built-in test driver of libvirt0) and procps (sysctl). Also Debian's Chromium, the
+# headless browser the viewer's end-to-end tests drive through Playwright (no browser is
+# downloaded at test time).
 #
 # Idempotent and quiet: with everything installed it prints nothing and exits 0.
 # As root with apt-get it installs the missing packages non-interactively, with service
@@ -13,7 +15,7 @@
 set -euo pipefail
 
 PACKAGES=(mariadb-server rabbitmq-server iproute2 bridge-utils ethtool openvswitch-switch
-          libvirt-clients procps)
+          libvirt-clients procps chromium)
 POLICY_RC=/usr/sbin/policy-rc.d
 
 missing=()

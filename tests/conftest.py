@@ -30,7 +30,7 @@ from sqlalchemy.engine import URL
 
 from loaders.calipso import transform
 from loaders.calipso.reader import read_export
-from tests.support import daemons
+from tests.support import browser, daemons
 from topology.cliques.definitions import SHIPPED_CLIQUE_CONSTRAINTS, SHIPPED_CLIQUE_TYPES
 from topology.config import Config, load_config
 from topology.daemons.mariadb import MariaDB
@@ -52,6 +52,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in daemons.summary_lines():
         terminalreporter.write_line(line, red=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright, shared by the session's page tests
+    (each test opens its own context); skipped (failed under CI) without it."""
+    with browser.chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")
