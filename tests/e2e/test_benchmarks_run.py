@@ -85,7 +85,13 @@ def test_bench_cliques_runs_and_agrees_with_calipso(bench_env, graph_store, own_
             assert entry[f"{form}_ms"]["samples"] == 5
             assert entry[f"{form}_db_hits"] > 0
         assert entry["faster_form"] in cliques.FORMS and entry["faster_by_p50"] >= 1
+        # the empty round trip is timed beside them, and the ceiling derived from it
+        assert entry["round_trip_ms"]["samples"] == 5
+        assert entry["speedup_ceiling_p50"] == round(
+            entry["calipso_strategy_ms"]["p50"] / entry["round_trip_ms"]["p50"], 1)
     assert result["target"]["form"] == result["default_form"]
+    assert result["target"]["20x_reachable_by_one_query"] == (
+        result["results"]["instance"]["speedup_ceiling_p50"] >= 20.0)
 
 
 def test_bench_api_runs_over_http(bench_env, graph_store, monkeypatch):
