@@ -10,10 +10,10 @@ by ``recorded_at`` as ``statusChanged`` reads the status history
 (:mod:`topology.api.feed`).
 
 Each list holds at most ``max_items`` entries; an entry that had to leave some out says
-``truncated``. Objects removed take their links along (a subtree delete): those links are
-not listed. Entries expire: :func:`topology.store.cleanup.purge_expired` removes those
-older than ``journal_ttl`` seconds and all but the newest ``journal_keep`` of each
-environment.
+``truncated``. Objects removed (a subtree delete lists its descendants too) take their
+links along: those links are not listed. Entries expire:
+:func:`topology.store.cleanup.purge_journal` removes those older than ``journal_ttl``
+seconds and all but the newest ``journal_keep`` of each environment.
 
 Pure: building an entry touches no database.
 """
