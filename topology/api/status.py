@@ -20,7 +20,10 @@ Info = strawberry.Info[ApiContext, None]
 
 
 def iso(value: Any) -> str | None:
-    return value.iso_format() if hasattr(value, "iso_format") else value
+    """A time (the driver's, or Python's) as ISO 8601 text; text and None as they are."""
+    if hasattr(value, "iso_format"):
+        return str(value.iso_format())
+    return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
 @strawberry.enum(description="What a status change is about.")
