@@ -29,6 +29,7 @@ from typing import Any
 
 from bench.common import machine, timestamp, write_result
 from topology.config import load_config
+from topology.runtime import ensure_neo4j
 from topology.store import ChangeSet, GraphStore, Provenance, link_record, object_record
 from topology.store.changes import merged
 from topology.store.driver import open_driver
@@ -57,7 +58,7 @@ def _summary(seconds: list[float]) -> dict[str, float]:
 def run(change_sets: int, block: int, warm_up: int, batches: int = 40,
         batch_size: int = 200) -> dict[str, Any]:
     config = load_config()
-    driver = open_driver(config)
+    driver = open_driver(config, ensure_neo4j(config))
     stores = {"journal": GraphStore(driver, database=config.neo4j.database),
               "none": GraphStore(driver, database=config.neo4j.database, journal_items=0)}
     environment = f"bench-journal-{uuid.uuid4().hex[:8]}"
