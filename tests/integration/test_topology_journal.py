@@ -215,6 +215,21 @@ def test_an_import_records_one_truncated_entry_with_its_counts(api, graph_store,
     assert written["inventory"] > 0 and written["links"] > 0
 
 
+def test_a_scan_records_one_truncated_entry_when_it_ends(graph_store, environment,
+                                                          tmp_path):
+    from loaders.scan.scanner import Scanner
+    from topology.environments import EnvironmentConfig
+
+    paths = write_export(tmp_path, generate(shape_for_objects(40, environment=environment)))
+    CalipsoImporter(graph_store, environment).run(paths.values())
+    outcome = Scanner(graph_store, EnvironmentConfig(name=environment)).run("links")
+    assert outcome.status.startswith("completed"), outcome.errors
+    sources = [row["p"]["source"] for row in _entries(graph_store, environment)]
+    assert sources == ["import", "scan"]
+    scan = _entries(graph_store, environment)[-1]["p"]
+    assert scan["truncated"] is True and json.loads(scan["counts"])["links_written"] > 0
+
+
 def test_the_subscription_needs_view_on_the_environment(api):
     with _subscribed(api, api.other, None, token=VIEWER) as ws:
         message = _receive(ws)
