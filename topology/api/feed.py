@@ -124,4 +124,4 @@ TOPOLOGY_CHANGES = "api_topology_changes"
 """The topology journal's feed (``topologyChanged``): ``(:TopologyChange)`` rows."""
 
 StatusFeed = partial(Feed, query=STATUS_CHANGES)
-TopologyFeed = partial(Feed, query=TOPOLOGY_CHANGES)
+"""A feed of status changes, as ``statusChanged`` reads them (their properties)."""
