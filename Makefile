@@ -16,7 +16,7 @@ GRAPHIQL := topology/api/graphiql_assets
 GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.package-lock.json
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons bench-sandbox bench-scan bench-events clean help
+.PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons bench-sandbox bench-scan bench-events bench-journal clean help
 
 help:
 	@echo "make run          start the local Neo4j and the sandbox cloud, scan it, import the demo, serve the API"
@@ -31,6 +31,7 @@ help:
 	@echo "make bench-sandbox a 1,000-host, 20,000-instance sandbox: start time, memory, answers checked"
 	@echo "make bench-scan   a full scan of a 200-host, 4,000-instance sandbox, time per phase"
 	@echo "make bench-events notifications/s and publish-to-visible p95 through the listener, batched vs one per transaction"
+	@echo "make bench-journal what the topology journal adds to each change set's transaction"
 
 $(STAMP): pyproject.toml scripts/install-system-deps.sh scripts/ensure-python-venv.sh \
 		scripts/ensure-wrk.sh scripts/install-sandbox-deps.sh
@@ -125,6 +126,9 @@ bench-events: setup
 	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.events $(BENCH_ARGS); \
 	status=$$?; [ -n "$$NEO4J_URI" ] || TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/topology neo4j stop; \
 	exit $$status
+
+bench-journal: setup
+	TOPOLOGY_CONFIG=bench/neo4j.toml $(BIN)/python -m bench.journal $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(GRAPHIQL)/node_modules

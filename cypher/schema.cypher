@@ -27,6 +27,11 @@ CREATE INDEX status_change_key IF NOT EXISTS FOR (c:StatusChange) ON (c.environm
 CREATE INDEX status_change_recorded IF NOT EXISTS
 FOR (c:StatusChange) ON (c.environment, c.recorded_at);
 
+// The topology journal (what each write did to objects and links): the feed the
+// topologyChanged subscription reads, and its purge, by environment and time.
+CREATE INDEX topology_change_recorded IF NOT EXISTS
+FOR (c:TopologyChange) ON (c.environment, c.recorded_at);
+
 CREATE CONSTRAINT clique_type_id IF NOT EXISTS
 FOR (c:CliqueType) REQUIRE c.id IS UNIQUE;
 

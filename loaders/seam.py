@@ -15,6 +15,8 @@ hosts over SSH, a Calipso export) plugs in the same way:
 4. :func:`run_loader` strings these together for every scope and, last, removes what the
    scopes read completely had written before and did not see again
    (:meth:`topology.store.GraphStore.remove_stale`).
+5. :func:`journal_load`, last, tells the topology journal (what live viewers follow)
+   that the environment changed, with the load's counts; a scan ends the same way.
 """
 
 from __future__ import annotations
@@ -170,5 +172,26 @@ def run_loader(store: GraphStore, loader: Loader, environment: str, *,
         if report.scopes_failed:
             report.notes.append("not cleaned up (kept as they were): "
                                 + ", ".join(sorted(report.scopes_failed)))
+    sources = sorted({scope.source for scope, _ in fetched})
+    journal_load(store, report, "+".join(sources) or loader.name)
     report.seconds = time.perf_counter() - clock
     return report
+
+
+def journal_load(store: GraphStore, report: LoadReport, source: str,
+                 **extra: int) -> None:
+    """One topology journal entry for a finished load (an import, a scan: ``source``),
+    with what it wrote and removed, when it wrote or removed anything. The load's writes
+    are committed already: a journal that cannot be written is logged, not raised."""
+    counts = {f"{name}_written": part.written for name, part in report.parts.items()}
+    if report.cleanup is not None:
+        counts.update(objects_removed=report.cleanup.objects,
+                      links_removed=report.cleanup.links)
+    counts.update({name: value for name, value in extra.items() if value})
+    if not any(counts.values()):
+        return
+    try:
+        store.record_bulk_change(report.environment, source, counts)
+    except Exception as exc:  # the load itself went through
+        log.warning("%s of %s: no topology journal entry (%s: %s)", source,
+                    report.environment, type(exc).__name__, exc)

@@ -77,6 +77,13 @@ class StoreConfig:
     """Seconds a delete keeps turning older writes of what it deleted away."""
     status_history: int = 50
     """Status changes kept per object or link (the newest)."""
+    journal_ttl: float = 3600.0
+    """Seconds a topology journal entry (what ``topologyChanged`` reads) is kept."""
+    journal_keep: int = 10000
+    """Topology journal entries kept per environment at most (the newest)."""
+    journal_items: int = 500
+    """Ids per list of one journal entry (more: the entry says ``truncated``); 0 writes
+    no journal."""
 
 
 @dataclass(frozen=True)

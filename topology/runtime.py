@@ -34,6 +34,9 @@ def open_store(config: Config, *, apply_schema: bool = True,
         write_concurrency=config.store.write_concurrency,
         tombstone_ttl=config.store.tombstone_ttl,
         status_history=config.store.status_history,
+        journal_ttl=config.store.journal_ttl,
+        journal_keep=config.store.journal_keep,
+        journal_items=config.store.journal_items,
         retry_policy=retry_policy,
     )
     if apply_schema:

@@ -18,9 +18,9 @@ CALL (row, applies, time) {
   SET b.deleted_at = CASE WHEN b.deleted_at > time THEN b.deleted_at ELSE time END,
       b.expires_at = datetime.transaction() + duration({seconds: $ttl})
 }
-WITH row, r, applies, CASE WHEN applies THEN r END AS doomed
+WITH row, r, applies, CASE WHEN applies THEN r END AS doomed, r.link_type AS link_type
 DELETE doomed
-RETURN collect(CASE WHEN doomed IS NOT NULL THEN [row.source_id, row.target_id] END)
-         AS deleted,
+RETURN collect(CASE WHEN doomed IS NOT NULL
+               THEN [row.source_id, row.target_id, link_type] END) AS deleted,
        collect(CASE WHEN r IS NOT NULL AND NOT applies
                THEN [row.source_id, row.target_id] END) AS outdated

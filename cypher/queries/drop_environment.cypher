@@ -1,5 +1,6 @@
 // One chunk of everything an environment holds: objects (with their links), its
-// tombstones, its status changes, scans, scan schedules and listener figures; the :Environment node goes last (drop_environment_node.cypher).
+// tombstones, its status changes, topology journal entries, scans, scan schedules and
+// listener figures; the :Environment node goes last (drop_environment_node.cypher).
 CALL () {
   MATCH (n:Object {environment: $environment}) WHERE n.id IS NOT NULL
   WITH n LIMIT $limit
@@ -25,6 +26,12 @@ CALL () {
   RETURN count(*) AS status_changes
 }
 CALL () {
+  MATCH (c:TopologyChange) WHERE c.environment = $environment AND c.recorded_at IS NOT NULL
+  WITH c LIMIT $limit
+  DELETE c
+  RETURN count(*) AS topology_changes
+}
+CALL () {
   MATCH (s:Scan) WHERE s.environment = $environment
   WITH s LIMIT $limit
   DELETE s
@@ -41,5 +48,5 @@ CALL () {
   DELETE l
   RETURN count(*) AS listeners
 }
-RETURN objects + tombstones + link_tombstones + status_changes + scans + schedules
-       + listeners AS deleted
+RETURN objects + tombstones + link_tombstones + status_changes + topology_changes + scans
+       + schedules + listeners AS deleted

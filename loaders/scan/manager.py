@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from loaders.scan.scanner import Progress, Scanner, ScanOutcome
@@ -17,6 +18,8 @@ from topology.environments import EnvironmentConfig
 from topology.processes import runner_name
 from topology.store import GraphStore
 from topology.store.scans import STALE_AFTER_SECONDS, ScanLog, ScanRecord
+
+PURGE_INTERVAL = 60.0  # seconds between purges of what expired
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,11 @@ class ScanManager:
         self.progress = progress
         self.runner = runner_name()
         self.stopping = threading.Event()
+        self._purge_due = 0.0
 
     def tick(self) -> list[ScanOutcome]:
-        """One round: fail abandoned scans, queue due schedules, run every pending scan."""
+        """One round: fail abandoned scans, queue due schedules, run every pending scan,
+        purge what expired (tombstones, topology journal entries)."""
         for scan_id in self.scans.fail_abandoned(self.stale_after):
             log.warning("scan %s was left running by a process that stopped: marked failed",
                         scan_id)
@@ -53,6 +58,9 @@ class ScanManager:
             if record is None:
                 break
             outcomes.append(self.run_one(record))
+        if time.monotonic() >= self._purge_due:
+            self._purge_due = time.monotonic() + PURGE_INTERVAL
+            self.store.purge_expired()
         return outcomes
 
     def run_one(self, record: ScanRecord) -> ScanOutcome:

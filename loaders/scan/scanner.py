@@ -36,7 +36,7 @@ from typing import Any
 
 from loaders.report import LoadReport
 from loaders.scan.tree import Links, Tree
-from loaders.seam import Records, SourceError, load_records
+from loaders.seam import Records, SourceError, journal_load, load_records
 from topology.environments import EnvironmentConfig
 from topology.store import GraphStore, Provenance, RecordError, link_record, object_record
 from topology.store.queries import query
@@ -150,6 +150,7 @@ class Scanner:
             outcome = ScanOutcome("failed", report, self.timings, errors=[str(exc)])
         finally:
             self._heartbeat.stop()
+        journal_load(self.store, report, "scan", implicit_links=outcome.implicit_links or 0)
         report.seconds = time.perf_counter() - clock
         outcome.timings["total"] = report.seconds
         outcome.scan_id = scan_id

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from bench import api, cliques, daemons, load, sensu
+from bench import api, cliques, daemons, journal, load, sensu
 from bench import sandbox as bench_sandbox
 from tests.conftest import drop_environment
 from tests.support import daemons as daemons_support
@@ -136,6 +136,19 @@ def test_bench_sensu_applies_every_result_it_times(bench_env, graph_store, monke
     assert result["handler_command"]["one_event_per_process_ms"]["runs"] == 2
     assert result["handler_command"]["list_per_process"]["events"] == names
     assert set(result["target"]) == {"results_per_second_at_least", "met"}
+
+
+def test_bench_journal_times_both_ways_and_leaves_nothing(bench_env, graph_store,
+                                                          monkeypatch):
+    monkeypatch.delenv("TOPOLOGY_CONFIG", raising=False)
+    result = journal.run(change_sets=40, block=10, warm_up=2, batches=2, batch_size=5)
+    assert result["with_journal"]["count"] == result["without_journal"]["count"] == 20
+    # 22 change sets with the journal (warm-up too) and one per batch of it
+    assert result["journal_entries_written"] == 22 + 2
+    assert result["batches"]["with_journal"]["count"] == 2
+    assert graph_store.read("MATCH (c:TopologyChange) WHERE c.environment STARTS WITH "
+                            "'bench-journal-' AND c.recorded_at IS NOT NULL "
+                            "RETURN c LIMIT 1") == []
 
 
 def test_bench_daemons_times_a_daemon_and_the_inserts(mariadb_url, tmp_path):

@@ -148,6 +148,14 @@ def test_notifications_in_both_shapes_are_applied(graph_store, environment, amqp
         until(lambda: listener.stats.totals()["unchanged"] == 1, "the stale one is counted")
     totals = listener.stats.totals()
     assert totals["applied"] == 3 and totals["dead"] == 0 and totals["retry"] == 0
+    # The topology journal: each batch that changed something, as the event wrote it;
+    # the stale one, none.
+    journal = graph_store.read("MATCH (c:TopologyChange {environment: $e}) RETURN c.source "
+                               "AS source, c.objects_added AS added, c.objects_changed AS "
+                               "changed ORDER BY c.recorded_at", e=environment)
+    assert {row["source"] for row in journal} == {"event"}
+    assert sorted(i for row in journal for i in row["added"]) == ["c1", "n1"]
+    assert len(journal) <= 3
 
 
 def test_bad_messages_are_dead_lettered_with_the_reason_and_the_rest_goes_on(

@@ -143,9 +143,21 @@ STATUS_CHANGE_QUERIES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(STATUS_CHANGE_QUERIES))
+# The topology journal: the feed and the purge read (:TopologyChange) by environment and
+# time.
+TOPOLOGY_CHANGE_QUERIES = {
+    "api_topology_changes": ({"start": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                              "seen": ["x"], "limit": 10},
+                             "TopologyChange(environment, recorded_at)"),
+    "purge_topology_changes": ({"ttl": 3600.0, "keep": 10, "limit": 10},
+                               "TopologyChange(environment, recorded_at)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATUS_CHANGE_QUERIES) + sorted(
+    TOPOLOGY_CHANGE_QUERIES))
 def test_status_change_queries_seek_their_index(graph_store, name):
-    params, index = STATUS_CHANGE_QUERIES[name]
+    params, index = (STATUS_CHANGE_QUERIES | TOPOLOGY_CHANGE_QUERIES)[name]
     leaves = _plan_leaves(graph_store, query(name), {"environment": "plan-check", **params})
     assert leaves and all(index in leaf and "Seek" in leaf for leaf in leaves), leaves
 

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
-from topology.api.status_feed import StatusFeed
+from topology.api.feed import StatusFeed
 from topology.store import GraphStore
 
 OVERLAP = 10.0

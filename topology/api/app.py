@@ -51,11 +51,11 @@ from topology.api.context import ApiContext
 from topology.api.errors import PublicErrors, log_error
 from topology.api.graphiql import ROUTE as GRAPHIQL_FILES
 from topology.api.graphiql import GraphiQLPage
+from topology.api.live import Subscription
 from topology.api.loaders import Loaders
 from topology.api.schema import Mutation, Query
 from topology.api.sensu import ROUTE as SENSU_ROUTE
 from topology.api.sensu import sensu_events_route
-from topology.api.status import Subscription
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.events import status as listener_status

@@ -22,6 +22,7 @@ from strawberry.scalars import JSON
 from topology import catalogue
 from topology.api.auth import ROLES_IN_EVERY_ENVIRONMENT, Principal
 from topology.api.context import ApiContext, ApiInputError
+from topology.api.live import ListenerState, listener_states
 from topology.api.scans import Scan, list_scans, queue_scan
 from topology.api.status import (
     SensuEventsResult,
@@ -567,6 +568,13 @@ class Query:
     async def scans(self, info: Info, environment: str | None = None,
                     first: int = 20) -> list[Scan]:
         return await list_scans(info, environment, first)
+
+    @strawberry.field(description="The event listeners (`topology listen`) as they last "
+                                  "reported: of one environment, or of every environment "
+                                  "the caller may view.")
+    async def listeners(self, info: Info, environment: str | None = None
+                        ) -> list[ListenerState]:
+        return await listener_states(info, environment)
 
     @strawberry.field(description="Objects and links per status and per type.")
     async def status_summary(self, info: Info, environment: str) -> StatusSummary:

@@ -1,10 +1,10 @@
-"""Status in GraphQL: status changes (history and the live ``statusChanged`` feed) and
-the Sensu events mutation's answer."""
+"""Status in GraphQL: status changes (the history; the live ``statusChanged`` feed is in
+:mod:`topology.api.live`) and the Sensu events mutation's answer."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
@@ -15,13 +15,15 @@ from strawberry.scalars import JSON
 from topology.api.auth import ForbiddenError
 from topology.api.context import ApiContext, ApiInputError
 from topology.api.sensu import Outcome, Report, apply_events
-from topology.api.status_feed import StatusFeed
 
 Info = strawberry.Info[ApiContext, None]
 
 
-def _iso(value: Any) -> str | None:
-    return value.iso_format() if hasattr(value, "iso_format") else value
+def iso(value: Any) -> str | None:
+    """A time (the driver's, or Python's) as ISO 8601 text; text and None as they are."""
+    if hasattr(value, "iso_format"):
+        return str(value.iso_format())
+    return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
 @strawberry.enum(description="What a status change is about.")
@@ -54,7 +56,7 @@ class StatusChange:
                    source_id=props.get("source_id"), target_id=props.get("target_id"),
                    link_type=props.get("link_type"), status=props["status"],
                    status_value=props["status_value"], status_text=props.get("status_text"),
-                   at=_iso(props["at"]) or "", recorded_at=_iso(props["recorded_at"]) or "")
+                   at=iso(props["at"]) or "", recorded_at=iso(props["recorded_at"]) or "")
 
 
 def link_history_key(source_id: str, target_id: str) -> str:
@@ -120,7 +122,7 @@ async def sensu_events_result(info: Info, events: list[JSON],
     return SensuEventsResult.from_report(report)
 
 
-def _since(since: str | None) -> dt.datetime | None:
+def since_time(since: str | None) -> dt.datetime | None:
     if since is None:
         return None
     try:
@@ -128,20 +130,3 @@ def _since(since: str | None) -> dt.datetime | None:
     except ValueError:
         raise ApiInputError(f"since: {since!r} is not an ISO 8601 time") from None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(description=(
-        "Status changes of an environment's objects and links as they are written, from "
-        "now on, or first those recorded since `since` (ISO 8601; as far back as the "
-        "bounded history goes)."))
-    async def status_changed(self, info: Info, environment: str,
-                             since: str | None = None) -> AsyncGenerator[StatusChange, None]:
-        info.context.principal.require(environment, "view")
-        limits = info.context.limits
-        feed = StatusFeed(info.context.store, environment, _since(since),
-                          interval=limits.status_poll_interval,
-                          overlap=limits.status_poll_overlap)
-        async for props in feed.changes():
-            yield StatusChange.from_props(props)

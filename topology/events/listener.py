@@ -49,6 +49,7 @@ REASON_HEADER = "x-topology-reason"
 EVENT_TYPE_HEADER = "x-topology-event-type"
 ORIGIN_HEADER = "x-topology-origin"
 MAX_PAUSE = 30.0
+JOURNAL_PURGE_INTERVAL = 60.0  # seconds between purges of the expired journal entries
 
 
 def pauses(first: float = 0.5, most: float = MAX_PAUSE) -> Any:
@@ -89,6 +90,7 @@ class Listener:
                                    scan_settle=settings.scan_settle)
         self.incoming: list[kombu.Message] = []
         self._status_due = 0.0
+        self._purge_due = 0.0
         self._status_wanted = threading.Event()
 
     # -- the loop -------------------------------------------------------------------------
@@ -242,8 +244,21 @@ class Listener:
                 self.stats.write(self.store)
             except Exception as exc:  # the graph may be away; the figures wait
                 log.debug("cannot write the listener's status: %s", exc)
+            self._purge_journal()
             if final:
                 return
+
+    def _purge_journal(self) -> None:
+        """Every :data:`JOURNAL_PURGE_INTERVAL` seconds, the environment's expired topology
+        journal entries (which its change sets write) go."""
+        now = time.monotonic()
+        if now < self._purge_due:
+            return
+        self._purge_due = now + JOURNAL_PURGE_INTERVAL
+        try:
+            self.store.purge_journal(self.environment)
+        except Exception as exc:  # the graph may be away; the next round purges
+            log.debug("cannot purge the topology journal: %s", exc)
 
 
 def _attempts(message: kombu.Message) -> int:

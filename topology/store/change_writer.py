@@ -15,6 +15,7 @@ from typing import Any, LiteralString
 import neo4j
 
 from topology import catalogue
+from topology.store import journal
 from topology.store.changes import (
     IN_ORDER,
     STATUS_BY_VALUE,
@@ -77,8 +78,11 @@ class ChangeWriter:
     """Runs one change set's steps in a transaction and reports what changed."""
 
     def __init__(self, change_set: ChangeSet, tombstone_ttl: float,
-                 status_history: int) -> None:
+                 status_history: int, journal_items: int = journal.DEFAULT_MAX_ITEMS
+                 ) -> None:
+        """``journal_items``: ids per list of its journal entry (0: no entry)."""
         self.change_set = change_set
+        self.journal_items = journal_items
         self.environment = change_set.environment
         self.ttl = tombstone_ttl
         self.status_history = status_history
@@ -103,7 +107,18 @@ class ChangeWriter:
             handler(tx, step, report)
         if run:
             self._objects_in_order(tx, run, report)
+        if self.journal_items:
+            self._journal(tx, report)
         return report
+
+    def _journal(self, tx: neo4j.Transaction, report: ChangeReport) -> None:
+        """The topology journal's entry for what changed (none: nothing did)."""
+        link_types = {**report.link_types, **journal.link_types_of(self.change_set)}
+        entry = journal.entry(report, journal.change_source(self.change_set), link_types,
+                              max_items=self.journal_items)
+        if entry is not None:
+            tx.run(query("record_topology_change"), environment=self.environment,
+                   entry=entry).consume()
 
     def _objects_in_order(self, tx: neo4j.Transaction, steps: list[Step],
                           report: ChangeReport) -> None:
@@ -196,7 +211,9 @@ class ChangeWriter:
                 for item in step.items if isinstance(item, LinkDelete)]
         answer = _run(tx, query("delete_links"), environment=self.environment, rows=rows,
                       source_time=self._time(), ttl=self.ttl)
-        report.links_deleted += [(s, t) for s, t in answer.get("deleted", [])]
+        for source_id, target_id, link_type in answer.get("deleted", []):
+            report.links_deleted.append((source_id, target_id))
+            report.link_types[(source_id, target_id)] = link_type
         report.links_outdated += [(s, t) for s, t in answer.get("outdated", [])]
 
     def _object_status(self, tx: neo4j.Transaction, step: Step,

@@ -185,13 +185,20 @@ def merged(change_sets: list[ChangeSet]) -> list[ChangeSet]:
     far fewer queries (a listener's batch of notifications). Object upserts and subtree
     deletes go in steps the store writes together, row by row in their order
     (``write_objects_in_order``), whatever they repeat; any other item written twice goes
-    in a second step, so that the second write still sees the first."""
+    in a second step, so that the second write still sees the first. A merged change set
+    keeps the writer its change sets share, or the kind of writer (``event``) only, or
+    none (what the topology journal says wrote it)."""
     out: list[ChangeSet] = []
+    group: list[Provenance | None] = []
     written: set[object] = set()
     for change in change_sets:
         if not out or out[-1].environment != change.environment:
+            if out:
+                out[-1].provenance = _shared(group)
             out.append(ChangeSet(change.environment))
+            group = []
             written = set()
+        group.append(change.provenance)
         steps = out[-1].steps
         for step in change.steps:
             for item in step.items:
@@ -203,7 +210,19 @@ def merged(change_sets: list[ChangeSet]) -> list[ChangeSet]:
                     written = set()
                 steps[-1].items.append(stamped)
                 written.add(key)
+    if out:
+        out[-1].provenance = _shared(group)
     return out
+
+
+def _shared(provenances: list[Provenance | None]) -> Provenance | None:
+    """The writer all of ``provenances`` name, or the kind of writer they share."""
+    if not provenances or any(p is None for p in provenances):
+        return None
+    kinds = {p.source for p in provenances if p is not None}
+    if len(kinds) != 1:
+        return None
+    return provenances[0] if len(set(provenances)) == 1 else Provenance(kinds.pop())
 
 
 def _identity(item: Item) -> object:

@@ -1,5 +1,5 @@
-"""Removing what is gone: scoped stale cleanup after a scan, expired tombstones, and
-whole environments.
+"""Removing what is gone: scoped stale cleanup after a scan, expired tombstones and
+topology journal entries, and whole environments.
 
 Deletes run in chunks of the store's ``cleanup_batch_size``, one transaction each, so a
 cleanup of a large environment never holds one huge transaction.
@@ -81,6 +81,28 @@ def purge_tombstones(store: GraphStore) -> int:
     if deleted:
         log.info("purged %d expired tombstones", deleted)
     return deleted
+
+
+def purge_journal(store: GraphStore, environment: str | None = None) -> int:
+    """Delete the topology journal's expired entries (older than ``journal_ttl``, or
+    beyond the newest ``journal_keep``) of one environment, or of every one; return how
+    many."""
+    environments = [environment] if environment else [
+        row["environment"] for row in store.read(query("topology_change_environments"))]
+    deleted = 0
+    for name in environments:
+        deleted += _in_chunks(store, query("purge_topology_changes"),
+                              {"environment": name, "ttl": store.journal_ttl,
+                               "keep": store.journal_keep,
+                               "limit": store.cleanup_batch_size})
+    if deleted:
+        log.info("purged %d expired topology journal entries", deleted)
+    return deleted
+
+
+def purge_expired(store: GraphStore) -> int:
+    """What expires, purged: tombstones and topology journal entries; how many."""
+    return purge_tombstones(store) + purge_journal(store)
 
 
 def drop_environment(store: GraphStore, environment: str) -> int:

@@ -31,7 +31,7 @@ import neo4j
 from neo4j.exceptions import DriverError, Neo4jError
 
 from topology.gc_pause import paused_gc
-from topology.store import cleanup
+from topology.store import cleanup, journal
 from topology.store.change_writer import ChangeWriter
 from topology.store.change_writer import warm_up as change_writer_warm_up
 from topology.store.changes import ChangeSet
@@ -74,11 +74,17 @@ class GraphStore:
                  write_concurrency: int = 2,
                  tombstone_ttl: float = DEFAULT_TOMBSTONE_TTL,
                  status_history: int = DEFAULT_STATUS_HISTORY,
+                 journal_ttl: float = journal.DEFAULT_TTL,
+                 journal_keep: int = journal.DEFAULT_KEEP,
+                 journal_items: int = journal.DEFAULT_MAX_ITEMS,
                  retry_policy: RetryPolicy | None = None) -> None:
         if batch_size < 1 or cleanup_batch_size < 1 or write_concurrency < 1:
             raise ValueError("batch sizes and write concurrency must be positive")
         if tombstone_ttl <= 0 or status_history < 1:
             raise ValueError("tombstone_ttl and status_history must be positive")
+        if journal_ttl <= 0 or journal_keep < 1 or journal_items < 0:
+            raise ValueError("journal_ttl and journal_keep must be positive, journal_items "
+                             "not negative")
         self.driver = driver
         self.database = database
         self.batch_size = batch_size
@@ -86,6 +92,10 @@ class GraphStore:
         self.write_concurrency = write_concurrency
         self.tombstone_ttl = tombstone_ttl
         self.status_history = status_history
+        self.journal_ttl = journal_ttl
+        self.journal_keep = journal_keep
+        self.journal_items = journal_items
+        """Ids per list of a change set's journal entry; 0 writes no journal at all."""
         self.transactions = Transactions(driver, database, retry_policy)
         self.element_ids = ElementIdMemory()
         self._report_lock = threading.Lock()
@@ -120,7 +130,8 @@ class GraphStore:
         and raises (a Neo4j error: nothing of the change set was written).
         """
         started = time.perf_counter()
-        writer = ChangeWriter(change_set, self.tombstone_ttl, self.status_history)
+        writer = ChangeWriter(change_set, self.tombstone_ttl, self.status_history,
+                              self.journal_items)
         retries: dict[str, int] = {}
 
         def on_retry(kind: str) -> None:
@@ -145,7 +156,8 @@ class GraphStore:
         commit, or none does (a listener's batch of notifications: one commit for many).
         Transient failures retry the whole; the reports are in the change sets' order."""
         started = time.perf_counter()
-        writers = [ChangeWriter(change_set, self.tombstone_ttl, self.status_history)
+        writers = [ChangeWriter(change_set, self.tombstone_ttl, self.status_history,
+                              self.journal_items)
                    for change_set in change_sets]
         retries: dict[str, int] = {}
 
@@ -320,6 +332,27 @@ class GraphStore:
     def purge_tombstones(self) -> int:
         """Delete expired tombstones; return how many."""
         return cleanup.purge_tombstones(self)
+
+    def purge_journal(self, environment: str | None = None) -> int:
+        """Delete expired topology journal entries (of one environment, or all)."""
+        return cleanup.purge_journal(self, environment)
+
+    def purge_expired(self) -> int:
+        """Delete what has expired: tombstones and topology journal entries."""
+        return cleanup.purge_expired(self)
+
+    # -- the topology journal ------------------------------------------------------------
+
+    def record_bulk_change(self, environment: str, source: str,
+                           counts: dict[str, int]) -> None:
+        """Journal what a scan or an import (many transactions) did, once it finished:
+        one entry, ``truncated``, with ``counts``; then purge the environment's expired
+        entries. Change sets journal themselves (:mod:`topology.store.journal`)."""
+        if not self.journal_items:
+            return
+        self.write(query("record_topology_change"), environment=environment,
+                   entry=journal.bulk_entry(source, counts))
+        self.purge_journal(environment)
 
     def drop_environment(self, environment: str) -> int:
         """Delete everything of one environment, its :Environment node included."""

@@ -98,15 +98,21 @@ class ChangeReport:
     statuses_missing: list[str | tuple[str, str]] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
     """Objects written whose parent is not in the graph (kept, reported)."""
+    link_types: dict[tuple[str, str], str] = field(default_factory=dict)
+    """The link type of links deleted, where known."""
     retries: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
         """Did the graph change at all (a replayed change set changes nothing)?"""
+        return self.topology_changed or bool(self.statuses_changed)
+
+    @property
+    def topology_changed(self) -> bool:
+        """Did any object or link change (statuses left aside)?"""
         return any((self.objects_created, self.objects_updated, self.objects_deleted,
-                    self.links_created, self.links_updated, self.links_deleted,
-                    self.statuses_changed))
+                    self.links_created, self.links_updated, self.links_deleted))
 
     def summary(self) -> str:
         parts = [f"{len(value)} {name.replace('_', ' ')}"

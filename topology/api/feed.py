@@ -1,9 +1,13 @@
-"""An environment's status changes as a live feed, read by polling the graph.
+"""An environment's changes as a live feed, read by polling the graph: its status
+changes (``statusChanged``) and its topology journal (``topologyChanged``).
 
-Each status write records a ``(:StatusChange)`` stamped ``recorded_at =
-datetime.transaction()`` (``cypher/queries/set_object_status.cypher``). A feed reads them
-by that stamp (``cypher/queries/api_status_changes.cypher``, an index seek) every
-``interval`` seconds. A feed keeps nothing but its own position, so any number of API
+Each status write records a ``(:StatusChange)``, and each write that changed objects or
+links a ``(:TopologyChange)`` (:mod:`topology.store.journal`), stamped ``recorded_at =
+datetime.transaction()`` (``cypher/queries/set_object_status.cypher``,
+``record_topology_change.cypher``). A feed reads them by that stamp (its query,
+``api_status_changes.cypher`` or ``api_topology_changes.cypher``, an index seek on
+``(environment, recorded_at)``) every ``interval`` seconds, and maps each row's properties
+to what it yields. A feed keeps nothing but its own position, so any number of API
 replicas serve feeds of the same changes without talking to each other.
 
 A transaction is stamped when it starts and becomes visible when it commits, so a change
@@ -23,8 +27,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -32,6 +37,9 @@ from topology.store import UNAVAILABLE_ERRORS, GraphStore
 from topology.store.queries import query
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Props = dict[str, Any]
 
 BATCH = 500  # changes per read; a read that fills it is followed by the next at once
 MAX_BACKOFF = 10.0  # seconds between reads while Neo4j cannot be reached
@@ -41,12 +49,21 @@ def _native(value: Any) -> dt.datetime:
     return value.to_native() if hasattr(value, "to_native") else value
 
 
-class StatusFeed:
-    """One subscriber's feed: :meth:`open` it, then iterate :meth:`changes`."""
+def _props(props: Props) -> Any:
+    return props
+
+
+class Feed(Generic[T]):
+    """One subscriber's feed: :meth:`open` it, then iterate :meth:`changes`. ``query``
+    names the read (parameters ``environment``, ``start``, ``seen``, ``limit``; rows
+    ``seen_key`` and ``props`` with ``recorded_at``), ``row`` maps a row's properties to
+    what the feed yields."""
 
     def __init__(self, store: GraphStore, environment: str, since: dt.datetime | None = None,
-                 interval: float = 0.5, overlap: float = 10.0, batch: int = BATCH) -> None:
+                 *, query: str, row: Callable[[Props], T] = _props, interval: float = 0.5,
+                 overlap: float = 10.0, batch: int = BATCH) -> None:
         self.store, self.environment, self.since = store, environment, since
+        self.query, self.row = query, row
         self.interval, self.batch = interval, batch
         self.overlap = dt.timedelta(seconds=overlap)
         self.floor: dt.datetime | None = None  # never read before this
@@ -64,12 +81,12 @@ class StatusFeed:
         while len(await self._next()) == self.batch:
             pass
 
-    async def _next(self) -> list[dict[str, Any]]:
+    async def _next(self) -> list[Props]:
         """The next changes not delivered yet, marked delivered."""
         assert self.floor is not None and self.newest is not None, "open() the feed first"
         start = max(self.floor, self.newest - self.overlap)
         self.seen = {key: at for key, at in self.seen.items() if at >= start}
-        rows = await run_in_threadpool(self.store.read, query("api_status_changes"),
+        rows = await run_in_threadpool(self.store.read, query(self.query),
                                        environment=self.environment, start=start,
                                        seen=list(self.seen), limit=self.batch)
         for row in rows:
@@ -78,8 +95,8 @@ class StatusFeed:
             self.newest = max(self.newest, recorded)
         return [row["props"] for row in rows]
 
-    async def changes(self) -> AsyncIterator[dict[str, Any]]:
-        """The changes' properties as they become visible, oldest stamp first; endless.
+    async def changes(self) -> AsyncIterator[T]:
+        """The changes (mapped by ``row``) as they become visible, oldest stamp first; endless.
         While Neo4j cannot be reached it keeps trying, and then delivers what it missed."""
         if self.floor is None:
             await self.open()
@@ -88,13 +105,23 @@ class StatusFeed:
             try:
                 found = await self._next()
             except UNAVAILABLE_ERRORS as exc:
-                log.warning("status feed of %s: Neo4j unavailable (%s); reading again in "
-                            "%.1f s", self.environment, type(exc).__name__, backoff)
+                log.warning("%s feed of %s: Neo4j unavailable (%s); reading again in "
+                            "%.1f s", self.query, self.environment, type(exc).__name__,
+                            backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             backoff = self.interval
             for props in found:
-                yield props
+                yield self.row(props)
             if len(found) < self.batch:
                 await asyncio.sleep(self.interval)
+
+
+STATUS_CHANGES = "api_status_changes"
+"""The status changes' feed (``statusChanged``): ``(:StatusChange)`` rows."""
+TOPOLOGY_CHANGES = "api_topology_changes"
+"""The topology journal's feed (``topologyChanged``): ``(:TopologyChange)`` rows."""
+
+StatusFeed = partial(Feed, query=STATUS_CHANGES)
+"""A feed of status changes, as ``statusChanged`` reads them (their properties)."""
