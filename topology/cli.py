@@ -133,6 +133,9 @@ and networks:
   WITH i, p LIMIT 25
   RETURN p
 
+Saved queries to paste into Neo4j Browser (an instance's clique, what sits behind a pNIC,
+hosts with an Error, links down): cypher/examples/*.cypher
+
 Cliques, computed live from the graph:
 
   .venv/bin/topology clique -e {environment} --focal-points
