@@ -58,3 +58,15 @@ def test_a_new_folder_type_gets_the_folder_style(monkeypatch: pytest.MonkeyPatch
     new = (*catalogue.object_types(), ObjectType("gizmos_folder", "Folder.", folder=True))
     monkeypatch.setattr(catalogue, "object_types", lambda: new)
     assert parse_grass(render_style())["node.GizmosFolder"]["caption"] == "{name}"
+
+
+def test_browser_files_style_only_writes_the_rendered_style(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from topology.cli import main
+
+    monkeypatch.setenv("TOPOLOGY_CYPHER_DIR", str(tmp_path))
+    monkeypatch.delenv("TOPOLOGY_CONFIG", raising=False)
+    assert main(["browser-files", "--style-only"]) == 0
+    assert (tmp_path / "browser-style.grass").read_text(encoding="utf-8") == render_style()
+    assert f"wrote {tmp_path / 'browser-style.grass'}" in capsys.readouterr().out
