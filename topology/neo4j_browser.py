@@ -104,6 +104,7 @@ _OTHER_STYLES: dict[str, NodeStyle] = {
     "Scan": NodeStyle("#EAEDED", caption="{kind} {status}", diameter=35, font_size=7),
     "ScanSchedule": NodeStyle("#EAEDED", caption="{kind}", diameter=35, font_size=7),
     "Listener": NodeStyle("#EAEDED", caption="{environment}", diameter=35, font_size=7),
+    "TopologyChange": NodeStyle("#EAEDED", caption="{source}", diameter=35, font_size=7),
 }
 LINK_COLOR = "#A5ABB6"
 CONTAINS_COLOR = "#D5D8DC"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,20 @@ def test_every_catalogue_label_has_a_colour_and_a_caption() -> None:
         assert caption == ("{name}" if object_type.folder else "{name} {status}")
     assert rules["relationship"]["caption"] == "{link_type} {status}"
     assert rules["relationship.CONTAINS"]["caption"] == "<type>"
+
+
+def test_every_label_the_queries_write_has_a_rule() -> None:
+    """Bookkeeping labels too (scans, tombstones, the journal, ...): whatever a named query
+    creates or merges."""
+    rules = parse_grass(STYLE_FILE.read_text(encoding="utf-8"))
+    cypher = STYLE_FILE.parent
+    texts = [path.read_text(encoding="utf-8") for path in sorted(cypher.rglob("*.cypher"))]
+    written = {label for text in texts for label in
+               re.findall(r"(?:CREATE|MERGE)\s*\(\w*((?::\w+)+)", text)}
+    labels = {name for group in written for name in group.split(":") if name}
+    assert labels, "no label found: the pattern is wrong"
+    missing = sorted(label for label in labels if f"node.{label}" not in rules)
+    assert not missing, f"labels without a Neo4j Browser style: {missing}"
 
 
 def test_general_rules_come_first() -> None:
