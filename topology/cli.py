@@ -133,6 +133,9 @@ and networks:
   WITH i, p LIMIT 25
   RETURN p
 
+Saved queries to paste into Neo4j Browser (an instance's clique, what sits behind a pNIC,
+hosts with an Error, links down): cypher/examples/*.cypher
+
 Cliques, computed live from the graph:
 
   .venv/bin/topology clique -e {environment} --focal-points
@@ -777,6 +780,30 @@ def cmd_export_schema(config: Config, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_browser_files(config: Config, args: argparse.Namespace) -> int:
+    """Write Neo4j Browser's style and the generated saved query into cypher/."""
+    from topology import neo4j_browser
+
+    style = Path(neo4j_browser.style_path())
+    style.write_text(neo4j_browser.render_style(), encoding="utf-8")
+    print(f"wrote {style}")
+    if args.style_only:
+        return EXIT_OK
+    from topology.cliques.service import CliqueService
+    from topology.runtime import open_store
+
+    with open_store(config) as store:
+        try:
+            text = neo4j_browser.clique_example(CliqueService(store), args.environment)
+        except LookupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    example = Path(neo4j_browser.examples_dir()) / neo4j_browser.CLIQUE_EXAMPLE
+    example.write_text(text, encoding="utf-8")
+    print(f"wrote {example}")
+    return EXIT_OK
+
+
 def cmd_token(config: Config, args: argparse.Namespace) -> int:
     from topology.api.auth import hash_token, new_token
 
@@ -1120,6 +1147,17 @@ def build_parser() -> argparse.ArgumentParser:
                           "Write the GraphQL schema (SDL) of the API; the copy in "
                           "graphql/schema.graphql is checked by a test.")
     export.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
+
+    files = _add_command(sub, "browser-files", cmd_browser_files,
+                         "write Neo4j Browser's style and clique example into cypher/",
+                         "Write cypher/browser-style.grass (rendered from the type catalogue) "
+                         "and cypher/examples/instance-clique.cypher (the compiled clique "
+                         "query of the environment's first instance, as the demo has it); "
+                         "tests check both are current.")
+    _add_environment(files, default="demo",
+                     help_text="environment holding the demo (default: demo)")
+    files.add_argument("--style-only", action="store_true",
+                       help="write the style only (no Neo4j needed)")
 
     token = _add_command(sub, "token", cmd_token, "make an API token and its hash",
                          "Print a new random token and the SHA-256 to put in a [[tokens]] "

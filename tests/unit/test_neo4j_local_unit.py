@@ -70,10 +70,12 @@ def fake_java(directory: Path, version: str = "17.0.15") -> Path:
 
 
 def fake_javac(directory: Path) -> Path:
-    # Writes TopologyNeo4j.class into the directory given after -d.
+    # Writes the launcher and extension classes into the directory given after -d.
     return fake_tool(directory, "javac", """
         out = pathlib.Path(sys.argv[sys.argv.index("-d") + 1])
         (out / "TopologyNeo4j.class").write_bytes(b"\\xca\\xfe\\xba\\xbe")
+        (out / "topology").mkdir()
+        (out / "topology" / "TopologyBrowserStyle.class").write_bytes(b"\\xca\\xfe\\xba\\xbe")
     """)
 
 
@@ -103,10 +105,43 @@ def test_conf_has_loopback_bolt_no_auth_and_sizes(tmp_path: Path) -> None:
     assert settings["dbms.usage_report.enabled"] == "false"
 
 
+def test_conf_makes_browser_apply_our_style_and_stay_local(tmp_path: Path) -> None:
+    """Browser loads our style on connect from its own origin, may fetch from nowhere else,
+    and reports nothing (no consent banner, no analytics, no crash reports)."""
+    config = make_config(tmp_path, port=17999, http_port=17474)
+    settings = launch.read_conf_text(launch.render_conf(config))
+    style_url = "http://127.0.0.1:17474/topology/browser-style.grass"
+    assert launch.browser_style_url("127.0.0.1", 17474) == style_url
+    assert settings["browser.post_connect_cmd"] == f"style {style_url}"  # Browser adds ':'
+    assert settings["server.unmanaged_extension_classes"] == "topology=/topology"
+    assert settings["browser.remote_content_hostname_whitelist"] == "127.0.0.1"
+    assert settings["client.allow_telemetry"] == "false"
+    assert settings["dbms.usage_report.enabled"] == "false"
+    csp = dict(directive.strip().split(" ", 1) for directive in
+               settings["dbms.security.http_static_content_security_policy_header"].split(";"))
+    assert csp["default-src"] == csp["script-src"] == csp["font-src"] == "'self'"
+    assert csp["connect-src"] == ("'self' http://127.0.0.1:17474 ws://127.0.0.1:17999 "
+                                  "http://127.0.0.1:17999")
+    # Enterprise-only in Neo4j 5: unknown to Community, whose strict validation refuses it.
+    assert "browser.allow_outgoing_connections" not in settings
+    command = launch.java_command(config, Runtime(VERSION, tmp_path / "rt", "java"),
+                                  tmp_path / "home")
+    assert f"-Dtopology.browser_style={tmp_path / 'home' / 'browser-style.grass'}" in command
+
+
+def test_conf_browser_settings_bracket_ipv6(tmp_path: Path) -> None:
+    settings = launch.read_conf_text(launch.render_conf(
+        make_config(tmp_path, host="::1", port=7688, http_port=7475)))
+    assert settings["browser.post_connect_cmd"] == (
+        "style http://[::1]:7475/topology/browser-style.grass")
+    assert settings["browser.remote_content_hostname_whitelist"] == "[::1]"
+
+
 def test_http_port_zero_turns_browser_and_http_off(tmp_path: Path) -> None:
     conf = launch.render_conf(make_config(tmp_path, port=17999, http_port=0))
     assert "server.http.enabled=false" in conf
     assert "server.http.listen_address" not in conf
+    assert "browser.post_connect_cmd" not in conf
     assert make_config(tmp_path, http_port=0).browser_url is None
 
 
@@ -169,7 +204,8 @@ def test_java_command_names_launcher_home_and_conf(tmp_path: Path) -> None:
     assert command[0] == "/opt/jdk/bin/java"
     assert "-Xmx512m" in command
     assert command[-3:] == [LAUNCHER_CLASS, str(home), str(home / "neo4j.conf")]
-    assert command[command.index("-cp") + 1] == f"{tmp_path}/rt/classes:{tmp_path}/rt/lib/*"
+    assert command[command.index("-cp") + 1] == f"{runtime.classes_dir}:{tmp_path}/rt/lib/*"
+    assert runtime.classes_dir.parent == tmp_path / "rt"
 
 
 # --- prerequisites ----------------------------------------------------------------------

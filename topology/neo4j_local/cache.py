@@ -5,8 +5,10 @@ Layout, one directory per Neo4j version (``<cache_dir>/neo4j-<version>/``)::
     pom.xml                 generated: org.neo4j:neo4j:<version> and the Neo4j Browser jar
     lib/*.jar               copied there by Maven (~210 jars, ~135 MB)
     .jars-complete          written only after Maven succeeded (so a broken download is redone)
-    src/TopologyNeo4j.java  the launcher, copied from this package
-    classes/                the compiled launcher, with the source's SHA-256 in .source-sha256
+    src/*.java              the launcher and the Browser-style extension, copied from here
+    classes-<sha>/          the compiled launcher, one folder per version of its sources (their
+                            SHA-256 in the name and in .source-sha256): checkouts with other
+                            sources on one machine never replace each other's classes
     .lock                   fcntl lock: one process at a time fetches or compiles
 """
 
@@ -24,6 +26,11 @@ from topology.neo4j_local.errors import Neo4jLocalError
 
 LAUNCHER_CLASS = "TopologyNeo4j"
 LAUNCHER_SOURCE = f"{LAUNCHER_CLASS}.java"
+# The unmanaged extension that serves Browser's style (package `topology`, mounted at
+# /topology: see launch.BROWSER_STYLE_PATH).
+EXTENSION_PACKAGE = "topology"
+EXTENSION_SOURCE = "TopologyBrowserStyle.java"
+JAVA_SOURCES = (LAUNCHER_SOURCE, EXTENSION_SOURCE)
 DEPENDENCY_PLUGIN_VERSION = "3.8.1"
 # Neo4j Browser ships on Maven Central as a jar of static files (browser/ on the classpath,
 # served by Neo4j's HTTP connector at /browser/); 5.24.0 is the newest one published there.
@@ -47,7 +54,7 @@ class Runtime:
 
     @property
     def classes_dir(self) -> Path:
-        return self.root / "classes"
+        return classes_dir(self.root)
 
     @property
     def classpath(self) -> str:
@@ -77,8 +84,18 @@ def runtime_root(config: Config) -> Path:
     return config.cache_dir / f"neo4j-{version}"
 
 
+def java_source(name: str) -> bytes:
+    return resources.files(__name__.rpartition(".")[0]).joinpath(name).read_bytes()
+
+
 def launcher_source() -> bytes:
-    return resources.files(__name__.rpartition(".")[0]).joinpath(LAUNCHER_SOURCE).read_bytes()
+    """Every Java source the launcher compiles, concatenated (what its hash covers)."""
+    return b"".join(java_source(name) for name in JAVA_SOURCES)
+
+
+def classes_dir(root: Path) -> Path:
+    """Where the launcher compiled from these sources lives."""
+    return root / f"classes-{sha256(launcher_source())[:12]}"
 
 
 def render_pom(version: str) -> str:
@@ -144,8 +161,9 @@ def jars_cached(root: Path, version: str) -> bool:
 
 
 def launcher_compiled(root: Path) -> bool:
-    classes = root / "classes"
-    return (classes / f"{LAUNCHER_CLASS}.class").is_file() and (
+    classes = classes_dir(root)
+    extension = classes / EXTENSION_PACKAGE / EXTENSION_SOURCE.replace(".java", ".class")
+    return (classes / f"{LAUNCHER_CLASS}.class").is_file() and extension.is_file() and (
         read_marker(classes / SOURCE_HASH) == sha256(launcher_source())
     )
 

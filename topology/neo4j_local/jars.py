@@ -17,10 +17,12 @@ from pathlib import Path
 from topology.config import Config
 from topology.neo4j_local.cache import (
     JARS_MARKER,
-    LAUNCHER_SOURCE,
+    JAVA_SOURCES,
     SOURCE_HASH,
     Runtime,
+    classes_dir,
     jars_cached,
+    java_source,
     launcher_compiled,
     launcher_source,
     render_pom,
@@ -89,9 +91,11 @@ def _fetch_jars(config: Config, root: Path) -> None:
 
 def _compile_launcher(config: Config, root: Path) -> None:
     source = launcher_source()
-    src = root / "src" / LAUNCHER_SOURCE
-    src.parent.mkdir(parents=True, exist_ok=True)
-    src.write_bytes(source)
+    sources = [root / "src" / name for name in JAVA_SOURCES]
+    sources[0].parent.mkdir(parents=True, exist_ok=True)
+    for path in sources:
+        path.write_bytes(java_source(path.name))
+    src = sources[0]
     # Compile into a fresh directory and swap it in: a half-compiled tree is never used.
     for leftover in root.glob(".classes-*"):  # from an interrupted compile
         shutil.rmtree(leftover, ignore_errors=True)
@@ -99,7 +103,7 @@ def _compile_launcher(config: Config, root: Path) -> None:
     javac = javac_for(config.local_neo4j.java)
     command = [
         javac, "--release", "17", "-encoding", "UTF-8",
-        "-cp", f"{root / 'lib'}{os.sep}*", "-d", str(out), str(src),
+        "-cp", f"{root / 'lib'}{os.sep}*", "-d", str(out), *map(str, sources),
     ]
     LOG.info("compiling the Neo4j launcher (%s)", src)
     try:
@@ -117,7 +121,7 @@ def _compile_launcher(config: Config, root: Path) -> None:
             f"{_tail(result.stdout + result.stderr)}"
         )
     (out / SOURCE_HASH).write_text(sha256(source) + "\n", encoding="utf-8")
-    classes = root / "classes"
+    classes = classes_dir(root)
     shutil.rmtree(classes, ignore_errors=True)
     os.replace(out, classes)
 

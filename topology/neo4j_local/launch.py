@@ -7,11 +7,18 @@ import re
 from pathlib import Path
 
 from topology.config import Config
-from topology.neo4j_local.cache import LAUNCHER_CLASS, Runtime
+from topology.neo4j_local.cache import EXTENSION_PACKAGE, LAUNCHER_CLASS, Runtime
 from topology.neo4j_local.errors import Neo4jLocalError
 from topology.net import socket_address
 
 CONF_FILE = "neo4j.conf"
+# Neo4j Browser's style: copied from cypher/browser-style.grass into the home on every start,
+# served by the TopologyBrowserStyle extension at BROWSER_STYLE_PATH, loaded by Browser's
+# post-connect command.
+BROWSER_STYLE_FILE = "browser-style.grass"
+EXTENSION_MOUNT = "/topology"
+BROWSER_STYLE_PATH = f"{EXTENSION_MOUNT}/browser-style.grass"
+BROWSER_STYLE_PROPERTY = "topology.browser_style"
 MAX_INITIAL_HEAP = 256 * 1024**2
 
 # The same JDK module openings Neo4j's own launcher passes (Netty, the page cache).
@@ -70,8 +77,32 @@ def check_loopback(host: str) -> None:
         )
 
 
-def _http_settings(host: str, http_port: int) -> dict[str, str]:
-    """HTTP on loopback serves Neo4j Browser (from the browser jar) and the HTTP API."""
+def _url_host(host: str) -> str:
+    """The host as a URL spells it (``::1`` -> ``[::1]``)."""
+    return socket_address(host, 1).rsplit(":", 1)[0]
+
+
+def browser_style_url(host: str, http_port: int) -> str:
+    """Where the local Neo4j serves Topology's Neo4j Browser style."""
+    return f"http://{socket_address(host, http_port)}{BROWSER_STYLE_PATH}"
+
+
+def content_security_policy(host: str, http_port: int, bolt_port: int) -> str:
+    """Browser's page may load and connect to its own origin and the local Bolt port only:
+    no fonts, scripts (Segment, Canny), crash reports (Sentry) or guides from the
+    internet. Browser on Community ignores ``browser.allow_outgoing_connections`` (an
+    Enterprise setting), so the page's Content-Security-Policy is what keeps it local."""
+    http = socket_address(host, http_port)
+    bolt = socket_address(host, bolt_port)
+    return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; font-src 'self'; base-uri 'none'; "
+            "object-src 'none'; frame-ancestors 'none'; "
+            f"connect-src 'self' http://{http} ws://{bolt} http://{bolt}")
+
+
+def _http_settings(host: str, http_port: int, bolt_port: int) -> dict[str, str]:
+    """HTTP on loopback serves Neo4j Browser (from the browser jar) and the HTTP API, and
+    our extension serving Browser's style, which Browser loads on connect."""
     if http_port == 0:
         return {"server.http.enabled": "false"}
     if not 0 < http_port < 65536:
@@ -79,7 +110,14 @@ def _http_settings(host: str, http_port: int) -> dict[str, str]:
                               f"got {http_port}")
     return {"server.http.enabled": "true",
             "server.http.listen_address": socket_address(host, http_port),
-            "server.http.advertised_address": socket_address(host, http_port)}
+            "server.http.advertised_address": socket_address(host, http_port),
+            "server.unmanaged_extension_classes": f"{EXTENSION_PACKAGE}={EXTENSION_MOUNT}",
+            # Browser prefixes the ':' itself.
+            "browser.post_connect_cmd": f"style {browser_style_url(host, http_port)}",
+            # The hosts `:style` / `:play` may fetch from: ours only.
+            "browser.remote_content_hostname_whitelist": _url_host(host),
+            "dbms.security.http_static_content_security_policy_header":
+                content_security_policy(host, http_port, bolt_port)}
 
 
 def render_conf(config: Config) -> str:
@@ -95,7 +133,7 @@ def render_conf(config: Config) -> str:
         "server.bolt.listen_address": address,
         "server.bolt.advertised_address": address,
         "server.bolt.tls_level": "DISABLED",
-        **_http_settings(local.host, local.http_port),
+        **_http_settings(local.host, local.http_port, local.port),
         "server.https.enabled": "false",
         "dbms.security.auth_enabled": "false",
         "server.memory.pagecache.size": pagecache,
@@ -105,7 +143,10 @@ def render_conf(config: Config) -> str:
         # Logs are pruned only at a checkpoint, by default every 15 minutes: bulk writes
         # grew them to 4 GB in 10 minutes before one ran. Checkpoint every minute instead.
         "db.checkpoint.interval.time": "60s",
+        # No usage reports: neither the server's nor Browser's (with telemetry off Browser
+        # neither asks for consent nor sends product analytics or crash reports).
         "dbms.usage_report.enabled": "false",
+        "client.allow_telemetry": "false",
         # The default logs every query; keep only the slow ones.
         "db.logs.query.enabled": "INFO",
         "db.logs.query.threshold": "2s",
@@ -130,6 +171,11 @@ def read_conf(path: Path) -> dict[str, str]:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return {}
+    return read_conf_text(text)
+
+
+def read_conf_text(text: str) -> dict[str, str]:
+    """The settings of a ``neo4j.conf`` text."""
     settings = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
@@ -151,6 +197,7 @@ def java_command(config: Config, runtime: Runtime, home: Path) -> list[str]:
         *heap_flags(config.local_neo4j.heap),
         *JVM_FLAGS,
         *ADD_OPENS,
+        f"-D{BROWSER_STYLE_PROPERTY}={home / BROWSER_STYLE_FILE}",
         "-cp", runtime.classpath,
         LAUNCHER_CLASS,
         str(home),

@@ -5,6 +5,7 @@ the pid file and the process's command line let later commands find it again.
 Everything it writes lives in ``config.neo4j_home``::
 
     neo4j.conf               rendered from [local_neo4j] on every start
+    browser-style.grass      Neo4j Browser's style, copied from cypher/ on every start
     neo4j.pid                the launcher's pid while it runs
     data/                    the store
     logs/neo4j-console.log   the JVM's stdout/stderr (start/stop markers, fatal errors)
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from topology.config import Config
+from topology.neo4j_browser import style_text
 from topology.neo4j_local import launch, process
 from topology.neo4j_local.errors import Neo4jLocalError
 from topology.neo4j_local.filelock import exclusive_lock
@@ -104,6 +106,7 @@ class LocalNeo4j:
             command = launch.java_command(self.config, runtime, self.home)
             (self.home / "logs").mkdir(exist_ok=True)
             self.conf_file.write_text(conf, encoding="utf-8")
+            (self.home / launch.BROWSER_STYLE_FILE).write_text(style_text(), encoding="utf-8")
             started = time.monotonic()  # the fetch, if any, is not part of the start time
             offset = self.log_file.stat().st_size if self.log_file.exists() else 0
             pid = self._spawn(command)
