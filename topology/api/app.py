@@ -1,10 +1,12 @@
-"""The HTTP application: ``/graphql`` (GraphiQL in a browser; subscriptions over a
-websocket), ``POST /sensu/events``, ``/healthz``, ``/metrics``.
+"""The HTTP application: the viewer (``/``, its files under ``/viewer/``), ``/graphql``
+(GraphiQL in a browser; subscriptions over a websocket), ``POST /sensu/events``,
+``/healthz``, ``/metrics``.
 
 Every route but ``/healthz`` needs ``Authorization: Bearer <token>``; a missing or wrong
-token is HTTP 401. The GraphiQL page itself (GET with ``Accept: text/html``) and its
-scripts and styles (``/graphql/assets/...``) carry no data and load without a token; its
-queries need one (GraphiQL's Headers pane).
+token is HTTP 401. The pages themselves carry no data and load without a token: the
+viewer and its files, the GraphiQL page (GET with ``Accept: text/html``) and its scripts
+and styles (``/graphql/assets/...``); their queries need one (the viewer asks for it,
+GraphiQL takes it in its Headers pane).
 
 A websocket on ``/graphql`` (graphql-transport-ws or graphql-ws) authenticates with the
 handshake's ``Authorization`` header (a wrong one refuses the handshake) or, as browsers
@@ -56,6 +58,8 @@ from topology.api.loaders import Loaders
 from topology.api.schema import Mutation, Query
 from topology.api.sensu import ROUTE as SENSU_ROUTE
 from topology.api.sensu import sensu_events_route
+from topology.api.viewer_page import ROUTE as VIEWER_FILES
+from topology.api.viewer_page import viewer_routes
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.events import status as listener_status
@@ -66,9 +70,11 @@ log = logging.getLogger(__name__)
 
 # The caller of the token-less GraphiQL page: no roles at all.
 _NOBODY = Principal(name="anonymous")
-# Routes without a token: health, GraphiQL's files (no data), and unknown paths (404).
-_OPEN_ROUTES = frozenset({"/healthz", GRAPHIQL_FILES, "other"})
-_ROUTES = frozenset({"/graphql", "/healthz", "/metrics", SENSU_ROUTE})
+# Routes without a token: health, the viewer and GraphiQL's files (no data), and unknown
+# paths (404).
+_OPEN_ROUTES = frozenset({"/healthz", "/", VIEWER_FILES, GRAPHIQL_FILES, "other"})
+_ROUTES = frozenset({"/", "/graphql", "/healthz", "/metrics", SENSU_ROUTE})
+_FILE_ROUTES = (GRAPHIQL_FILES, VIEWER_FILES)  # a prefix each: one metrics label each
 _UNAUTHORIZED = "unauthorized: send Authorization: Bearer <token>"
 
 
@@ -155,8 +161,8 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         path = scope["path"].rstrip("/") or "/"
-        route = (path if path in _ROUTES
-                 else GRAPHIQL_FILES if path.startswith(GRAPHIQL_FILES + "/") else "other")
+        route = path if path in _ROUTES else next(
+            (prefix for prefix in _FILE_ROUTES if path.startswith(prefix + "/")), "other")
         started = time.perf_counter()
         status = {"code": 500}
 
@@ -242,5 +248,6 @@ def create_app(store: GraphStore, limits: ApiConfig, tokens: TokenTable,
         WebSocketRoute("/graphql", graphql_app),
         Route(SENSU_ROUTE, sensu_events_route(store, limits), methods=["POST"]),
         Route(GRAPHIQL_FILES + "/{ref:path}", graphiql_file, methods=["GET"]),
+        *viewer_routes(),
     ])
     return _Guard(app, tokens)
