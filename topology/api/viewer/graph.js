@@ -32,13 +32,17 @@ export function shorten(text, max) {
   return `${text.slice(0, head)}…${text.slice(text.length - (keep - head))}`;
 }
 
+function statusWords(status) {
+  return status === "unknown" ? "no status" : `status ${STATUS_LABEL[status]}`;
+}
+
 function nodeLabel(node) {
-  return `${node.type} ${node.name || node.id}, status ${STATUS_LABEL[statusClass(node.status, node.statusValue)]}`;
+  return `${node.type} ${node.name || node.id}, ${statusWords(statusClass(node.status, node.statusValue))}`;
 }
 
 function linkLabel(link, nameOf) {
-  const status = link.status || link.statusValue !== null && link.statusValue !== undefined
-    ? `, status ${STATUS_LABEL[statusClass(link.status, link.statusValue)]}` : "";
+  const known = linkStatusClass(link);
+  const status = known === "none" ? "" : `, ${statusWords(known)}`;
   return `link ${link.linkType} from ${nameOf(link.sourceId)} to ${nameOf(link.targetId)}, ` +
     `${link.state || "state unknown"}${status}`;
 }
@@ -103,31 +107,38 @@ export function drawClique(container, clique, focalId, { expanded, onSelect, onT
     }
   }
 
-  const linkLayer = el("g", { class: "links" });
-  const links = new Map(); // linkKey -> <g>
+  // Keyboard order: column by column, each node followed by the links to its right, so
+  // Tab walks the clique as it reads. (Links end at the sides of the boxes: drawn after a
+  // node, a link never covers one.)
+  const after = new Map(); // drawn id -> link elements that follow it
+  const bundles = el("g", { class: "bundles", "aria-hidden": "true" });
+  const links = new Map(); // linkKey -> { g, link }
   for (const drawn of picture.links) {
-    const d = pathBetween(place.get(drawn.from), place.get(drawn.to));
-    if (drawn.link) {
-      const link = drawn.link;
-      const g = el("g", {
-        class: `link state-${link.state === "down" ? "down" : "up"} status-${linkStatusClass(link)}`,
-        tabindex: 0, role: "button", "aria-label": linkLabel(link, nameOf),
-        "data-source": link.sourceId, "data-target": link.targetId, "data-type": link.linkType,
-        "data-status": linkStatusClass(link),
-      }, el("path", { class: "link-hit", d }), el("path", { class: "link-line", d }),
-      el("title", {}, linkLabel(link, nameOf)));
-      activate(g, () => onSelect("link", link));
-      links.set(linkKey(link.sourceId, link.targetId), { g, link });
-      linkLayer.append(g);
-    } else {
-      linkLayer.append(el("g", { class: "link bundle", "aria-hidden": "true" },
-        el("path", { class: "link-line", d }),
+    const a = place.get(drawn.from);
+    const b = place.get(drawn.to);
+    const d = pathBetween(a, b);
+    if (!drawn.link) {
+      bundles.append(el("g", { class: "link bundle" }, el("path", { class: "link-line", d }),
         el("title", {}, `${drawn.count} links to collapsed nodes`)));
+      continue;
     }
+    const link = drawn.link;
+    const g = el("g", {
+      class: `link state-${link.state === "down" ? "down" : "up"} status-${linkStatusClass(link)}`,
+      tabindex: 0, role: "button", "aria-label": linkLabel(link, nameOf),
+      "data-source": link.sourceId, "data-target": link.targetId, "data-type": link.linkType,
+      "data-status": linkStatusClass(link),
+    }, el("path", { class: "link-hit", d }), el("path", { class: "link-line", d }),
+    el("title", {}, linkLabel(link, nameOf)));
+    activate(g, () => onSelect("link", link));
+    links.set(linkKey(link.sourceId, link.targetId), { g, link });
+    const left = a.column <= b.column ? drawn.from : drawn.to;
+    if (!after.has(left)) after.set(left, []);
+    after.get(left).push(g);
   }
-  svg.append(heads, linkLayer);
+  svg.append(heads, bundles);
 
-  const nodeLayer = el("g", { class: "nodes" });
+  const layer = el("g", { class: "nodes" });
   const nodes = new Map(); // id -> <g>
   for (const column of picture.columns) {
     for (const node of column.nodes) {
@@ -135,7 +146,7 @@ export function drawClique(container, clique, focalId, { expanded, onSelect, onT
       const g = nodeElement(node, x, y, node.id === focalId);
       activate(g, () => onSelect("node", node));
       nodes.set(node.id, g);
-      nodeLayer.append(g);
+      layer.append(g, ...(after.get(node.id) || []));
     }
     if (column.more) {
       const { x, y } = place.get(column.more.id);
@@ -149,10 +160,10 @@ export function drawClique(container, clique, focalId, { expanded, onSelect, onT
       el("text", { class: "more-text", x: NODE_W / 2, y: NODE_H / 2 + 5 }, `+${column.more.count} more`),
       el("title", {}, column.more.hidden.map((n) => n.name || n.id).join("\n")));
       activate(g, () => onToggle(column.index));
-      nodeLayer.append(g);
+      layer.append(g, ...(after.get(column.more.id) || []));
     }
   }
-  svg.append(nodeLayer);
+  svg.append(layer);
   container.replaceChildren(svg);
   fitNames(svg);
   const available = container.clientWidth - 2;

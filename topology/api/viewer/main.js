@@ -293,11 +293,12 @@ async function loadClique(environment, id, { keep = false } = {}) {
     return;
   }
   const obj = data.object;
+  state.clique = { environment, id, data, handle: null };
+  subscribeLive(); // this environment's changes, from now on
   $("clique-title").replaceChildren(h("span", { class: "title-name" }, obj.name || obj.id),
     h("span", { class: "title-kind" }, ` ${obj.type} · ${environment}`));
   document.title = `${obj.name || obj.id} · Topology viewer`;
   if (!data.clique) {
-    state.clique = { environment, id, data, handle: null };
     $("clique-summary").textContent = "";
     graph.replaceChildren(h("div", { class: "empty no-clique-view" },
       h("p", {}, h("strong", {}, "No clique. "), `${obj.name || obj.id} is not the focal point of a clique: `,
@@ -308,7 +309,6 @@ async function loadClique(environment, id, { keep = false } = {}) {
   }
   const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-id]");
   const refocus = focused && focused.dataset.id;
-  state.clique = { environment, id, data, handle: null };
   draw();
   $("clique-summary").textContent = summaryText(data);
   if (refocus) {
