@@ -8,7 +8,7 @@ const NODE_W = 184;
 const NODE_H = 48;
 const COL_GAP = 58;
 const NAME_WIDTH = NODE_W - 54; // px left for a name, right of the badge
-const MIN_SCALE = 0.72; // a wide clique is shrunk to fit the view, down to this
+const MIN_SCALE = 0.8; // a wide clique is shrunk to fit the view, down to this
 const ROW_GAP = 14;
 const HEAD = 34; // column titles
 const PAD = 18;
@@ -75,7 +75,7 @@ export function drawClique(container, clique, focalId, { expanded, onSelect, onT
   const nameOf = (id) => (byId.get(id) && (byId.get(id).name || id)) || id;
   const rows = Math.max(...picture.columns.map((c) => c.nodes.length + (c.more ? 1 : 0)));
   const height = HEAD + PAD * 2 + rows * (NODE_H + ROW_GAP) - ROW_GAP;
-  const width = PAD * 2 + picture.columns.length * (NODE_W + COL_GAP) - COL_GAP + 60;
+  const width = PAD * 2 + picture.columns.length * (NODE_W + COL_GAP) - COL_GAP + 40;
   const c = picture.counts;
   const svg = el("svg", {
     class: "clique", width, height, viewBox: `0 0 ${width} ${height}`, role: "group",
@@ -166,13 +166,19 @@ export function drawClique(container, clique, focalId, { expanded, onSelect, onT
   svg.append(layer);
   container.replaceChildren(svg);
   fitNames(svg);
+  const handle = { svg, nodes, links, byId, counts: c, nameOf, width, height };
+  fitWidth(handle, container);
+  return handle;
+}
+
+// A wide picture shrinks to the width of its container, down to MIN_SCALE (then it
+// scrolls); called again when the container changes size (the details panel opens).
+export function fitWidth(handle, container) {
   const available = container.clientWidth - 2;
-  if (available > 0 && width > available) { // shrink to fit, within reason
-    const scale = Math.max(MIN_SCALE, available / width);
-    svg.setAttribute("width", Math.floor(width * scale));
-    svg.setAttribute("height", Math.floor(height * scale));
-  }
-  return { svg, nodes, links, byId, counts: c, nameOf };
+  const scale = available > 0 && handle.width > available
+    ? Math.max(MIN_SCALE, available / handle.width) : 1;
+  handle.svg.setAttribute("width", Math.floor(handle.width * scale));
+  handle.svg.setAttribute("height", Math.floor(handle.height * scale));
 }
 
 // Names as long as they fit (the full name is in the node's title and label).

@@ -6,7 +6,7 @@ import { gql, Q, token, Unauthorized } from "./api.js";
 import { renderDashboard, loadDashboard } from "./dashboard.js";
 import { showLink, showNode } from "./details.js";
 import { h, show } from "./dom.js";
-import { applyStatus, drawClique } from "./graph.js";
+import { applyStatus, drawClique, fitWidth } from "./graph.js";
 import { STATUS_LABEL, statusClass } from "./layout.js";
 import { Live } from "./live.js";
 
@@ -181,6 +181,11 @@ function route() {
 }
 
 window.addEventListener("hashchange", route);
+
+new ResizeObserver(() => {
+  const handle = state.clique && state.clique.handle;
+  if (handle) fitWidth(handle, $("graph"));
+}).observe($("graph"));
 
 // --- search ------------------------------------------------------------------------
 
