@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 .PHONY: setup run stop status test unit integration lint bench-load bench-cliques bench-api bench-sensu bench-daemons bench-sandbox bench-scan bench-events bench-journal clean help
 
 help:
-	@echo "make run          start the local Neo4j and the sandbox cloud, scan it, import the demo, serve the API"
+	@echo "make run          start the local Neo4j and the sandbox cloud, scan it, import the demo, serve the API and the viewer (/)"
 	@echo "make test         ruff + the whole test suite (starts its own Neo4j when NEO4J_URI is unset)"
 	@echo "make unit         fast tests only (no services)"
 	@echo "make stop         stop the sandbox cloud and the local Neo4j"

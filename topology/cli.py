@@ -728,6 +728,8 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         os.environ["TOPOLOGY_CONFIG"] = config.source  # the workers read the same file
     open_store(config).close()  # Neo4j up (local one started), schema and seeds in place
     base = f"http://{api.host}:{api.port}"
+    print(f"Viewer:      {base}/   (open it in a browser; it asks for the API token)",
+          flush=True)
     print(f"GraphQL API: {base}/graphql   health: {base}/healthz   metrics: {base}/metrics",
           flush=True)
     if args.generate_token:
@@ -1064,10 +1066,11 @@ def build_parser() -> argparse.ArgumentParser:
     clique.add_argument("--limit", type=int, default=20,
                         help="ids listed per type with --focal-points (default: 20)")
 
-    serve = _add_command(sub, "serve", cmd_serve, "serve the GraphQL API",
-                         "Serve GraphQL at /graphql (GraphiQL in a browser), GET /healthz and "
-                         "GET /metrics (Prometheus). Every route but /healthz needs a bearer "
-                         "token: TOPOLOGY_ADMIN_TOKEN or [[tokens]] in the config.")
+    serve = _add_command(sub, "serve", cmd_serve, "serve the GraphQL API and the viewer",
+                         "Serve the viewer at /, GraphQL at /graphql (GraphiQL in a "
+                         "browser), GET /healthz and GET /metrics (Prometheus). Every route "
+                         "but /healthz and the pages' own files needs a bearer token: "
+                         "TOPOLOGY_ADMIN_TOKEN or [[tokens]] in the config.")
     serve.add_argument("--host", help="address to listen on (default: [api] host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: [api] port, 8080)")
     serve.add_argument("--workers", type=int, help="uvicorn worker processes (default: 1)")
