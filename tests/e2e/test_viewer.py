@@ -1,5 +1,6 @@
 """The viewer (``/``) end to end: the service on an imported demo environment, the page
-in Debian's headless Chromium (Playwright), a status changed by ``topology sensu-handler``.
+in Debian's headless Chromium (Playwright), a status changed by ``topology sensu-handler``,
+the topology changed by an event's change set.
 
 Screenshots go to ``test-artifacts/viewer/`` and ``test-artifacts/viewer-offline/``.
 """
@@ -27,6 +28,7 @@ from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.demo import generate, shape_for_objects, write_export
 from topology.sensu.names import object_check
+from topology.store import ChangeSet, Provenance, link_record, object_record
 
 TOKEN = "viewer-e2e-token"
 LIMITS = ApiConfig(status_poll_interval=0.1, status_poll_overlap=5.0)
@@ -163,7 +165,8 @@ def sensu_event(environment: str, check: str, status: int, output: str) -> dict[
                       "executed": int(time.time())}}
 
 
-def test_login_search_clique_live_status_details_and_dashboard(context, base, demo, cli):
+def test_login_search_clique_live_status_details_and_dashboard(context, base, demo, cli,
+                                                                graph_store):
     view = Page(context, base, browser.artifacts("viewer"))
     page = view.page
     page.goto(f"{base}/")
@@ -247,6 +250,35 @@ def test_login_search_clique_live_status_details_and_dashboard(context, base, de
     assert "CRITICAL: bridge has no ports up" in text and "since" in text
     assert bridge["id"] in text
     view.shot("details")
+
+    # A vNIC added to the instance (an event's change set): the clique is drawn again with
+    # it, without a reload (topologyChanged); removed, it goes.
+    extra = f"{instance['id']}-extra-tap"
+    change = ChangeSet(demo, Provenance("event", "test"))
+    change.upsert_object(object_record(demo, {
+        "id": extra, "type": "vnic", "name": "tap-extra", "parent_id": instance["id"],
+        "parent_type": "instance", "host": "node-1"}))
+    change.upsert_link(link_record(demo, {"source_id": instance["id"], "target_id": extra,
+                                          "link_type": "instance-vnic", "state": "up"}))
+    graph_store.apply(change)
+    grown = gql(base, CLIQUE, e=demo, id=instance["id"])["clique"]
+    assert len(grown["nodes"]) == len(clique["nodes"]) + 1
+    page.wait_for_function(
+        "id => document.querySelector(`svg.clique g.node[data-id='${id}']`)", arg=extra,
+        timeout=WAIT)
+    shown = drawn(page)
+    assert sorted(shown["nodes"]) == sorted(n["id"] for n in grown["nodes"])
+    assert len(shown["links"]) == len(grown["links"])
+    assert page.evaluate("() => window.notReloaded") is True
+    assert page.locator("#details .panel-name").inner_text() == bridge["name"]  # kept
+    view.shot("topology-changed")
+    change = ChangeSet(demo, Provenance("event", "test"))
+    change.delete_subtree(extra)
+    graph_store.apply(change)
+    page.wait_for_function(
+        "id => !document.querySelector(`svg.clique g.node[data-id='${id}']`)", arg=extra,
+        timeout=WAIT)
+    assert len(drawn(page)["nodes"]) == len(clique["nodes"])
 
     # The dashboard: counts per type and status, the bridge among the worst objects.
     page.click("#tab-dashboard")
