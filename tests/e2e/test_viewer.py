@@ -27,6 +27,7 @@ from topology.api.auth import load_tokens
 from topology.cliques.service import CliqueService
 from topology.config import ApiConfig
 from topology.demo import generate, shape_for_objects, write_export
+from topology.events.status import ListenerStats
 from topology.sensu.names import object_check
 from topology.store import ChangeSet, Provenance, link_record, object_record
 
@@ -280,7 +281,13 @@ def test_login_search_clique_live_status_details_and_dashboard(context, base, de
         timeout=WAIT)
     assert len(drawn(page)["nodes"]) == len(clique["nodes"])
 
-    # The dashboard: counts per type and status, the bridge among the worst objects.
+    # The dashboard: counts per type and status, the bridge among the worst objects, the
+    # last scan (one asked for) and the listener (as one reports itself).
+    gql(base, 'mutation($e: String!) { requestScan(environment: $e, kind: "links") { id } }',
+        e=demo)
+    listener = ListenerStats(demo, queue=f"topology.{demo}.notifications")
+    listener.state, listener.lag_last, listener.queue_depth = "running", 0.125, 3
+    listener.write(graph_store)
     page.click("#tab-dashboard")
     page.locator("#dash-body .card").first.wait_for(timeout=WAIT)
     assert page.input_value("#env-picker") == demo
@@ -290,10 +297,11 @@ def test_login_search_clique_live_status_details_and_dashboard(context, base, de
     totals = page.locator("#dash-body .card").first
     assert re.search(r"\b1\s+Error", totals.locator(".total.status-error").inner_text())
     assert page.locator("#dash-body table.counts tbody tr").count() >= 8
-    listener = page.locator("#dash-body .card", has_text="Listener").inner_text()
-    known = gql(base, '{ __type(name: "ListenerState") { name } }')["__type"]
-    assert ("No listener has reported" if known else "Listener state unavailable") in listener
-    assert page.locator("#dash-body .card", has_text="Last scan").count() == 1
+    shown_listener = page.locator("#dash-body .card", has_text="Listener").inner_text()
+    assert f"topology.{demo}.notifications" in shown_listener
+    assert "running" in shown_listener and "0.13" in shown_listener
+    scan = page.locator("#dash-body .card", has_text="Last scan").inner_text()
+    assert "pending" in scan and "links scan" in scan and "not yet" in scan
     view.shot("dashboard")
 
     # The token is kept for the tab: a reload shows the same view, no login form; back

@@ -8,10 +8,10 @@ import { STATUS_LABEL, statusClass } from "./layout.js";
 const STATUSES = ["error", "warning", "ok", "unknown"];
 // Listener fields shown, in order, when the server has them (the field came later).
 const LISTENER_FIELDS = ["environment", "queue", "runner", "state", "startedAt", "heartbeatAt",
-  "lagLast", "queueDepth", "retryDepth", "deadDepth", "applied", "deadLettered", "lastError"];
-const LISTENER_TITLES = { lagLast: "lag (s)", queueDepth: "queued", retryDepth: "retrying",
-  deadDepth: "dead-lettered", startedAt: "started", heartbeatAt: "heartbeat", lastError: "last error",
-  deadLettered: "dead-lettered (total)" };
+  "lagLast", "queueDepth", "deadDepth", "applied", "retried", "deadLettered", "lastError",
+  "lastErrorAt"];
+const LISTENER_TITLES = { lagLast: "lag (s)", queueDepth: "waiting", deadDepth: "dead letters waiting", startedAt: "started", heartbeatAt: "heartbeat", lastError: "last error",
+  deadLettered: "dead-lettered (total)", lastErrorAt: "last error at" };
 
 function leafKind(type) {
   let t = type;
@@ -129,6 +129,7 @@ function scanCard(scans, environment) {
       h("span", { class: `status-badge status-${cls}` }, scan.status.replaceAll("_", " ")),
       " ", h("span", {}, `${scan.kind} scan`), scan.phase ? h("span", { class: "muted" }, ` · ${scan.phase}`) : null),
     h("dl", { class: "fields" },
+      scan.requestedAt ? [h("dt", {}, "requested"), h("dd", {}, when(scan.requestedAt))] : null,
       h("dt", {}, "started"), h("dd", {}, when(scan.startedAt) || "not yet"),
       scan.endedAt ? [h("dt", {}, "ended"), h("dd", {}, when(scan.endedAt))] : null,
       scan.seconds !== null ? [h("dt", {}, "took"), h("dd", {}, `${scan.seconds.toFixed(1)} s`)] : null,
@@ -147,6 +148,8 @@ function listenerCard(listeners) {
       let value = row[f];
       if (value === null || value === undefined || value === "") return null;
       if (/At$/.test(f)) value = when(value);
+      else if (/Depth$/.test(f) && value < 0) value = "unknown";
+      else if (typeof value === "number" && !Number.isInteger(value)) value = value.toFixed(2);
       if (f === "state") value = h("span", { class: `state state-${String(value).toLowerCase()}` }, value);
       return [h("dt", {}, LISTENER_TITLES[f] || f), h("dd", {}, value)];
     }))));

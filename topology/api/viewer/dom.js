@@ -13,7 +13,7 @@ export function h(tag, attrs = {}, ...children) {
       node.setAttribute(name, value === true ? "" : value);
     }
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(typeof child === "string" || typeof child === "number" ? String(child) : child);
   }

@@ -415,7 +415,7 @@ async function refreshDashboard() {
     const data = await loadDashboard(environment);
     if (environment !== state.dashboardEnv) return;
     renderDashboard($("dash-body"), environment, data, { onOpen: openClique });
-    $("dash-updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+    $("dash-updated").textContent = `updated ${new Date().toLocaleTimeString(undefined, { hourCycle: "h23" })}`;
   } catch (error) {
     if (!failed(error)) {
       $("dash-body").replaceChildren(h("p", { class: "error" }, `Could not load the dashboard: ${error.message}`));
