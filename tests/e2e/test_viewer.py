@@ -203,7 +203,8 @@ def test_login_search_clique_live_status_details_and_dashboard(context, base, de
     view.shot("clique")
 
     # Keyboard and screen readers: Tab from the picture reaches the focal point, then the
-    # link to its right, then the next node; each says what it is.
+    # link to its right, then the next node (arrows move between nodes); each says what
+    # it is.
     labels = page.eval_on_selector_all(
         "svg.clique g.node", "gs => gs.map(g => [g.getAttribute('tabindex'), "
         "g.getAttribute('role'), g.getAttribute('aria-label')])")
@@ -221,6 +222,10 @@ def test_login_search_clique_live_status_details_and_dashboard(context, base, de
     page.keyboard.press("Tab")
     vnic_id = page.evaluate("() => document.activeElement.dataset.id")
     assert by_id[vnic_id]["type"] == "vnic"
+    page.keyboard.press("ArrowLeft")  # arrows move between nodes too
+    assert page.evaluate("() => document.activeElement.dataset.id") == instance["id"]
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => document.activeElement.dataset.id") == vnic_id
     page.keyboard.press("Enter")  # opens its details
     page.locator("#details .panel-name").wait_for(timeout=WAIT)
     assert page.locator("#details .panel-name").inner_text() == by_id[vnic_id]["name"]

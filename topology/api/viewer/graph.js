@@ -144,6 +144,7 @@ export function drawClique(container, clique, focalId, { expanded, onSelect, onT
     for (const node of column.nodes) {
       const { x, y } = place.get(node.id);
       const g = nodeElement(node, x, y, node.id === focalId);
+      g.dataset.column = column.index;
       activate(g, () => onSelect("node", node));
       nodes.set(node.id, g);
       layer.append(g, ...(after.get(node.id) || []));
@@ -164,6 +165,7 @@ export function drawClique(container, clique, focalId, { expanded, onSelect, onT
     }
   }
   svg.append(layer);
+  svg.addEventListener("keydown", (event) => moveFocus(svg, event));
   container.replaceChildren(svg);
   fitNames(svg);
   const handle = { svg, nodes, links, byId, counts: c, nameOf, width, height };
@@ -210,6 +212,30 @@ function nodeElement(node, x, y, focal) {
   el("title", {}, `${name}\n${node.type} ${node.id}\nstatus: ${STATUS_LABEL[status]}` +
     (node.statusText ? `\n${node.statusText}` : "")));
   return g;
+}
+
+// Arrow keys between nodes: up and down in a column, left and right to the nearest node
+// of the next column.
+function moveFocus(svg, event) {
+  const step = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[event.key];
+  const from = event.target.closest && event.target.closest("g.node");
+  if (!step || !from) return;
+  const nodes = [...svg.querySelectorAll("g.node")];
+  const column = Number(from.dataset.column);
+  const top = (g) => g.getBoundingClientRect().top;
+  let next;
+  if (step[1]) {
+    const same = nodes.filter((g) => Number(g.dataset.column) === column);
+    next = same[same.indexOf(from) + step[1]];
+  } else {
+    const other = nodes.filter((g) => Number(g.dataset.column) === column + step[0]);
+    const y = top(from);
+    next = other.sort((a, b) => Math.abs(top(a) - y) - Math.abs(top(b) - y))[0];
+  }
+  if (next) {
+    event.preventDefault();
+    next.focus();
+  }
 }
 
 // Click, Enter and Space do `action`.
