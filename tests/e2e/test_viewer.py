@@ -286,6 +286,23 @@ def test_login_search_clique_live_status_details_and_dashboard(context, base, de
         timeout=WAIT)
     assert len(drawn(page)["nodes"]) == len(clique["nodes"])
 
+    # The network's details lead to its own clique; back returns to the instance's.
+    network = next(n for n in clique["nodes"] if n["type"] == "network")
+    page.click(f"svg.clique g.node[data-id='{network['id']}']")
+    opener = page.locator("#details a.open-clique")
+    opener.wait_for(timeout=WAIT)
+    network_clique = gql(base, CLIQUE, e=demo, id=network["id"])["clique"]
+    assert f"({len(network_clique['nodes'])} nodes" in opener.inner_text()
+    opener.click()
+    page.wait_for_function(
+        "id => document.querySelector(`svg.clique g.node.focal[data-id='${id}']`)",
+        arg=network["id"], timeout=WAIT)
+    assert int(drawn(page)["total"]) == len(network_clique["nodes"])
+    page.go_back()
+    page.wait_for_function(
+        "id => document.querySelector(`svg.clique g.node.focal[data-id='${id}']`)",
+        arg=instance["id"], timeout=WAIT)
+
     # The dashboard: counts per type and status, the bridge among the worst objects, the
     # last scan (one asked for) and the listener (as one reports itself).
     gql(base, 'mutation($e: String!) { requestScan(environment: $e, kind: "links") { id } }',

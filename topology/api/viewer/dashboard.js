@@ -2,7 +2,7 @@
 // first, the last scan and its outcome, the listeners' state.
 
 import { GraphQLErrors, gql, Q, Unauthorized } from "./api.js";
-import { h, statusBadge, when } from "./dom.js";
+import { cliqueHash, h, statusBadge, when } from "./dom.js";
 import { STATUS_LABEL, statusClass } from "./layout.js";
 
 const STATUSES = ["error", "warning", "ok", "unknown"];
@@ -91,11 +91,10 @@ function typeTable(rows) {
       h("td", { class: "num" }, STATUSES.reduce((n, s) => n + c[s], 0))))));
 }
 
-function worstList(items, environment, onOpen) {
+function worstList(items, environment) {
   if (!items.length) return h("p", { class: "muted" }, "Nothing is failing: every status is OK (or unknown).");
   return h("ol", { class: "worst" }, items.map((o) => h("li", {},
-    h("a", { href: `#/clique/${encodeURIComponent(environment)}/${encodeURIComponent(o.id)}`,
-      class: "worst-item", "data-id": o.id, onclick: (e) => { e.preventDefault(); onOpen(environment, o.id); } },
+    h("a", { href: cliqueHash(environment, o.id), class: "worst-item", "data-id": o.id },
     statusBadge(o.status, o.statusValue),
     h("span", { class: "worst-name" }, o.name || o.id),
     h("span", { class: "muted" }, o.type)),
@@ -159,12 +158,12 @@ function card(title, ...content) {
   return h("section", { class: "card" }, h("h3", {}, title), ...content);
 }
 
-export function renderDashboard(body, environment, data, { onOpen }) {
+export function renderDashboard(body, environment, data) {
   const summary = data.statusSummary;
   body.replaceChildren(
     card("Objects", totalsStrip(summary.objectTotals, "objects"), typeTable(summary.objects)),
     h("div", { class: "dash-column" },
-      card("Worst objects", worstList(summary.worst, environment, onOpen)),
+      card("Worst objects", worstList(summary.worst, environment)),
       card("Links", totalsStrip(summary.linkTotals, "links"), h("h4", {}, "Worst links"), worstLinks(summary.worstLinks)),
       card("Last scan", scanCard(data.scans, data.environment)),
       card("Listener", listenerCard(data.listeners))),

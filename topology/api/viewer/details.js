@@ -2,7 +2,7 @@
 // status changes) and, for a node, the way to its own clique.
 
 import { gql, Q, Unauthorized } from "./api.js";
-import { h, statusBadge, when } from "./dom.js";
+import { cliqueHash, h, statusBadge, when } from "./dom.js";
 
 function since(item, history) {
   const latest = history && history[0];
@@ -46,7 +46,7 @@ function failed(body, error) {
 }
 
 // Fills `body` with an object's details; `current` is the focal point shown (if any).
-export async function showNode(body, environment, id, { current, onOpenClique }) {
+export async function showNode(body, environment, id, { current }) {
   body.replaceChildren(h("p", { class: "muted" }, "Loading…"));
   let data;
   try {
@@ -65,10 +65,8 @@ export async function showNode(body, environment, id, { current, onOpenClique })
   if (id === current) {
     clique = h("p", { class: "muted" }, "This is the focal point of the clique shown.");
   } else if (obj.clique) {
-    clique = h("button", {
-      type: "button", class: "primary open-clique",
-      onclick: () => onOpenClique(environment, id),
-    }, `Open this object's clique (${obj.clique.nodes.length} nodes, ${obj.clique.links.length} links)`);
+    clique = h("a", { href: cliqueHash(environment, id), class: "button primary open-clique" },
+      `Open this object's clique (${obj.clique.nodes.length} nodes, ${obj.clique.links.length} links)`);
   } else {
     clique = h("p", { class: "no-clique" },
       "No clique: this object is not a focal point (no clique type of its environment starts at a ",

@@ -63,3 +63,8 @@ export function statusBadge(status, statusValue) {
 export function show(element, visible) {
   element.hidden = !visible;
 }
+
+// The address of an object's clique in the viewer.
+export function cliqueHash(environment, id) {
+  return `#/clique/${encodeURIComponent(environment)}/${encodeURIComponent(id)}`;
+}

@@ -5,7 +5,7 @@
 import { gql, Q, token, Unauthorized } from "./api.js";
 import { renderDashboard, loadDashboard } from "./dashboard.js";
 import { showLink, showNode } from "./details.js";
-import { h, show } from "./dom.js";
+import { cliqueHash, h, show } from "./dom.js";
 import { applyStatus, drawClique, fitWidth } from "./graph.js";
 import { STATUS_LABEL, statusClass } from "./layout.js";
 import { Live } from "./live.js";
@@ -149,10 +149,6 @@ function parseHash() {
   }
   if (parts[0] === "dashboard") return { view: "dashboard", environment: parts[1] || null };
   return { view: "clique" };
-}
-
-export function cliqueHash(environment, id) {
-  return `#/clique/${encodeURIComponent(environment)}/${encodeURIComponent(id)}`;
 }
 
 function openClique(environment, id) {
@@ -370,7 +366,7 @@ async function select(selection) {
     if (selection.kind === "node") {
       const node = handle && handle.byId.get(selection.id);
       $("details-title").textContent = node ? `${node.type} details` : "Object details";
-      await showNode($("details-body"), environment, selection.id, { current: id, onOpenClique: openClique });
+      await showNode($("details-body"), environment, selection.id, { current: id });
     } else {
       $("details-title").textContent = "Link details";
       await showLink($("details-body"), environment, selection, {
@@ -414,7 +410,7 @@ async function refreshDashboard() {
   try {
     const data = await loadDashboard(environment);
     if (environment !== state.dashboardEnv) return;
-    renderDashboard($("dash-body"), environment, data, { onOpen: openClique });
+    renderDashboard($("dash-body"), environment, data);
     $("dash-updated").textContent = `updated ${new Date().toLocaleTimeString(undefined, { hourCycle: "h23" })}`;
   } catch (error) {
     if (!failed(error)) {
