@@ -53,17 +53,20 @@ function later(name, delay, action) {
 
 // --- login -------------------------------------------------------------------------
 
-function showLogin(message) {
+// The page as signed in (the viewer) or not (the login form).
+function signedIn(yes) {
+  for (const id of ["app", "tabs", "search-form", "logout", "live"]) show($(id), yes);
+  show($("login"), !yes);
+}
+
+// The login form, with why; the token is forgotten unless only the API was unreachable
+// (a reload then tries it again).
+function showLogin(message, { forget = true } = {}) {
   if (state.live) state.live.close();
   state.live = null;
   state.subscriptions.clear();
-  token.clear();
-  show($("app"), false);
-  show($("tabs"), false);
-  show($("search-form"), false);
-  show($("logout"), false);
-  show($("live"), false);
-  show($("login"), true);
+  if (forget) token.clear();
+  signedIn(false);
   const error = $("login-error");
   error.textContent = message || "";
   show(error, Boolean(message));
@@ -85,15 +88,10 @@ async function start() {
     const data = await gql(Q.environments);
     state.environments = data.environments.map((e) => e.name);
   } catch (error) {
-    if (!failed(error)) showLogin(`The API cannot be reached: ${error.message}`);
+    if (!failed(error)) showLogin(`The API cannot be reached: ${error.message}`, { forget: false });
     return;
   }
-  show($("login"), false);
-  show($("app"), true);
-  show($("tabs"), true);
-  show($("search-form"), true);
-  show($("logout"), true);
-  show($("live"), true);
+  signedIn(true);
   state.live = new Live({
     getToken: token.get,
     onState: liveState,
