@@ -4,11 +4,11 @@
 import { STATUS_LABEL, layoutClique, linkKey, statusClass } from "./layout.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const NODE_W = 184;
+const NODE_W = 176;
 const NODE_H = 48;
-const COL_GAP = 58;
+const COL_GAP = 46;
 const NAME_WIDTH = NODE_W - 54; // px left for a name, right of the badge
-const MIN_SCALE = 0.8; // a wide clique is shrunk to fit the view, down to this
+const MIN_SCALE = 0.75; // a wide clique is shrunk to fit the view, down to this
 const ROW_GAP = 14;
 const HEAD = 34; // column titles
 const PAD = 18;
