@@ -11,16 +11,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from tests.support.api_server import serve
+from tests.support.graphql_ws import RECEIVE_TIMEOUT, initialised, receive
 from tests.support.prometheus import sample
 from topology.api.app import create_app
 from topology.api.auth import hash_token, load_tokens
@@ -35,7 +36,6 @@ ADMIN = "admin-token"
 EDITOR = "editor-token"  # edit on the first environment, view on the second
 VIEWER = "viewer-token"  # view on the first environment
 T0 = 1_900_000_000  # check results' epoch seconds
-RECEIVE_TIMEOUT = 30  # seconds a websocket read waits at most (a hang guard, not a check)
 
 _clock = itertools.count(1)
 
@@ -388,29 +388,16 @@ SUBSCRIPTION = """subscription($e: String!, $since: String) {
     statusText at recordedAt } }"""
 
 
-@contextmanager
 def _open(api: Api, token: str | None = ADMIN, protocol: str = "graphql-transport-ws",
-          header: bool = False) -> Iterator[ClientConnection]:
+          header: bool = False) -> AbstractContextManager[ClientConnection]:
     """A websocket on /graphql, initialised (token in connection_init, or in the
     handshake's header)."""
-    headers = {"Authorization": f"Bearer {token}"} if header and token else {}
-    with connect(api.ws_url, subprotocols=[protocol], additional_headers=headers,
-                 open_timeout=RECEIVE_TIMEOUT) as ws:
-        payload = {"Authorization": f"Bearer {token}"} if token and not header else {}
-        ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        yield ws
-
-
-def _receive(ws: ClientConnection, timeout: float = RECEIVE_TIMEOUT) -> dict[str, Any]:
-    while True:
-        message = json.loads(ws.recv(timeout=timeout))
-        if message["type"] not in ("ka", "ping", "pong"):
-            return message
+    return initialised(api.ws_url, token, protocol, header)
 
 
 def _subscribe(ws: ClientConnection, environment: str, since: str | None = None,
                protocol: str = "graphql-transport-ws") -> None:
-    assert _receive(ws)["type"] == "connection_ack"
+    assert receive(ws)["type"] == "connection_ack"
     kind = "subscribe" if protocol == "graphql-transport-ws" else "start"
     ws.send(json.dumps({"id": "1", "type": kind, "payload": {
         "query": SUBSCRIPTION, "variables": {"e": environment, "since": since}}}))
@@ -430,7 +417,7 @@ def test_subscription_since_delivers_each_change_once_in_order(api, graph_store)
     api.post(go_event(VM1, 2, api.other, "another environment"))
     with _open(api) as ws:
         _subscribe(ws, api.env, since)
-        got = [_change(_receive(ws)) for _ in range(3)]
+        got = [_change(receive(ws)) for _ in range(3)]
         assert [(c["kind"], c["objectId"], c["sourceId"], c["status"], c["statusText"])
                 for c in got] == [
             ("OBJECT", "vm-1", None, "Error", "vm-1 down"),
@@ -441,7 +428,7 @@ def test_subscription_since_delivers_each_change_once_in_order(api, graph_store)
         assert got[0]["recordedAt"] <= got[1]["recordedAt"]
         # What is written now comes next: nothing earlier again.
         api.post(go_event(VM1, 0, api.env, "vm-1 back"))
-        later = _change(_receive(ws))
+        later = _change(receive(ws))
         assert (later["objectId"], later["status"], later["statusText"]) == (
             "vm-1", "OK", "vm-1 back")
 
@@ -456,13 +443,13 @@ def test_subscription_from_now_skips_earlier_changes(api):
         for attempt in itertools.count():
             api.post(go_event(VM1, next(statuses), api.env, f"probe {attempt}"))
             try:
-                first = _change(_receive(ws, timeout=1))
+                first = _change(receive(ws, timeout=1))
                 break
             except TimeoutError:
                 assert attempt < RECEIVE_TIMEOUT, "no status change arrived"
         assert first["statusText"].startswith("probe")
         api.post(go_event(HOST, 1, api.env, "last"))
-        while (change := _change(_receive(ws)))["statusText"] != "last":
+        while (change := _change(receive(ws)))["statusText"] != "last":
             assert change["statusText"].startswith("probe"), change  # never the earlier one
 
 
@@ -471,17 +458,17 @@ def test_subscription_over_graphql_ws_with_the_token_in_the_handshake(api, graph
     api.post(go_event(HOST, 2, api.env, "host down"))
     with _open(api, token=EDITOR, protocol="graphql-ws", header=True) as ws:
         _subscribe(ws, api.env, since, protocol="graphql-ws")
-        change = _change(_receive(ws))
+        change = _change(receive(ws))
         assert (change["objectId"], change["status"]) == ("host-1", "Error")
 
 
 def test_subscription_without_a_token_is_refused(api):
     with _open(api, token=None) as ws:
         with pytest.raises(ConnectionClosed) as closed:
-            _receive(ws)
+            receive(ws)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
     with _open(api, token="wrong") as ws, pytest.raises(ConnectionClosed):
-        _receive(ws)
+        receive(ws)
     with pytest.raises(InvalidStatus) as refused, _open(api, token="wrong", header=True):
         pass
     assert refused.value.response.status_code == 403
@@ -490,7 +477,7 @@ def test_subscription_without_a_token_is_refused(api):
 def test_subscription_needs_view_on_the_environment(api):
     with _open(api, token=VIEWER) as ws:
         _subscribe(ws, api.other)
-        message = _receive(ws)
+        message = receive(ws)
         assert message["type"] in ("next", "error"), message
         errors = (message["payload"] if message["type"] == "error"
                   else message["payload"]["errors"])

@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from loaders.calipso.importer import CalipsoImporter
 from tests.support.api_server import serve
+from tests.support.graphql_ws import initialised, receive
 from topology.api.app import create_app
 from topology.api.auth import hash_token, load_tokens
 from topology.cliques.service import CliqueService
@@ -30,7 +31,6 @@ from topology.store.change_writer import ChangeWriter
 LIMITS = ApiConfig(status_poll_interval=0.05, status_poll_overlap=5.0)
 ADMIN = "admin-token"
 VIEWER = "viewer-token"  # view on the first environment only
-RECEIVE_TIMEOUT = 30  # seconds a websocket read waits at most (a hang guard)
 
 SUBSCRIPTION = """subscription($e: String!, $since: String) {
   topologyChanged(environment: $e, since: $since) {
@@ -104,25 +104,15 @@ def api(graph_store: GraphStore, make_environment: Callable[[], str]) -> Iterato
 @contextmanager
 def _subscribed(api: Api, environment: str, since: str | None,
                 token: str = ADMIN) -> Iterator[ClientConnection]:
-    with connect(api.ws_url, subprotocols=["graphql-transport-ws"],
-                 open_timeout=RECEIVE_TIMEOUT) as ws:
-        ws.send(json.dumps({"type": "connection_init",
-                            "payload": {"Authorization": f"Bearer {token}"}}))
-        assert _receive(ws)["type"] == "connection_ack"
+    with initialised(api.ws_url, token) as ws:
+        assert receive(ws)["type"] == "connection_ack"
         ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
             "query": SUBSCRIPTION, "variables": {"e": environment, "since": since}}}))
         yield ws
 
 
-def _receive(ws: ClientConnection, timeout: float = RECEIVE_TIMEOUT) -> dict[str, Any]:
-    while True:
-        message = json.loads(ws.recv(timeout=timeout))
-        if message["type"] not in ("ka", "ping", "pong"):
-            return message
-
-
 def _change(ws: ClientConnection) -> dict[str, Any]:
-    message = _receive(ws)
+    message = receive(ws)
     assert message["type"] == "next", message
     assert "errors" not in message["payload"], message
     return message["payload"]["data"]["topologyChanged"]
@@ -232,7 +222,7 @@ def test_a_scan_records_one_truncated_entry_when_it_ends(graph_store, environmen
 
 def test_the_subscription_needs_view_on_the_environment(api):
     with _subscribed(api, api.other, None, token=VIEWER) as ws:
-        message = _receive(ws)
+        message = receive(ws)
         assert message["type"] in ("next", "error"), message
         errors = (message["payload"] if message["type"] == "error"
                   else message["payload"]["errors"])
