@@ -54,10 +54,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(line, red=True, bold=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[Any]:
-    """Debian's headless Chromium through Playwright, shared by the session's page tests
-    (each test opens its own context); skipped (failed under CI) without it."""
+    """Debian's headless Chromium through Playwright, shared by a module's page tests (each
+    test opens its own context); skipped (failed under CI) without it. Per module, not per
+    session: while Playwright's sync API runs, the main thread has a running event loop,
+    and every later ``asyncio.run()`` in the session would fail."""
     with browser.chromium() as launched:
         yield launched
 
