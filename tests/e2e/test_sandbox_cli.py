@@ -19,6 +19,7 @@ import openstack
 import paramiko
 import pytest
 import sqlalchemy
+import yaml
 
 from loaders.hosts.parsers import parse_output
 from tests.conftest import drop_environment
@@ -221,9 +222,14 @@ def test_churn_publishes_notifications_a_consumer_receives(sandbox: SandboxCli) 
 def test_stop_leaves_nothing_running(tmp_path: Path) -> None:
     daemons.require_installed(MariaDB)
     daemons.require_installed(RabbitMQ)
-    cli = SandboxCli(tmp_path)
-    assert cli("start", "--hosts", "2", "--instances", "1", "--clouds-yaml", "none"
+    cli = SandboxCli(tmp_path / "state")
+    # The user's clouds.yaml (here a file of the test's) gets the cloud while it runs and
+    # loses it when it stops; the user's other clouds stay.
+    user_clouds = tmp_path / "clouds.yaml"
+    user_clouds.write_text("clouds:\n  lab:\n    auth:\n      auth_url: http://lab/v3\n")
+    assert cli("start", "--hosts", "2", "--instances", "1", "--clouds-yaml", str(user_clouds)
                ).returncode == 0
+    assert set(yaml.safe_load(user_clouds.read_text())["clouds"]) == {"lab", "topology-sandbox"}
     pid = cli.state()["pid"]
     tree = process_tree(pid)
     assert len(tree) > 1  # the sandbox, its MariaDB and RabbitMQ (and epmd)
@@ -231,6 +237,8 @@ def test_stop_leaves_nothing_running(tmp_path: Path) -> None:
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert not [p for p in tree if is_alive(p)]
     assert cli("status").returncode == 2
+    assert yaml.safe_load(user_clouds.read_text()) == {
+        "clouds": {"lab": {"auth": {"auth_url": "http://lab/v3"}}}}
 
 
 def test_graph_puts_the_cloud_in_the_graph_with_live_sensu_status(neo4j_target, graph_store,

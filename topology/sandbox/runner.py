@@ -36,7 +36,7 @@ from topology.private_files import write_private
 from topology.processes import process_tree, rss_mib
 from topology.runtime import open_store
 from topology.sandbox.api.app import create_app
-from topology.sandbox.api.clouds_yaml import write_clouds_yaml
+from topology.sandbox.api.clouds_yaml import remove_cloud, write_clouds_yaml
 from topology.sandbox.churn import Change, Churn
 from topology.sandbox.control import create_control_app
 from topology.sandbox.database.server import SandboxMariaDB
@@ -300,7 +300,19 @@ class SandboxRun:
                         settings.cloud_name, settings.user_clouds_yaml, exc,
                         self.layout.clouds_yaml)
             return str(self.layout.clouds_yaml)
+        # Taken out again when the sandbox stops: a dead cloud left in the user's file
+        # would be openstacksdk's default for every later connection without a cloud name.
+        self._stack.callback(self._remove_user_cloud, settings.user_clouds_yaml,
+                             settings.cloud_name, entry["auth_url"])
         return str(settings.user_clouds_yaml)
+
+    @staticmethod
+    def _remove_user_cloud(path: Path, cloud_name: str, auth_url: str) -> None:
+        try:
+            if remove_cloud(path, cloud_name, auth_url):
+                log.info("took the cloud %r out of %s", cloud_name, path)
+        except (OSError, ValueError) as exc:
+            log.warning("could not take the cloud %r out of %s (%s)", cloud_name, path, exc)
 
     def _switch_churn(self, paused: bool | None) -> dict[str, Any]:
         """Pause (True) or resume (False) the churn, or leave it; its figures after."""
