@@ -355,6 +355,24 @@ def test_unknown_names_and_malformed_json_change_nothing(graph_store, cli, impor
     assert _history(graph_store, imported) <= history + 2
 
 
+def test_implicit_links_get_no_check(graph_store, untouched):
+    """An implicit vNIC-vConnector link (derived from a path: no device on that bridge)
+    is no attachment to check; the real ones still are."""
+    rows = graph_store.write(
+        "MATCH (v:Vnic {environment: $e}), (c:Vconnector {environment: $e}) "
+        "WHERE v.host = c.host AND NOT (v)--(c) "
+        "WITH v, c ORDER BY v.id, c.id LIMIT 1 "
+        "CREATE (v)-[:VNIC_VCONNECTOR {link_type: 'vnic-vconnector', implicit: true, "
+        "environment: $e, host: v.host}]->(c) RETURN v.id AS vnic, c.id AS vconnector",
+        e=untouched)
+    assert rows, "the demo has a vNIC and a bridge of one host that are not linked"
+    implicit = LinkReading("vnic-vconnector", rows[0]["vnic"], rows[0]["vconnector"])
+    readings = {check.target for check in build_plan(graph_store, untouched).checks}
+    assert implicit not in readings
+    assert any(isinstance(r, LinkReading) and r.link_type == "vnic-vconnector"
+               for r in readings)
+
+
 # -- the command's own errors and refusals --------------------------------------------------
 
 def test_ambiguous_names_are_reported_not_written(graph_store, cli, environment, tmp_path):
