@@ -229,11 +229,14 @@ def test_stop_leaves_nothing_running(tmp_path: Path) -> None:
     user_clouds.write_text("clouds:\n  lab:\n    auth:\n      auth_url: http://lab/v3\n")
     assert cli("start", "--hosts", "2", "--instances", "1", "--clouds-yaml", str(user_clouds)
                ).returncode == 0
-    assert set(yaml.safe_load(user_clouds.read_text())["clouds"]) == {"lab", "topology-sandbox"}
     pid = cli.state()["pid"]
     tree = process_tree(pid)
-    assert len(tree) > 1  # the sandbox, its MariaDB and RabbitMQ (and epmd)
-    stopped = cli("stop")
+    try:
+        assert len(tree) > 1  # the sandbox, its MariaDB and RabbitMQ (and epmd)
+        assert set(yaml.safe_load(user_clouds.read_text())["clouds"]) == {
+            "lab", "topology-sandbox"}
+    finally:
+        stopped = cli("stop")  # also when a check above failed: nothing left running
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert not [p for p in tree if is_alive(p)]
     assert cli("status").returncode == 2
