@@ -6,12 +6,13 @@ caption; ``tests/unit/test_neo4j_browser_style.py`` checks the committed file eq
 :func:`render_style` (regenerate it with ``topology browser-files``). The local Neo4j
 serves the file and tells Browser to load it on connect (:mod:`topology.neo4j_local.launch`).
 
-Browser 5.24's grass, as its source reads it: one rule per selector (``node``,
-``node.Label``, ``relationship``, ``relationship.TYPE``); every rule that matches an
-element applies, later rules over earlier ones (so general rules come first); a caption is
-a template where ``{property}`` is replaced by the property's value (nothing when absent)
-and ``<id>`` / ``<type>`` stand alone; a value may not contain ``:`` or ``;``. Rules match
-labels only, not property values, so a status cannot pick a colour: it is in the caption.
+Browser 5.24's grass, as its source reads it (``tests/support/grass.py`` reads it the
+same way): one rule per selector (``node``, ``node.Label``, ``relationship``,
+``relationship.TYPE``); every rule that matches an element applies, later rules over
+earlier ones (so general rules come first); a caption is a template where ``{property}``
+is replaced by the property's value (nothing when absent) and ``<id>`` / ``<type>`` stand
+alone; a value may not contain ``:`` or ``;``. Rules match labels only, not property
+values, so a status cannot pick a colour: it is in the caption.
 """
 
 from __future__ import annotations
@@ -186,52 +187,7 @@ def render_style() -> str:
     return "\n".join(parts)
 
 
-def parse_grass(text: str) -> dict[str, dict[str, str]]:
-    """Browser 5.24's grass parser, in Python (``GraphStyleModel.parse``): what Browser
-    reads from the file, for the tests."""
-    rules: dict[str, str] = {}
-    in_string = in_rule = False
-    selector = body = ""
-    for char in text:
-        consumed = True
-        if char == "{":
-            if in_string:
-                consumed = False
-            else:
-                in_rule = True
-        elif char == "}":
-            if in_string:
-                consumed = False
-            else:
-                in_rule = False
-                rules[selector] = body
-                selector = body = ""
-        elif char == "'":
-            in_string = not in_string
-        else:
-            consumed = False
-        if not consumed:
-            if in_rule:
-                body += char
-            elif not char.isspace():
-                selector += char
-    parsed: dict[str, dict[str, str]] = {}
-    for selector, text_body in rules.items():
-        props: dict[str, str] = {}
-        for declaration in text_body.split(";"):
-            pieces = declaration.split(":")  # as Browser does: `a: b: c` keeps `b`
-            if len(pieces) > 1 and pieces[0] and pieces[1]:
-                props[pieces[0].strip()] = pieces[1].strip()
-        parsed[selector] = props
-    return parsed
-
-
 # -- the saved queries ---------------------------------------------------------------------
-
-def cypher_string(value: str) -> str:
-    """A Cypher string literal."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
 
 def clique_example(service: CliqueService, environment: str,
                    shown_as: str = DEMO_ENVIRONMENT) -> str:
@@ -249,6 +205,8 @@ def clique_example(service: CliqueService, environment: str,
     # The clique type's id is the import's that wrote the definitions last (an export's
     # clique_types carry their own ids): left out, so the file is the same on any demo.
     text = text.replace(f" ({clique_type.id})", "", 1)
+    from topology.cliques.service import cypher_string
+
     text = re.sub(r"\$environment\b", cypher_string(shown_as), text)
     text = re.sub(r"\$focal_point\b", cypher_string(focal_point), text)
     if "$" in text:

@@ -20,7 +20,7 @@ import pytest
 from loaders.calipso.importer import CalipsoImporter
 from tests.conftest import drop_environment
 from tests.support import browser
-from tests.support.api_server import serve
+from tests.support.api_server import post_graphql, serve
 from tests.support.topology_cli import TopologyCli
 from topology.api.app import create_app
 from topology.api.auth import load_tokens
@@ -67,10 +67,7 @@ def cli(neo4j_target, tmp_path_factory) -> TopologyCli:
 
 
 def gql(base: str, text: str, **variables: Any) -> dict[str, Any]:
-    response = httpx.post(f"{base}/graphql", json={"query": text, "variables": variables},
-                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
-    assert response.status_code == 200, response.text
-    body = response.json()
+    body = post_graphql(base, text, TOKEN, **variables)
     assert "errors" not in body, body
     return body["data"]
 

@@ -20,7 +20,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection
 
-from tests.support.api_server import serve
+from tests.support.api_server import post_graphql, serve
 from tests.support.graphql_ws import RECEIVE_TIMEOUT, initialised, receive
 from tests.support.prometheus import sample
 from topology.api.app import create_app
@@ -102,11 +102,7 @@ class Api:
                           timeout=60)
 
     def gql(self, text: str, token: str = ADMIN, **variables: Any) -> dict[str, Any]:
-        response = httpx.post(f"{self.base}/graphql", timeout=60,
-                              json={"query": text, "variables": variables},
-                              headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code == 200, response.text
-        return response.json()
+        return post_graphql(self.base, text, token, **variables)
 
     def status(self, object_id: str, environment: str | None = None) -> dict[str, Any]:
         body = self.gql("query($e: String!, $id: String!) { object(environment: $e, id: $id)"

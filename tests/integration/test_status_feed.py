@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
-from topology.api.feed import StatusFeed
+from topology.api.feed import STATUS_CHANGES, Feed
 from topology.store import GraphStore
 
 OVERLAP = 10.0
@@ -35,8 +35,8 @@ def test_late_commits_within_the_overlap_are_delivered_once(graph_store, environ
         return start + dt.timedelta(seconds=seconds)
 
     async def run() -> None:
-        feed = StatusFeed(graph_store, environment, since=start, interval=0.01,
-                          overlap=OVERLAP, batch=2)
+        feed = Feed(graph_store, environment, since=start, query=STATUS_CHANGES,
+                    interval=0.01, overlap=OVERLAP, batch=2)
         changes = feed.changes()
         for key, seconds in (("a", 10), ("b", 20), ("c", 30)):
             _record(graph_store, environment, key, at(seconds))
@@ -58,7 +58,8 @@ def test_without_a_start_only_what_becomes_visible_after_opening(graph_store, en
     async def run() -> None:
         now = graph_store.now()
         _record(graph_store, environment, "before", now - dt.timedelta(seconds=1))
-        feed = StatusFeed(graph_store, environment, interval=0.01, overlap=OVERLAP)
+        feed = Feed(graph_store, environment, query=STATUS_CHANGES, interval=0.01,
+                    overlap=OVERLAP)
         await feed.open()
         # Stamped before the feed opened but visible only now (a slow transaction).
         _record(graph_store, environment, "slow", now)
@@ -74,7 +75,7 @@ def test_other_environments_are_not_delivered(graph_store, make_environment):
     mine, other = make_environment(), make_environment()
 
     async def run() -> None:
-        feed = StatusFeed(graph_store, mine, interval=0.01, overlap=OVERLAP)
+        feed = Feed(graph_store, mine, query=STATUS_CHANGES, interval=0.01, overlap=OVERLAP)
         await feed.open()
         _record(graph_store, other, "theirs", graph_store.now())
         _record(graph_store, mine, "mine", graph_store.now())

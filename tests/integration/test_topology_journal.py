@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 from websockets.sync.client import ClientConnection
 
 from loaders.calipso.importer import CalipsoImporter
-from tests.support.api_server import serve
+from tests.support.api_server import post_graphql, serve
 from tests.support.graphql_ws import initialised, receive
 from topology.api.app import create_app
 from topology.api.auth import hash_token, load_tokens
@@ -84,11 +83,7 @@ class Api:
         return self.base.replace("http://", "ws://") + "/graphql"
 
     def gql(self, text: str, token: str = ADMIN, **variables: Any) -> dict[str, Any]:
-        response = httpx.post(f"{self.base}/graphql", timeout=60,
-                              json={"query": text, "variables": variables},
-                              headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code == 200, response.text
-        return response.json()
+        return post_graphql(self.base, text, token, **variables)
 
 
 @pytest.fixture

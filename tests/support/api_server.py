@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import httpx
 from starlette.types import ASGIApp
 
 from topology.threaded_server import ThreadedServer
@@ -23,3 +25,12 @@ def serve(app: ASGIApp, port: int | None = None) -> Iterator[str]:
         yield url
     finally:
         server.stop()
+
+
+def post_graphql(base: str, text: str, token: str, **variables: Any) -> dict[str, Any]:
+    """One GraphQL request to ``base``'s ``/graphql`` with a bearer token: the response body
+    (HTTP 200 required; GraphQL errors are the caller's to judge)."""
+    response = httpx.post(f"{base}/graphql", json={"query": text, "variables": variables},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()

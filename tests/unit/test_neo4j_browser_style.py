@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.grass import parse_grass
 from topology import catalogue, neo4j_browser
 from topology.catalogue import ObjectType
-from topology.neo4j_browser import StyleError, parse_grass, render_style
+from topology.neo4j_browser import StyleError, render_style
 
 STYLE_FILE = Path(neo4j_browser.style_path())
 

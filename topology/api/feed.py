@@ -28,7 +28,6 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -122,6 +121,3 @@ STATUS_CHANGES = "api_status_changes"
 """The status changes' feed (``statusChanged``): ``(:StatusChange)`` rows."""
 TOPOLOGY_CHANGES = "api_topology_changes"
 """The topology journal's feed (``topologyChanged``): ``(:TopologyChange)`` rows."""
-
-StatusFeed = partial(Feed, query=STATUS_CHANGES)
-"""A feed of status changes, as ``statusChanged`` reads them (their properties)."""

@@ -310,8 +310,8 @@ class CliqueService:
         focal_type = self._focal_type(environment, focal_point)
         clique_type = self.clique_type_for(environment, focal_point_type=focal_type)
         text = self.compiled(environment, clique_type, output="graph", form="paths")
-        params = (f":param environment => {_cypher_string(environment)};\n"
-                  f":param focal_point => {_cypher_string(focal_point)};\n")
+        params = (f":param environment => {cypher_string(environment)};\n"
+                  f":param focal_point => {cypher_string(focal_point)};\n")
         return params + "\n" + text + ";"
 
     def focal_points(self, environment: str,
@@ -335,6 +335,7 @@ class CliqueService:
         return found
 
 
-def _cypher_string(value: str) -> str:
-    """A Cypher string literal, for the ``:param`` lines printed by ``--explain``."""
+def cypher_string(value: str) -> str:
+    """A Cypher string literal, for the ``:param`` lines printed by ``--explain`` and the
+    values written into Neo4j Browser's saved clique query."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from topology.config import Config
+from topology.neo4j_browser import STYLE_NAME
 from topology.neo4j_local.cache import EXTENSION_PACKAGE, LAUNCHER_CLASS, Runtime
 from topology.neo4j_local.errors import Neo4jLocalError
 from topology.net import socket_address
@@ -15,9 +16,9 @@ CONF_FILE = "neo4j.conf"
 # Neo4j Browser's style: copied from cypher/browser-style.grass into the home on every start,
 # served by the TopologyBrowserStyle extension at BROWSER_STYLE_PATH, loaded by Browser's
 # post-connect command.
-BROWSER_STYLE_FILE = "browser-style.grass"
+BROWSER_STYLE_FILE = STYLE_NAME
 EXTENSION_MOUNT = "/topology"
-BROWSER_STYLE_PATH = f"{EXTENSION_MOUNT}/browser-style.grass"
+BROWSER_STYLE_PATH = f"{EXTENSION_MOUNT}/{STYLE_NAME}"  # the extension's own path
 BROWSER_STYLE_PROPERTY = "topology.browser_style"
 MAX_INITIAL_HEAP = 256 * 1024**2
 

@@ -1,7 +1,7 @@
 // Small helpers for the page: elements built from data with text nodes only (never HTML
 // from data), times, status badges.
 
-import { STATUS_LABEL, statusClass } from "./layout.js";
+import { STATUS_LABEL, STATUS_SYMBOL, statusClass } from "./layout.js";
 
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -50,13 +50,11 @@ export function when(iso) {
   return `${text} (${ago(date)})`;
 }
 
-const BADGE = { ok: "✓", warning: "!", error: "✕", unknown: "?" };
-
 // A status as a coloured badge with a symbol and the word (colour is never the only cue).
 export function statusBadge(status, statusValue) {
   const cls = statusClass(status, statusValue);
   return h("span", { class: `status-badge status-${cls}` },
-    h("span", { class: "status-symbol", "aria-hidden": "true" }, BADGE[cls]),
+    h("span", { class: "status-symbol", "aria-hidden": "true" }, STATUS_SYMBOL[cls]),
     STATUS_LABEL[cls]);
 }
 

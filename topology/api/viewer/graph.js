@@ -1,7 +1,7 @@
 // The clique as an SVG picture: columns of nodes (layout.js), links between them, each
 // focusable and labelled; a status change recolours one node or link in place.
 
-import { STATUS_LABEL, layoutClique, linkKey, statusClass } from "./layout.js";
+import { STATUS_LABEL, STATUS_SYMBOL, layoutClique, linkKey, statusClass } from "./layout.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const NODE_W = 176;
@@ -12,7 +12,6 @@ const MIN_SCALE = 0.75; // a wide clique is shrunk to fit the view, down to this
 const ROW_GAP = 14;
 const HEAD = 34; // column titles
 const PAD = 18;
-const BADGE = { ok: "✓", warning: "!", error: "✕", unknown: "?" };
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
@@ -206,7 +205,7 @@ function nodeElement(node, x, y, focal) {
   el("rect", { class: "focus-ring", x: -4, y: -4, width: NODE_W + 8, height: NODE_H + 8, rx: 11 }),
   el("rect", { class: "node-box", width: NODE_W, height: NODE_H, rx: 8 }),
   el("circle", { class: "badge", cx: 24, cy: NODE_H / 2, r: 12 }),
-  el("text", { class: "badge-text", x: 24, y: NODE_H / 2 + 5, "aria-hidden": "true" }, BADGE[status]),
+  el("text", { class: "badge-text", x: 24, y: NODE_H / 2 + 5, "aria-hidden": "true" }, STATUS_SYMBOL[status]),
   el("text", { class: "node-name", x: 46, y: 21, "data-full": name }, shorten(name, 40)),
   el("text", { class: "node-type", x: 46, y: 37 }, focal ? `${node.type} · focal point` : node.type),
   el("title", {}, `${name}\n${node.type} ${node.id}\nstatus: ${STATUS_LABEL[status]}` +
@@ -268,7 +267,7 @@ export function applyStatus(handle, change) {
       g.classList.add(`status-${status}`);
       g.dataset.status = status;
       g.setAttribute("aria-label", nodeLabel(node));
-      g.querySelector(".badge-text").textContent = BADGE[status];
+      g.querySelector(".badge-text").textContent = STATUS_SYMBOL[status];
       g.classList.remove("flash");
       void g.getBBox(); // restart the animation
       g.classList.add("flash");

@@ -23,6 +23,8 @@ export function statusClass(status, statusValue) {
 }
 
 export const STATUS_LABEL = { ok: "OK", warning: "Warning", error: "Error", unknown: "no status" };
+// The symbol beside each status colour (colour is never the only cue).
+export const STATUS_SYMBOL = { ok: "✓", warning: "!", error: "✕", unknown: "?" };
 
 // The two object types of a link type ("host_pnic-network" -> ["host_pnic", "network"]).
 export function linkEnds(linkType) {
